@@ -1,0 +1,41 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+/** Every CLI shares this: strict flags (an unknown flag is an error), --json, --help. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(usage: string, options: T, argv = process.argv.slice(2)) {
+  try {
+    const parsed = parseArgs({
+      args: argv,
+      options: { ...options, json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (parsed.values.help) {
+      process.stdout.write(`${usage.trim()}\n`);
+      process.exit(0);
+    }
+    return parsed;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${usage.trim()}`);
+  }
+}
+
+export function intOption(value: string | undefined, name: string, fallback: number, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be a whole number ≥ ${min} (got "${value}").`);
+  return n;
+}
+
+/** Runs a CLI main: errors print one clear line (and JSON with --json) and exit non-zero. */
+export function runCli(main: () => Promise<void>): void {
+  const json = process.argv.includes('--json');
+  main().catch((error: Error) => {
+    if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: error.name, message: error.message })}\n`);
+    else process.stderr.write(`error: ${error.message}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  });
+}

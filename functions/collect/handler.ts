@@ -1,0 +1,40 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { putRecords } from '../../src/adapters/kinesis';
+import { BatchShapeError, MAX_BODY_BYTES, planCollect } from '../../src/domain/collect';
+import { collectConfig } from '../../src/shared/config';
+import { RequestError } from '../../src/shared/errors';
+import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
+import { logger } from '../../src/shared/logger';
+
+const config = collectConfig();
+
+/** POST /events: one event or an array of up to 500 → 202 {accepted, rejected}. */
+const collect = async (event: HttpEvent): Promise<HttpResult> => {
+  const body = parseJsonBody(event, MAX_BODY_BYTES);
+  let plan;
+  try {
+    plan = planCollect(body, new Date().toISOString());
+  } catch (error) {
+    if (error instanceof BatchShapeError) throw new RequestError(error.tooLarge ? 413 : 400, error.message);
+    throw error;
+  }
+  const { failed } = await putRecords(config.streamName, plan.records);
+  const failedValid = failed.map((f) => plan.records[f.index]!).filter((r) => r.valid);
+  if (failed.length > 0) {
+    logger.warn('events not put on the stream after retries', { failed: failed.length, firstError: failed[0]?.error });
+  }
+  if (failedValid.length > 0) {
+    // Nothing is half-accepted silently: the client is told which events to send again (event ids make that safe).
+    return json(503, {
+      error: 'StreamUnavailable',
+      message: 'Some events could not be queued; send the events listed in "failed" again.',
+      accepted: plan.accepted - failedValid.length,
+      failed: failedValid.map((r) => r.index),
+      rejected: plan.rejected,
+    }, { 'retry-after': '1' });
+  }
+  return json(202, { accepted: plan.accepted, rejected: plan.rejected });
+};
+
+export const handler = middy(collect).use(injectLambdaContext(logger)).use(httpErrors());

@@ -1,0 +1,55 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
+import { dedupTable } from '../../src/adapters/dedup-table';
+import { firehoseDelivery } from '../../src/adapters/firehose';
+import { ingestBatch, type StreamRecord } from '../../src/domain/ingest';
+import { ingestConfig } from '../../src/shared/config';
+import { logger, metrics } from '../../src/shared/logger';
+
+const config = ingestConfig();
+const delivery = firehoseDelivery({ raw: config.rawDeliveryStreamName, bad: config.badDeliveryStreamName });
+const dedup = config.dedupEnabled ? dedupTable(config.dedupTableName, config.dedupTtlHours) : undefined;
+const processor = new BatchProcessor(EventType.KinesisDataStreams);
+
+const toStreamRecord = (record: KinesisStreamRecord): StreamRecord => ({
+  data: Buffer.from(record.kinesis.data, 'base64'),
+  stream: record.eventSourceARN.split('/').pop() ?? record.eventSourceARN,
+  partitionKey: record.kinesis.partitionKey,
+  sequenceNumber: record.kinesis.sequenceNumber,
+  approximateArrival: new Date(record.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+});
+
+/**
+ * Kinesis → Firehose. The batch is delivered in bulk (PutRecordBatch), then Powertools turns the
+ * per-record outcomes into the partial batch response, so only failed records are re-driven.
+ */
+const ingest = async (event: KinesisStreamEvent, context: Context) => {
+  const { outcomes, summary } = await ingestBatch(event.Records.map(toStreamRecord), {
+    delivery,
+    ...(dedup ? { dedup } : {}),
+    now: () => new Date().toISOString(),
+  });
+  const outcomeBySequence = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, outcomes[i]]));
+  logger.info('batch ingested', { records: event.Records.length, ...summary });
+  if (summary.dedupMarkError) logger.warn('delivered events not marked seen', { error: summary.dedupMarkError });
+  metrics.addMetric('EventsDelivered', MetricUnit.Count, summary.delivered);
+  metrics.addMetric('BadRows', MetricUnit.Count, summary.badRows);
+  metrics.addMetric('Duplicates', MetricUnit.Count, summary.duplicates);
+  metrics.addMetric('DeliveryFailures', MetricUnit.Count, summary.failed);
+  return processPartialResponse(
+    event,
+    async (record: KinesisStreamRecord) => {
+      const outcome = outcomeBySequence.get(record.kinesis.sequenceNumber);
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    },
+    processor,
+    { context },
+  );
+};
+
+export const handler = middy(ingest).use(injectLambdaContext(logger)).use(logMetrics(metrics));

@@ -1,0 +1,382 @@
+import { CreateStreamCommand, KinesisClient, ResourceInUseException } from '@aws-sdk/client-kinesis';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException as TableInUse } from '@aws-sdk/client-dynamodb';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import dynalite from 'dynalite';
+import kinesalite from 'kinesalite';
+import S3rver from 's3rver';
+import { createEdge } from './edge';
+import { KinesisEventSourceMapping, type MappingSpec } from './event-source-mapping';
+import { FaultInjector, type FaultRule } from './faults';
+import { LocalFirehose } from './firehose';
+import { LocalSqs } from './sqs';
+import { ACCOUNT_ID, IntrinsicResolver, packageTemplate, type PhysicalResource, type Template } from './template';
+import { AwsJsonError, sendJson } from './aws-json';
+
+export interface LocalCloudOptions {
+  /** Project root (where serverless.yml is). */
+  root: string;
+  /** State directory; data persists here across restarts. */
+  dataDir: string;
+  /** Edge endpoint port (0 = any free port). */
+  port: number;
+  /** HTTP API port (serverless-offline; 0 = any free port). */
+  apiPort: number;
+  reset?: boolean;
+  log?: (line: string) => void;
+}
+
+export type StackOutputs = Record<string, string> & { Endpoint: string; ApiUrl: string };
+
+export class LocalCloudError extends Error {
+  override name = 'LocalCloudError';
+}
+
+const REGION = 'us-east-1';
+const STACK_NAME = 'clickstream-ml-local';
+/** The local cloud accepts any credentials; these are what its own processes use. */
+export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: REGION };
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+const listen = (server: Server | net.Server, port: number, what: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new LocalCloudError(`Port ${port} (${what}) is in use. Is the local cloud already running? Stop it, or pick another port (see \`npm run local -- --help\`).`)
+          : error,
+      ),
+    );
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+  });
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  const port = await listen(server, 0, 'probe');
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function waitForPort(port: number, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new LocalCloudError(`serverless-offline exited (code ${child.exitCode}); see ${logFile}.`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new LocalCloudError(`serverless-offline did not open port ${port} within ${timeoutMs / 1000}s; see ${logFile}.`);
+}
+
+/**
+ * The embedded local cloud: kinesalite, dynalite and s3rver behind one edge endpoint, with local
+ * Firehose and SQS stand-ins, the resources of the packaged serverless.yml template, the Kinesis
+ * event-source mappings, and the HTTP API (serverless-offline).
+ */
+export class LocalCloud {
+  readonly faults = new FaultInjector();
+  readonly mappings: KinesisEventSourceMapping[] = [];
+  firehose!: LocalFirehose;
+  sqs!: LocalSqs;
+  outputs!: StackOutputs;
+  private readonly closables: Closable[] = [];
+  private offline: ChildProcess | undefined;
+  private readonly log: (line: string) => void;
+
+  private constructor(private readonly options: LocalCloudOptions) {
+    this.log = options.log ?? (() => undefined);
+  }
+
+  get endpoint(): string {
+    return this.outputs.Endpoint;
+  }
+
+  /** Environment for any process that should talk to this local cloud (SDKs, AWS CLI, sls). */
+  get env(): Record<string, string> {
+    return { ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: this.endpoint };
+  }
+
+  static async start(options: LocalCloudOptions): Promise<LocalCloud> {
+    const cloud = new LocalCloud(options);
+    try {
+      await cloud.boot();
+      return cloud;
+    } catch (error) {
+      await cloud.stop().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async boot(): Promise<void> {
+    const { dataDir, root } = this.options;
+    if (this.options.reset) rmSync(dataDir, { recursive: true, force: true });
+    for (const dir of ['kinesis', 'dynamodb', 's3', 'logs']) mkdirSync(path.join(dataDir, dir), { recursive: true });
+    if (!existsSync(path.join(root, 'node_modules', '.bin', 'sls'))) throw new LocalCloudError('Dependencies are missing: run `npm install` first.');
+
+    this.log('starting kinesalite, dynalite, s3rver');
+    const kinesisServer = kinesalite({ path: path.join(dataDir, 'kinesis'), createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
+    const kinesisPort = await listen(kinesisServer, 0, 'kinesalite');
+    this.closables.push({ close: () => new Promise((r) => kinesisServer.close(() => r())) });
+    const dynamoServer = dynalite({ path: path.join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const dynamoPort = await listen(dynamoServer, 0, 'dynalite');
+    this.closables.push({ close: () => new Promise((r) => dynamoServer.close(() => r())) });
+    const s3rver = new S3rver({ port: 0, address: '127.0.0.1', directory: path.join(dataDir, 's3'), silent: true });
+    const { port: s3Port } = await s3rver.run();
+    this.closables.push({ close: () => s3rver.close() });
+
+    const s3Direct = new S3Client({
+      region: REGION,
+      endpoint: `http://127.0.0.1:${s3Port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+    });
+    let edgeUrl = '';
+    this.firehose = new LocalFirehose(s3Direct, REGION, ACCOUNT_ID, this.faults);
+    this.sqs = new LocalSqs(path.join(dataDir, 'sqs.json'), () => edgeUrl, REGION, ACCOUNT_ID);
+    const edge = createEdge({
+      kinesis: { url: `http://127.0.0.1:${kinesisPort}` },
+      dynamodb: { url: `http://127.0.0.1:${dynamoPort}` },
+      s3: { url: `http://127.0.0.1:${s3Port}`, anonymous: true },
+      firehose: this.firehose.handle,
+      sqs: this.sqs.handle,
+      local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
+    });
+    const edgePort = await listen(edge, this.options.port, 'edge endpoint');
+    this.closables.push({ close: () => new Promise((r) => { edge.closeAllConnections(); edge.close(() => r()); }) });
+    edgeUrl = `http://localhost:${edgePort}`;
+    this.firehose.start();
+    this.closables.push({ close: () => this.firehose.stop() });
+
+    const apiPort = this.options.apiPort || (await freePort());
+    const lambdaPort = await freePort();
+    const childEnv = { ...process.env, ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: edgeUrl, API_PORT: String(apiPort), LAMBDA_PORT: String(lambdaPort) };
+
+    this.log('packaging serverless.yml (stage local)');
+    const template = await packageTemplate(root, path.join(dataDir, 'package'), childEnv);
+    this.log('creating the resources the template declares');
+    const resolver = await this.provision(template, edgeUrl);
+
+    this.log('starting the HTTP API (serverless-offline)');
+    const logFile = path.join(dataDir, 'logs', 'offline.log');
+    const logStream = createWriteStream(logFile, { flags: 'a' });
+    this.offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.offline.stdout?.pipe(logStream);
+    this.offline.stderr?.pipe(logStream);
+    await waitForPort(apiPort, this.offline, logFile, 120_000);
+    await waitForPort(lambdaPort, this.offline, logFile, 30_000);
+
+    this.startMappings(template, resolver, edgeUrl, lambdaPort);
+
+    const outputs: Record<string, string> = {};
+    for (const [key, output] of Object.entries(template.Outputs ?? {})) {
+      try {
+        outputs[key] = String(resolver.resolve(output.Value));
+      } catch {
+        // Outputs of resources the local cloud does not create (deployment bucket, versions) are left out.
+      }
+    }
+    const apiUrl = `http://localhost:${apiPort}`;
+    this.outputs = { ...outputs, HttpApiUrl: apiUrl, Endpoint: edgeUrl, ApiUrl: apiUrl };
+    writeFileSync(path.join(dataDir, 'stack-outputs.json'), `${JSON.stringify(this.outputs, null, 2)}\n`);
+  }
+
+  private async provision(template: Template, edgeUrl: string): Promise<IntrinsicResolver> {
+    const physical = new Map<string, PhysicalResource>();
+    const pseudo = { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT_ID, 'AWS::StackName': STACK_NAME, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+    const resolver = new IntrinsicResolver(template, physical, pseudo);
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
+    const nameOf = (logicalId: string, property: string): string => {
+      const value = template.Resources[logicalId]?.Properties?.[property];
+      return value === undefined ? `${STACK_NAME}-${logicalId}`.toLowerCase() : String(resolver.resolve(value));
+    };
+    // Names first (they depend only on pseudo parameters), so later properties can refer to any resource.
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      switch (resource.Type) {
+        case 'AWS::Kinesis::Stream': {
+          const name = nameOf(id, 'Name');
+          physical.set(id, { ref: name, attributes: { Arn: arn('kinesis', `stream/${name}`) } });
+          break;
+        }
+        case 'AWS::S3::Bucket': {
+          const name = nameOf(id, 'BucketName');
+          physical.set(id, { ref: name, attributes: { Arn: `arn:aws:s3:::${name}` } });
+          break;
+        }
+        case 'AWS::DynamoDB::Table': {
+          const name = nameOf(id, 'TableName');
+          physical.set(id, { ref: name, attributes: { Arn: arn('dynamodb', `table/${name}`) } });
+          break;
+        }
+        case 'AWS::KinesisFirehose::DeliveryStream': {
+          const name = nameOf(id, 'DeliveryStreamName');
+          physical.set(id, { ref: name, attributes: { Arn: arn('firehose', `deliverystream/${name}`) } });
+          break;
+        }
+        case 'AWS::SQS::Queue': {
+          const name = nameOf(id, 'QueueName');
+          physical.set(id, { ref: `${edgeUrl}/${ACCOUNT_ID}/${name}`, attributes: { Arn: arn('sqs', name), QueueName: name } });
+          break;
+        }
+        case 'AWS::Lambda::Function': {
+          const name = nameOf(id, 'FunctionName');
+          physical.set(id, { ref: name, attributes: { Arn: arn('lambda', `function:${name}`) } });
+          break;
+        }
+        case 'AWS::IAM::Role':
+          physical.set(id, { ref: id, attributes: { Arn: `arn:aws:iam::${ACCOUNT_ID}:role/${id}` } });
+          break;
+      }
+    }
+    const client = { region: REGION, endpoint: edgeUrl, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+    const kinesis = new KinesisClient({ ...client, requestHandler: new NodeHttpHandler() });
+    const dynamodb = new DynamoDBClient(client);
+    const s3 = new S3Client({ ...client, forcePathStyle: true });
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      const props = resource.Properties ?? {};
+      const name = physical.get(id)?.ref ?? id;
+      switch (resource.Type) {
+        case 'AWS::Kinesis::Stream':
+          // On-demand streams start with 4 shards on AWS; so do local ones.
+          await kinesis.send(new CreateStreamCommand({ StreamName: name, ShardCount: props.ShardCount ?? 4 })).catch((e) => ignore(e, ResourceInUseException));
+          break;
+        case 'AWS::S3::Bucket':
+          await s3.send(new CreateBucketCommand({ Bucket: name })).catch((e) => ignore(e, Error, 'BucketAlreadyOwnedByYou', 'BucketAlreadyExists'));
+          break;
+        case 'AWS::DynamoDB::Table':
+          await dynamodb
+            .send(
+              new CreateTableCommand({
+                TableName: name,
+                AttributeDefinitions: props.AttributeDefinitions,
+                KeySchema: props.KeySchema,
+                GlobalSecondaryIndexes: props.GlobalSecondaryIndexes,
+                BillingMode: props.BillingMode ?? 'PAY_PER_REQUEST',
+                ...(props.ProvisionedThroughput ? { ProvisionedThroughput: props.ProvisionedThroughput } : {}),
+              }),
+            )
+            .catch((e) => ignore(e, TableInUse));
+          break;
+        case 'AWS::KinesisFirehose::DeliveryStream': {
+          try {
+            this.firehose.operations.CreateDeliveryStream(resolver.resolve(props));
+          } catch (error) {
+            if (!(error instanceof AwsJsonError && error.type === 'ResourceInUseException')) {
+              throw new LocalCloudError(`Cannot create delivery stream ${name}: ${(error as Error).message}`);
+            }
+          }
+          break;
+        }
+        case 'AWS::SQS::Queue':
+          this.sqs.createQueue(physical.get(id)!.attributes.QueueName!);
+          break;
+      }
+    }
+    return resolver;
+  }
+
+  private startMappings(template: Template, resolver: IntrinsicResolver, edgeUrl: string, lambdaPort: number): void {
+    const lambda = new LambdaClient({ region: REGION, endpoint: `http://127.0.0.1:${lambdaPort}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const kinesis = new KinesisClient({ region: REGION, endpoint: edgeUrl, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: new NodeHttpHandler() });
+    const checkpointFile = path.join(this.options.dataDir, 'esm-checkpoints.json');
+    const checkpoints: Record<string, string> = existsSync(checkpointFile) ? JSON.parse(readFileSync(checkpointFile, 'utf8')) : {};
+    for (const [id, resource] of Object.entries(template.Resources)) {
+      if (resource.Type !== 'AWS::Lambda::EventSourceMapping') continue;
+      const p = resolver.resolve(resource.Properties) as Record<string, any>;
+      const functionName = String(p.FunctionName).split(':').pop()!;
+      const spec: MappingSpec = {
+        functionName,
+        streamArn: p.EventSourceArn,
+        batchSize: p.BatchSize ?? 100,
+        batchWindowSeconds: p.MaximumBatchingWindowInSeconds ?? 0,
+        startingPosition: p.StartingPosition === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON',
+        bisectBatchOnFunctionError: p.BisectBatchOnFunctionError === true,
+        maximumRetryAttempts: p.MaximumRetryAttempts ?? -1,
+        maximumRecordAgeSeconds: p.MaximumRecordAgeInSeconds ?? -1,
+        reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+      };
+      const destination: string | undefined = p.DestinationConfig?.OnFailure?.Destination;
+      const mapping = new KinesisEventSourceMapping(spec, {
+        kinesis,
+        region: REGION,
+        invoke: async (name, event) => {
+          const response = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }));
+          const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+          const payload = text ? (JSON.parse(text) as unknown) : null;
+          return { ...(response.FunctionError ? { functionError: response.FunctionError } : {}), payload };
+        },
+        ...(destination ? { onFailure: async (record: unknown) => void this.sqs.send(destination.split(':').pop()!, JSON.stringify(record)) } : {}),
+        checkpoint: {
+          get: (shard) => checkpoints[`${id}/${shard}`],
+          set: (shard, sequence) => {
+            checkpoints[`${id}/${shard}`] = sequence;
+            writeFileSync(checkpointFile, JSON.stringify(checkpoints));
+          },
+        },
+        log: (message, detail) => this.log(`[${functionName} ← kinesis] ${message} ${detail ? JSON.stringify(detail) : ''}`),
+      });
+      this.mappings.push(mapping);
+      void mapping.start();
+    }
+  }
+
+  /** `/_local/*`: health, fault injection, drain. */
+  private async admin(method: string, url: string, body: Buffer, res: import('node:http').ServerResponse): Promise<void> {
+    if (url === '/_local/health') return sendJson(res, 200, { status: 'ready', outputs: this.outputs }, 'application/json');
+    if (url === '/_local/faults' && method === 'POST') {
+      this.faults.set(JSON.parse(body.toString('utf8') || '[]') as FaultRule[]);
+      return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
+    }
+    if (url === '/_local/faults') return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
+    if (url === '/_local/drain' && method === 'POST') {
+      await this.drain();
+      return sendJson(res, 200, { drained: true }, 'application/json');
+    }
+    sendJson(res, 404, { message: `unknown local endpoint ${method} ${url}` }, 'application/json');
+  }
+
+  /** Waits until every stream record has been handled and every Firehose buffer is written to S3. */
+  async drain(timeoutMs = 120_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const caughtUp = (await Promise.all(this.mappings.map((m) => m.caughtUp()))).every(Boolean);
+      if (caughtUp) {
+        await this.firehose.flush(true);
+        if (this.firehose.pendingRecords() === 0) return;
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new LocalCloudError(`The pipeline did not drain within ${timeoutMs / 1000}s; see ${path.join(this.options.dataDir, 'logs')}.`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.mappings.map((m) => m.stop()));
+    if (this.offline?.pid && this.offline.exitCode === null) {
+      const exited = new Promise((r) => this.offline!.once('exit', r));
+      process.kill(-this.offline.pid, 'SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (this.offline.exitCode === null) process.kill(-this.offline.pid, 'SIGKILL');
+    }
+    for (const closable of this.closables.reverse()) await closable.close().catch(() => undefined);
+  }
+}
+
+function ignore(error: unknown, type: abstract new (...args: never[]) => Error, ...names: string[]): void {
+  if (error instanceof type && (names.length === 0 || names.includes((error as Error).name))) return;
+  throw error;
+}

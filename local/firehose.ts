@@ -1,0 +1,311 @@
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import * as jq from 'jq-wasm';
+import { AwsJsonError, jsonProtocolService } from './aws-json';
+import type { FaultInjector } from './faults';
+
+const gzipAsync = promisify(gzip);
+
+/** The part of ExtendedS3DestinationConfiguration the stand-in honours; anything else is rejected at creation. */
+interface S3Destination {
+  BucketARN: string;
+  Prefix?: string;
+  ErrorOutputPrefix?: string;
+  CompressionFormat?: 'UNCOMPRESSED' | 'GZIP';
+  FileExtension?: string;
+  BufferingHints?: { SizeInMBs?: number; IntervalInSeconds?: number };
+  DynamicPartitioningConfiguration?: { Enabled?: boolean };
+  ProcessingConfiguration?: {
+    Enabled?: boolean;
+    Processors?: { Type: string; Parameters?: { ParameterName: string; ParameterValue: string }[] }[];
+  };
+}
+
+interface Buffered {
+  key: string;
+  records: Buffer[];
+  bytes: number;
+  firstAt: number;
+  error?: string;
+}
+
+interface DeliveryStream {
+  name: string;
+  arn: string;
+  createdAt: Date;
+  destination: S3Destination;
+  bucket: string;
+  metadataQuery?: string;
+  buffers: Map<string, Buffered>;
+}
+
+const MAX_BATCH_RECORDS = 500;
+const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+const MAX_RECORD_BYTES = 1000 * 1024;
+const SUPPORTED_PROCESSORS = new Set(['MetadataExtraction']);
+
+/** Firehose's `!{timestamp:<Java DateTimeFormatter>}`: the patterns real prefixes use. */
+function formatTimestamp(pattern: string, at: Date): string {
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  const fields: Record<string, string> = {
+    yyyy: String(at.getUTCFullYear()),
+    MM: pad(at.getUTCMonth() + 1),
+    dd: pad(at.getUTCDate()),
+    HH: pad(at.getUTCHours()),
+    mm: pad(at.getUTCMinutes()),
+    ss: pad(at.getUTCSeconds()),
+  };
+  return pattern.replace(/yyyy|MM|dd|HH|mm|ss|'([^']*)'/g, (token, literal?: string) => (literal !== undefined ? literal : fields[token]!));
+}
+
+/** Evaluates a Firehose prefix expression; unsupported namespaces are an error at creation, not at delivery. */
+export function renderPrefix(
+  prefix: string,
+  ctx: { at: Date; partitionKeys?: Record<string, unknown>; errorOutputType?: string },
+): string {
+  return prefix.replace(/!\{([a-zA-Z]+):([^}]+)\}/g, (_, namespace: string, arg: string) => {
+    switch (namespace) {
+      case 'timestamp':
+        return formatTimestamp(arg, ctx.at);
+      case 'partitionKeyFromQuery': {
+        const value = ctx.partitionKeys?.[arg];
+        if (value === undefined || value === null || value === '') throw new Error(`partition key "${arg}" is missing`);
+        return String(value);
+      }
+      case 'firehose':
+        if (arg === 'error-output-type') return ctx.errorOutputType ?? 'processing-failed';
+        if (arg === 'random-string') return randomUUID().slice(0, 11);
+        throw new Error(`!{firehose:${arg}} is not supported by the local Firehose`);
+      default:
+        throw new Error(`!{${namespace}:…} is not supported by the local Firehose (supported: timestamp, partitionKeyFromQuery, firehose)`);
+    }
+  });
+}
+
+function checkDestination(name: string, destination: S3Destination): string | undefined {
+  for (const processor of destination.ProcessingConfiguration?.Processors ?? []) {
+    if (!SUPPORTED_PROCESSORS.has(processor.Type)) {
+      throw new AwsJsonError('InvalidArgumentException', `${name}: processor ${processor.Type} is not supported by the local Firehose (supported: MetadataExtraction).`);
+    }
+  }
+  const query = destination.ProcessingConfiguration?.Processors?.find((p) => p.Type === 'MetadataExtraction')
+    ?.Parameters?.find((p) => p.ParameterName === 'MetadataExtractionQuery')?.ParameterValue;
+  // Fails fast on prefix namespaces the stand-in cannot evaluate.
+  renderPrefix(destination.Prefix ?? '', { at: new Date(), partitionKeys: new Proxy({}, { get: () => 'x' }) });
+  renderPrefix(destination.ErrorOutputPrefix ?? '', { at: new Date() });
+  return query;
+}
+
+/**
+ * A local Kinesis Data Firehose (DirectPut → S3): buffers by size and interval per prefix, evaluates
+ * dynamic partitioning with real jq, compresses, and writes objects to the local S3 with AWS's key layout.
+ */
+export class LocalFirehose {
+  private readonly streams = new Map<string, DeliveryStream>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = Promise.resolve();
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly region: string,
+    private readonly account: string,
+    private readonly faults: FaultInjector,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.flush(false), 200);
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush(true);
+  }
+
+  /** The API operations, callable in-process too (provisioning uses CreateDeliveryStream). */
+  readonly operations = {
+    CreateDeliveryStream: (input: { DeliveryStreamName: string; ExtendedS3DestinationConfiguration?: S3Destination; DeliveryStreamType?: string }) => {
+      const name = input.DeliveryStreamName;
+      if (this.streams.has(name)) throw new AwsJsonError('ResourceInUseException', `Delivery stream ${name} already exists.`);
+      if ((input.DeliveryStreamType ?? 'DirectPut') !== 'DirectPut' || !input.ExtendedS3DestinationConfiguration) {
+        throw new AwsJsonError('InvalidArgumentException', `${name}: the local Firehose supports DirectPut streams with an ExtendedS3DestinationConfiguration.`);
+      }
+      const destination = input.ExtendedS3DestinationConfiguration;
+      const metadataQuery = checkDestination(name, destination);
+      const arn = `arn:aws:firehose:${this.region}:${this.account}:deliverystream/${name}`;
+      this.streams.set(name, {
+        name,
+        arn,
+        createdAt: new Date(),
+        destination,
+        bucket: destination.BucketARN.replace(/^arn:aws:s3:::/, ''),
+        ...(metadataQuery === undefined ? {} : { metadataQuery }),
+        buffers: new Map(),
+      });
+      return { DeliveryStreamARN: arn };
+    },
+    DeleteDeliveryStream: ({ DeliveryStreamName }: { DeliveryStreamName: string }) => {
+      this.stream(DeliveryStreamName);
+      this.streams.delete(DeliveryStreamName);
+      return {};
+    },
+    ListDeliveryStreams: () => ({ DeliveryStreamNames: [...this.streams.keys()], HasMoreDeliveryStreams: false }),
+    DescribeDeliveryStream: ({ DeliveryStreamName }: { DeliveryStreamName: string }) => {
+      const s = this.stream(DeliveryStreamName);
+      return {
+        DeliveryStreamDescription: {
+          DeliveryStreamName: s.name,
+          DeliveryStreamARN: s.arn,
+          DeliveryStreamStatus: 'ACTIVE',
+          DeliveryStreamType: 'DirectPut',
+          VersionId: '1',
+          CreateTimestamp: s.createdAt.getTime() / 1000,
+          Destinations: [{ DestinationId: 'destinationId-000000000001', ExtendedS3DestinationDescription: s.destination }],
+          HasMoreDestinations: false,
+        },
+      };
+    },
+    PutRecord: async ({ DeliveryStreamName, Record }: { DeliveryStreamName: string; Record: { Data: string } }) => {
+      const result = await this.put(DeliveryStreamName, [Record], 'PutRecord');
+      const response = result.RequestResponses[0]!;
+      if ('ErrorCode' in response) throw new AwsJsonError(response.ErrorCode, response.ErrorMessage);
+      return { RecordId: response.RecordId, Encrypted: false };
+    },
+    PutRecordBatch: ({ DeliveryStreamName, Records }: { DeliveryStreamName: string; Records: { Data: string }[] }) =>
+      this.put(DeliveryStreamName, Records, 'PutRecordBatch'),
+  };
+
+  readonly handle = jsonProtocolService('Firehose', this.operations);
+
+  private stream(name: string): DeliveryStream {
+    const stream = this.streams.get(name);
+    if (!stream) throw new AwsJsonError('ResourceNotFoundException', `Firehose ${name} under account ${this.account} not found.`);
+    return stream;
+  }
+
+  private async put(name: string, records: { Data: string }[], operation: string) {
+    const stream = this.stream(name);
+    if (!Array.isArray(records) || records.length === 0 || records.length > MAX_BATCH_RECORDS) {
+      throw new AwsJsonError('InvalidArgumentException', `Records must hold 1 to ${MAX_BATCH_RECORDS} records.`);
+    }
+    const decoded = records.map((r) => Buffer.from(r.Data ?? '', 'base64'));
+    const total = decoded.reduce((n, d) => n + d.length, 0);
+    if (total > MAX_BATCH_BYTES) throw new AwsJsonError('InvalidArgumentException', `The batch is ${total} bytes; the limit is ${MAX_BATCH_BYTES}.`);
+    this.faults.throwIfInjected('firehose', operation);
+
+    const at = new Date();
+    const accepted: Buffer[] = [];
+    const responses = decoded.map((data) => {
+      const fault = this.faults.recordFault('firehose', operation, data);
+      if (fault) return { ErrorCode: fault, ErrorMessage: 'Injected fault (local cloud).' };
+      if (data.length > MAX_RECORD_BYTES) return { ErrorCode: 'InvalidArgumentException', ErrorMessage: `Record size ${data.length} exceeds ${MAX_RECORD_BYTES}.` };
+      accepted.push(data);
+      return { RecordId: randomUUID() };
+    });
+    this.faults.endCall('firehose', operation);
+    await this.buffer(stream, accepted, at);
+    const failed = responses.filter((r) => 'ErrorCode' in r).length;
+    return { FailedPutCount: failed, Encrypted: false, RequestResponses: responses as ({ RecordId: string } | { ErrorCode: string; ErrorMessage: string })[] };
+  }
+
+  private async buffer(stream: DeliveryStream, records: Buffer[], at: Date): Promise<void> {
+    const { destination } = stream;
+    const dynamic = destination.DynamicPartitioningConfiguration?.Enabled === true;
+    let keys: (Record<string, unknown> | null)[] = records.map(() => null);
+    if (dynamic && stream.metadataQuery && records.length > 0) {
+      keys = await this.extractKeys(stream.metadataQuery, records);
+    }
+    records.forEach((data, i) => {
+      let key: string;
+      let error: string | undefined;
+      try {
+        key = renderPrefix(destination.Prefix ?? '', { at, ...(dynamic ? { partitionKeys: keys[i] ?? {} } : {}) });
+      } catch (e) {
+        error = (e as Error).message;
+        key = renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType: 'partitioning-failed' });
+      }
+      const payload = error === undefined ? data : Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode: 'DynamicPartitioning.MetadataExtractionFailed', errorMessage: error })}\n`);
+      let buffered = stream.buffers.get(key);
+      if (!buffered) {
+        buffered = { key, records: [], bytes: 0, firstAt: Date.now() };
+        stream.buffers.set(key, buffered);
+      }
+      buffered.records.push(payload);
+      buffered.bytes += payload.length;
+    });
+  }
+
+  /** One jq run per batch: real jq semantics at an affordable cost. A record that is not JSON gets no keys. */
+  private async extractKeys(query: string, records: Buffer[]): Promise<(Record<string, unknown> | null)[]> {
+    const parsed = records.map((r) => {
+      try {
+        return JSON.parse(r.toString('utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    });
+    const jsonIndexes = parsed.flatMap((p, i) => (p === undefined ? [] : [i]));
+    const keys: (Record<string, unknown> | null)[] = records.map(() => null);
+    try {
+      const results = (await jq.json(jsonIndexes.map((i) => parsed[i]), `[.[] | (${query})]`)) as Record<string, unknown>[];
+      jsonIndexes.forEach((recordIndex, i) => (keys[recordIndex] = results[i] ?? null));
+    } catch {
+      // A query that fails on the batch is retried record by record, so one bad record fails alone.
+      for (const i of jsonIndexes) keys[i] = ((await jq.json(parsed[i] as object, query).catch(() => null)) as Record<string, unknown> | null);
+    }
+    return keys;
+  }
+
+  /** Writes every buffer that is full or old enough (or all of them on `force`). Serialized, so an object is never written twice. */
+  flush(force: boolean): Promise<void> {
+    this.flushing = this.flushing.then(() => this.flushNow(force));
+    return this.flushing;
+  }
+
+  private async flushNow(force: boolean): Promise<void> {
+    const now = Date.now();
+    for (const stream of this.streams.values()) {
+      const hints = stream.destination.BufferingHints ?? {};
+      const maxBytes = (hints.SizeInMBs ?? 5) * 1024 * 1024;
+      const maxAgeMs = (hints.IntervalInSeconds ?? 300) * 1000;
+      for (const [key, buffered] of stream.buffers) {
+        if (!force && buffered.bytes < maxBytes && now - buffered.firstAt < maxAgeMs) continue;
+        stream.buffers.delete(key);
+        try {
+          await this.writeObject(stream, buffered);
+        } catch (error) {
+          // Firehose keeps retrying delivery; so does the stand-in, on the next tick.
+          const again = stream.buffers.get(key);
+          if (again) {
+            again.records.unshift(...buffered.records);
+            again.bytes += buffered.bytes;
+            again.firstAt = Math.min(again.firstAt, buffered.firstAt);
+          } else stream.buffers.set(key, buffered);
+          if (force) throw error;
+        }
+      }
+    }
+  }
+
+  private async writeObject(stream: DeliveryStream, buffered: Buffered): Promise<void> {
+    const gzipped = stream.destination.CompressionFormat === 'GZIP';
+    const body = Buffer.concat(buffered.records);
+    const stamp = formatTimestamp('yyyy-MM-dd-HH-mm-ss', new Date(buffered.firstAt));
+    const extension = stream.destination.FileExtension ?? (gzipped ? '.gz' : '');
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: stream.bucket,
+        Key: `${buffered.key}${stream.name}-1-${stamp}-${randomUUID()}${extension}`,
+        Body: gzipped ? await gzipAsync(body) : body,
+      }),
+    );
+  }
+
+  /** Records still waiting in buffers (tests and `npm start` wait for zero). */
+  pendingRecords(): number {
+    let n = 0;
+    for (const s of this.streams.values()) for (const b of s.buffers.values()) n += b.records.length;
+    return n;
+  }
+}

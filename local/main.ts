@@ -1,0 +1,37 @@
+import path from 'node:path';
+import { intOption, parseCli, runCli } from '../cli/args';
+import { LocalCloud } from './cloud';
+
+const USAGE = `
+npm run local -- [--port 4566] [--api-port 3000] [--reset] [--json]
+
+Starts the local cloud: one AWS endpoint (Kinesis, DynamoDB, S3, Firehose, SQS) on --port,
+the resources serverless.yml declares, the Kinesis → ingest mapping, and the HTTP API on --api-port.
+Data persists in .local/ (--reset wipes it). Ctrl-C stops it.
+`;
+
+runCli(async () => {
+  const { values } = parseCli(USAGE, { port: { type: 'string' }, 'api-port': { type: 'string' }, reset: { type: 'boolean', default: false } });
+  const root = path.resolve(__dirname, '..');
+  const json = values.json === true;
+  const cloud = await LocalCloud.start({
+    root,
+    dataDir: path.join(root, '.local'),
+    port: intOption(values.port, 'port', 4566),
+    apiPort: intOption(values['api-port'], 'api-port', 3000),
+    reset: values.reset === true,
+    log: (line) => (json ? undefined : process.stderr.write(`local: ${line}\n`)),
+  });
+  if (json) process.stdout.write(`${JSON.stringify({ ok: true, outputs: cloud.outputs })}\n`);
+  else {
+    process.stdout.write(`\nLocal cloud ready. Stack outputs (.local/stack-outputs.json):\n`);
+    for (const [key, value] of Object.entries(cloud.outputs)) process.stdout.write(`  ${key.padEnd(24)} ${value}\n`);
+    process.stdout.write(`\nTry: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 kinesis list-streams\nCtrl-C to stop.\n`);
+  }
+  const shutdown = () => {
+    process.stderr.write('local: stopping (flushing Firehose buffers)…\n');
+    cloud.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+});

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { encodeEnvelope } from './events/envelope';
+import { validateEvent, type ValidationIssue } from './events/schema';
+
+export const MAX_BATCH_EVENTS = 500;
+export const MAX_BODY_BYTES = 1_000_000;
+
+export class BatchShapeError extends Error {
+  override name = 'BatchShapeError';
+  constructor(
+    message: string,
+    readonly tooLarge: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface Rejection {
+  index: number;
+  event_id?: string;
+  errors: ValidationIssue[];
+}
+
+export interface CollectPlan {
+  /** Every event, valid or not, as stream records: invalid ones travel on so ingest keeps them as bad rows. */
+  records: { data: Uint8Array; partitionKey: string; index: number; valid: boolean }[];
+  accepted: number;
+  rejected: Rejection[];
+}
+
+/** Checks the body's shape (one event or an array of up to 500), validates each event and wraps it in an envelope. */
+export function planCollect(body: unknown, receivedAt: string): CollectPlan {
+  const events = Array.isArray(body) ? body : [body];
+  if (Array.isArray(body) && body.length === 0) throw new BatchShapeError('The array is empty; send at least one event.', false);
+  if (events.length > MAX_BATCH_EVENTS) {
+    throw new BatchShapeError(`The batch has ${events.length} events; the limit is ${MAX_BATCH_EVENTS} per request.`, true);
+  }
+  const rejected: Rejection[] = [];
+  const records = events.map((event, index) => {
+    const validation = validateEvent(event);
+    const eventId = (event as { event_id?: unknown } | null)?.event_id;
+    if (!validation.ok) {
+      rejected.push({ index, ...(typeof eventId === 'string' ? { event_id: eventId } : {}), errors: validation.errors });
+    }
+    const sessionId = (event as { session_id?: unknown } | null)?.session_id;
+    return {
+      data: encodeEnvelope({ v: 1, received_at: receivedAt, event }),
+      // Same session → same shard → ordered; events without a usable session id spread at random.
+      partitionKey: typeof sessionId === 'string' && sessionId.length > 0 ? sessionId.slice(0, 256) : randomUUID(),
+      index,
+      valid: validation.ok,
+    };
+  });
+  return { records, accepted: events.length - rejected.length, rejected };
+}

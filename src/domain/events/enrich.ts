@@ -1,0 +1,43 @@
+import { SCHEMA_VERSION, type ClickstreamEvent } from './schema';
+
+export type DeviceClass = 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown';
+
+/** A valid event as stored in the lake's raw zone. */
+export interface LakeEvent extends ClickstreamEvent {
+  received_at: string;
+  ingested_at: string;
+  device_class: DeviceClass;
+  schema_version: string;
+  replay_id?: string;
+}
+
+const BOT = /bot|crawl|spider|slurp|headless|lighthouse/i;
+const TABLET = /ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/i;
+const MOBILE = /mobi|iphone|ipod|android.*mobile|windows phone|blackberry|opera mini/i;
+
+export function deviceClass(userAgent: string | undefined): DeviceClass {
+  if (!userAgent) return 'unknown';
+  if (BOT.test(userAgent)) return 'bot';
+  if (TABLET.test(userAgent)) return 'tablet';
+  if (MOBILE.test(userAgent)) return 'mobile';
+  return 'desktop';
+}
+
+/**
+ * Adds what ingest knows. `event_time` is rewritten to the same instant in UTC
+ * ("YYYY-MM-DDTHH:mm:ss.sssZ") so that the lake can be partitioned by fixed slices of it.
+ */
+export function enrich(
+  event: ClickstreamEvent,
+  meta: { receivedAt: string; ingestedAt: string; replayId?: string },
+): LakeEvent {
+  return {
+    ...event,
+    event_time: new Date(event.event_time).toISOString(),
+    received_at: meta.receivedAt,
+    ingested_at: meta.ingestedAt,
+    device_class: deviceClass(event.context?.user_agent),
+    schema_version: SCHEMA_VERSION,
+    ...(meta.replayId === undefined ? {} : { replay_id: meta.replayId }),
+  };
+}

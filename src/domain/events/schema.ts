@@ -1,0 +1,47 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import schema from '../../../schemas/clickstream-event.schema.json';
+import type { ClickstreamEvent } from './clickstream-event.generated';
+
+export type { ClickstreamEvent };
+
+/** "1-0-0" from the schema's $id: stamped on every lake row so readers know which contract it met. */
+export const SCHEMA_VERSION = /\/(\d+-\d+-\d+)\.json$/.exec(schema.$id)?.[1] ?? 'unknown';
+
+/** Serialized UTF-8 size cap of one event; larger events are rejected (JSON Schema cannot express it). */
+export const MAX_EVENT_BYTES = 32 * 1024;
+
+export const EVENT_TYPES = schema.properties.event_type.enum as readonly ClickstreamEvent['event_type'][];
+
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+export type Validation = { ok: true; event: ClickstreamEvent } | { ok: false; errors: ValidationIssue[] };
+
+// Compiled once per process (cold start), not per event.
+const ajv = new Ajv({ allErrors: true, strict: true });
+addFormats(ajv, ['uuid', 'date-time']);
+const validateSchema = ajv.compile<ClickstreamEvent>(schema);
+
+const describe = (e: ErrorObject): ValidationIssue => {
+  if (e.keyword === 'additionalProperties') {
+    const field = (e.params as { additionalProperty: string }).additionalProperty;
+    return { path: `${e.instancePath}/${field}`, message: 'is not allowed (unknown field; custom data goes under "extra")' };
+  }
+  if (e.keyword === 'enum') {
+    return { path: e.instancePath, message: `must be one of ${(e.params as { allowedValues: string[] }).allowedValues.join(', ')}` };
+  }
+  return { path: e.instancePath || '/', message: e.message ?? e.keyword };
+};
+
+/** Validates one decoded value against the event contract. `serializedBytes` is its size on the wire, when known. */
+export function validateEvent(value: unknown, serializedBytes?: number): Validation {
+  const bytes = serializedBytes ?? Buffer.byteLength(JSON.stringify(value) ?? '');
+  if (bytes > MAX_EVENT_BYTES) {
+    return { ok: false, errors: [{ path: '/', message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` }] };
+  }
+  if (validateSchema(value)) return { ok: true, event: value };
+  return { ok: false, errors: (validateSchema.errors ?? []).map(describe) };
+}

@@ -1,0 +1,155 @@
+import { badRow, type BadRow } from './events/bad-row';
+import { decodeEnvelope, EnvelopeDecodeError } from './events/envelope';
+import { enrich, type LakeEvent } from './events/enrich';
+import { validateEvent } from './events/schema';
+
+/** One stream record as ingest sees it, whatever the transport (Kinesis today). */
+export interface StreamRecord {
+  data: Buffer;
+  stream: string;
+  partitionKey: string;
+  sequenceNumber: string;
+  approximateArrival: string;
+}
+
+/** Where rows go. `deliver` returns the indexes (into `rows`) that still failed after its own retries. */
+export interface DeliveryPort {
+  deliver(target: 'raw' | 'bad', rows: readonly (LakeEvent | BadRow)[]): Promise<{ failed: { index: number; error: string }[] }>;
+}
+
+/** Event ids delivered before (cross-batch dedup). */
+export interface DedupPort {
+  findSeen(eventIds: readonly string[]): Promise<Set<string>>;
+  markSeen(eventIds: readonly string[]): Promise<void>;
+}
+
+export type Classified =
+  | { kind: 'valid'; event: LakeEvent }
+  | { kind: 'bad'; row: BadRow };
+
+/** Decode → validate → enrich one record. Never throws: whatever cannot be read becomes a bad row. */
+export function classify(record: StreamRecord, now: string): Classified {
+  const source = {
+    stream: record.stream,
+    partition_key: record.partitionKey,
+    sequence_number: record.sequenceNumber,
+    approximate_arrival: record.approximateArrival,
+  };
+  let envelope;
+  try {
+    envelope = decodeEnvelope(record.data);
+  } catch (error) {
+    if (!(error instanceof EnvelopeDecodeError)) throw error;
+    return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message: error.message }], payload: record.data, failedAt: now, source }) };
+  }
+  const validation = validateEvent(envelope.event);
+  if (!validation.ok) {
+    return {
+      kind: 'bad',
+      row: badRow({
+        type: 'schema_violation',
+        errors: validation.errors,
+        payload: record.data,
+        failedAt: now,
+        source,
+        eventId: (envelope.event as { event_id?: unknown } | null)?.event_id,
+        receivedAt: envelope.received_at,
+      }),
+    };
+  }
+  return {
+    kind: 'valid',
+    event: enrich(validation.event, {
+      receivedAt: envelope.received_at,
+      ingestedAt: now,
+      ...(envelope.replay_id === undefined ? {} : { replayId: envelope.replay_id }),
+    }),
+  };
+}
+
+export type RecordOutcome = 'delivered' | 'bad_row' | 'duplicate';
+
+export interface IngestSummary {
+  delivered: number;
+  badRows: number;
+  duplicates: number;
+  failed: number;
+  /** Set when delivered ids could not be marked seen: they stay delivered, a re-drive may copy them (curated dedup removes those). */
+  dedupMarkError?: string;
+}
+
+/**
+ * Processes a whole batch: duplicates (in the batch, then across batches) are dropped, valid events
+ * go to the raw stream and bad rows to the bad stream. Returns one outcome per record, or an Error
+ * for a record whose delivery failed for good, so the caller reports it back for a retry.
+ * An event id is marked seen only after its delivery succeeded, so a crash never loses an event.
+ */
+export async function ingestBatch(
+  records: readonly StreamRecord[],
+  ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string },
+): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
+  const now = ports.now();
+  const classified = records.map((record) => classify(record, now));
+  const outcomes: (RecordOutcome | Error)[] = classified.map((c) => (c.kind === 'bad' ? 'bad_row' : 'delivered'));
+
+  const firstIndexById = new Map<string, number>();
+  classified.forEach((c, i) => {
+    if (c.kind !== 'valid') return;
+    if (firstIndexById.has(c.event.event_id)) outcomes[i] = 'duplicate';
+    else firstIndexById.set(c.event.event_id, i);
+  });
+
+  if (ports.dedup && firstIndexById.size > 0) {
+    const seen = await ports.dedup.findSeen([...firstIndexById.keys()]);
+    for (const id of seen) {
+      outcomes[firstIndexById.get(id)!] = 'duplicate';
+      firstIndexById.delete(id);
+    }
+  }
+
+  const rawIndexes = [...firstIndexById.values()];
+  const badIndexes = classified.flatMap((c, i) => (c.kind === 'bad' ? [i] : []));
+  const rowAt = (i: number) => {
+    const c = classified[i]!;
+    return c.kind === 'valid' ? c.event : c.row;
+  };
+  const [rawResult, badResult] = await Promise.all([
+    rawIndexes.length > 0 ? ports.delivery.deliver('raw', rawIndexes.map(rowAt)) : { failed: [] },
+    badIndexes.length > 0 ? ports.delivery.deliver('bad', badIndexes.map(rowAt)) : { failed: [] },
+  ]);
+  const markFailed = (indexes: number[], failed: { index: number; error: string }[], target: string) => {
+    for (const f of failed) outcomes[indexes[f.index]!] = new Error(`delivery to the ${target} stream failed: ${f.error}`);
+  };
+  markFailed(rawIndexes, rawResult.failed, 'raw');
+  markFailed(badIndexes, badResult.failed, 'bad');
+
+  // Duplicates of an event whose first copy failed must be retried too, or the event could be lost.
+  for (const [i, outcome] of outcomes.entries()) {
+    const c = classified[i]!;
+    if (outcome !== 'duplicate' || c.kind !== 'valid') continue;
+    const first = firstIndexById.get(c.event.event_id);
+    if (first !== undefined && outcomes[first] instanceof Error) outcomes[i] = outcomes[first];
+  }
+
+  let dedupMarkError: string | undefined;
+  if (ports.dedup) {
+    const deliveredIds = rawIndexes.filter((i) => outcomes[i] === 'delivered').map((i) => (classified[i] as { event: LakeEvent }).event.event_id);
+    try {
+      if (deliveredIds.length > 0) await ports.dedup.markSeen(deliveredIds);
+    } catch (error) {
+      dedupMarkError = (error as Error).message;
+    }
+  }
+
+  const count = (o: RecordOutcome) => outcomes.filter((x) => x === o).length;
+  return {
+    outcomes,
+    summary: {
+      delivered: count('delivered'),
+      badRows: count('bad_row'),
+      duplicates: count('duplicate'),
+      failed: outcomes.filter((o) => o instanceof Error).length,
+      ...(dedupMarkError === undefined ? {} : { dedupMarkError }),
+    },
+  };
+}

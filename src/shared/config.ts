@@ -1,0 +1,60 @@
+import { ConfigurationError } from './errors';
+
+/** Every environment read in the project goes through here, so a missing setting fails loudly and early. */
+type Env = Record<string, string | undefined>;
+
+export function requireString(name: string, env: Env = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigurationError(`Environment variable ${name} is not set (it comes from serverless.yml; for scripts, start the local cloud with \`npm run local\`).`);
+  }
+  return value;
+}
+
+export function optionalString(name: string, env: Env = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+export function requireBoolean(name: string, fallback: boolean, env: Env = process.env): boolean {
+  const value = optionalString(name, env);
+  if (value === undefined) return fallback;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ConfigurationError(`Environment variable ${name} must be "true" or "false", got "${value}".`);
+}
+
+export function requireNumber(name: string, fallback: number, env: Env = process.env): number {
+  const value = optionalString(name, env);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed)) {
+    throw new ConfigurationError(`Environment variable ${name} must be a number, got "${value}".`);
+  }
+  return parsed;
+}
+
+export interface AwsSettings {
+  region: string;
+  /** AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, as the AWS SDKs and CLI define them. */
+  endpointFor(serviceEnvSuffix: string): string | undefined;
+}
+
+export function awsSettings(env: Env = process.env): AwsSettings {
+  return {
+    region: optionalString('AWS_REGION', env) ?? optionalString('AWS_DEFAULT_REGION', env) ?? 'us-east-1',
+    endpointFor: (suffix) => optionalString(`AWS_ENDPOINT_URL_${suffix}`, env) ?? optionalString('AWS_ENDPOINT_URL', env),
+  };
+}
+
+export const collectConfig = (env: Env = process.env) => ({
+  streamName: requireString('CLICKSTREAM_STREAM_NAME', env),
+});
+
+export const ingestConfig = (env: Env = process.env) => ({
+  rawDeliveryStreamName: requireString('RAW_DELIVERY_STREAM_NAME', env),
+  badDeliveryStreamName: requireString('BAD_DELIVERY_STREAM_NAME', env),
+  dedupTableName: requireString('DEDUP_TABLE_NAME', env),
+  dedupEnabled: requireBoolean('DEDUP_ENABLED', true, env),
+  dedupTtlHours: requireNumber('DEDUP_TTL_HOURS', 24, env),
+});
