@@ -13,7 +13,7 @@ export function parseCli<T extends NonNullable<ParseArgsConfig['options']>>(usag
       allowPositionals: true,
       strict: true,
     });
-    if (parsed.values.help) {
+    if ((parsed.values as { help?: boolean }).help) {
       process.stdout.write(`${usage.trim()}\n`);
       process.exit(0);
     }

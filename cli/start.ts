@@ -1,0 +1,84 @@
+import path from 'node:path';
+import { LocalCloud } from '../local/cloud';
+import { resetClients } from '../src/shared/aws-clients';
+import { intOption, parseCli, runCli } from './args';
+import { formatCounts, lakeCounts, total } from './lake-summary';
+import { progressBar } from './progress';
+import { generateTraffic } from './traffic';
+
+const USAGE = `
+npm start -- [--sessions 2000] [--seed 1] [--once] [--reset] [--port 4566] [--api-port 3000] [--json]
+
+The whole pipeline locally: starts the local cloud, sends synthetic shoppers through POST /events,
+and shows the events landing in the lake (per partition). Then keeps the local cloud and API up
+until Ctrl-C; with --once it exits 0 when done.
+`;
+
+runCli(async () => {
+  const { values } = parseCli(USAGE, {
+    sessions: { type: 'string' },
+    seed: { type: 'string' },
+    once: { type: 'boolean', default: false },
+    reset: { type: 'boolean', default: false },
+    port: { type: 'string' },
+    'api-port': { type: 'string' },
+  });
+  const json = values.json === true;
+  const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
+  const root = path.resolve(__dirname, '..');
+  const sessions = intOption(values.sessions, 'sessions', 2000, 1);
+  const seed = intOption(values.seed, 'seed', 1);
+
+  say('▶ 1/3 starting the local cloud');
+  const cloud = await LocalCloud.start({
+    root,
+    dataDir: path.join(root, '.local'),
+    port: intOption(values.port, 'port', 4566),
+    apiPort: intOption(values['api-port'], 'api-port', 3000),
+    reset: values.reset === true,
+    log: (line) => say(`  ${line}`),
+  });
+  Object.assign(process.env, cloud.env);
+  resetClients();
+  const stop = async (code: number) => {
+    await cloud.stop();
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  try {
+    const bucket = cloud.outputs.LakeBucketName!;
+    say(`▶ 2/3 sending ${sessions} synthetic sessions to ${cloud.outputs.ApiUrl}/events`);
+    let bar = progressBar('  collect', 0, false);
+    const traffic = await generateTraffic({
+      url: cloud.outputs.ApiUrl,
+      sessions,
+      seed,
+      days: 1,
+      end: new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000),
+      truthFile: path.join(root, '.local', 'truth', `seed-${seed}.jsonl`),
+      onPlanned: (events) => (bar = progressBar('  collect', events, !json)),
+      onProgress: (n) => bar.increment(n),
+    });
+    bar.stop();
+    say(`  ${traffic.accepted} events accepted in ${traffic.seconds.toFixed(1)}s (${traffic.events_per_second} events/s)`);
+
+    say('▶ 3/3 waiting for the lake (Kinesis → ingest → Firehose → S3)');
+    const watching = setInterval(() => {
+      void lakeCounts(bucket).then((c) => say(`  lake so far: raw ${total(c.raw)} events, bad ${total(c.bad)} rows`), () => undefined);
+    }, 3_000);
+    await cloud.drain();
+    clearInterval(watching);
+    const counts = await lakeCounts(bucket);
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ ok: true, traffic, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, outputs: cloud.outputs })}\n`);
+    } else {
+      process.stdout.write(`\nThe lake (s3://${bucket}):\n${formatCounts(counts)}\n\n`);
+      process.stdout.write(`Look at it yourself: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 s3 ls s3://${bucket}/raw/ --recursive\n`);
+    }
+  } catch (error) {
+    await cloud.stop();
+    throw error;
+  }
+  if (values.once) return stop(0);
+  say(`\nLocal cloud on ${cloud.endpoint}, API on ${cloud.outputs.ApiUrl}. Ctrl-C to stop.`);
+});

@@ -1,0 +1,30 @@
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { s3Client } from '../shared/aws-clients';
+
+const gunzipAsync = promisify(gunzip);
+
+export interface LakeObject {
+  key: string;
+  size: number;
+}
+
+export async function listObjects(bucket: string, prefix: string): Promise<LakeObject[]> {
+  const objects: LakeObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    for (const o of page.Contents ?? []) objects.push({ key: o.Key!, size: o.Size ?? 0 });
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+/** Reads a Firehose object: newline-delimited JSON, gunzipped when the key ends in .gz. */
+export async function readJsonLines<T = unknown>(bucket: string, key: string): Promise<T[]> {
+  const response = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = Buffer.from(await response.Body!.transformToByteArray());
+  const text = (key.endsWith('.gz') ? await gunzipAsync(bytes) : bytes).toString('utf8');
+  return text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as T);
+}
