@@ -32,6 +32,8 @@ export function intOption(value: string | undefined, name: string, fallback: num
 
 /** Runs a CLI main: errors print one clear line (and JSON with --json) and exit non-zero. */
 export function runCli(main: () => Promise<void>): void {
+  // The CLIs run on this machine's Node 20 on purpose; the SDK's Node 22 reminder is noise for them.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const json = process.argv.includes('--json');
   main().catch((error: Error) => {
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, error: error.name, message: error.message })}\n`);

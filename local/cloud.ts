@@ -41,7 +41,13 @@ export class LocalCloudError extends Error {
 const REGION = 'us-east-1';
 const STACK_NAME = 'clickstream-ml-local';
 /** The local cloud accepts any credentials; these are what its own processes use. */
-export const LOCAL_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local', AWS_REGION: REGION };
+export const LOCAL_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_REGION: REGION,
+  // This machine runs Node 20 on purpose (Lambda gets nodejs22.x); the SDK's reminder is noise here.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+};
 
 interface Closable {
   close(): Promise<void>;
@@ -131,10 +137,10 @@ export class LocalCloud {
     this.log('starting kinesalite, dynalite, s3rver');
     const kinesisServer = kinesalite({ path: path.join(dataDir, 'kinesis'), createStreamMs: 0, deleteStreamMs: 0, updateStreamMs: 0, shardLimit: 100 });
     const kinesisPort = await listen(kinesisServer, 0, 'kinesalite');
-    this.closables.push({ close: () => new Promise((r) => kinesisServer.close(() => r())) });
+    this.closables.push(closeServer(kinesisServer));
     const dynamoServer = dynalite({ path: path.join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoPort = await listen(dynamoServer, 0, 'dynalite');
-    this.closables.push({ close: () => new Promise((r) => dynamoServer.close(() => r())) });
+    this.closables.push(closeServer(dynamoServer));
     const s3rver = new S3rver({ port: 0, address: '127.0.0.1', directory: path.join(dataDir, 's3'), silent: true });
     const { port: s3Port } = await s3rver.run();
     this.closables.push({ close: () => s3rver.close() });
@@ -146,6 +152,7 @@ export class LocalCloud {
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
       requestChecksumCalculation: 'WHEN_REQUIRED',
     });
+    this.closables.push({ close: async () => s3Direct.destroy() });
     let edgeUrl = '';
     this.firehose = new LocalFirehose(s3Direct, REGION, ACCOUNT_ID, this.faults);
     this.sqs = new LocalSqs(path.join(dataDir, 'sqs.json'), () => edgeUrl, REGION, ACCOUNT_ID);
@@ -158,7 +165,7 @@ export class LocalCloud {
       local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
     });
     const edgePort = await listen(edge, this.options.port, 'edge endpoint');
-    this.closables.push({ close: () => new Promise((r) => { edge.closeAllConnections(); edge.close(() => r()); }) });
+    this.closables.push(closeServer(edge));
     edgeUrl = `http://localhost:${edgePort}`;
     this.firehose.start();
     this.closables.push({ close: () => this.firehose.stop() });
@@ -247,6 +254,7 @@ export class LocalCloud {
     const kinesis = new KinesisClient({ ...client, requestHandler: new NodeHttpHandler() });
     const dynamodb = new DynamoDBClient(client);
     const s3 = new S3Client({ ...client, forcePathStyle: true });
+    this.closables.push({ close: async () => [kinesis, dynamodb, s3].forEach((c) => c.destroy()) });
     for (const [id, resource] of Object.entries(template.Resources)) {
       const props = resource.Properties ?? {};
       const name = physical.get(id)?.ref ?? id;
@@ -293,6 +301,7 @@ export class LocalCloud {
   private startMappings(template: Template, resolver: IntrinsicResolver, edgeUrl: string, lambdaPort: number): void {
     const lambda = new LambdaClient({ region: REGION, endpoint: `http://127.0.0.1:${lambdaPort}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
     const kinesis = new KinesisClient({ region: REGION, endpoint: edgeUrl, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: new NodeHttpHandler() });
+    this.closables.push({ close: async () => [lambda, kinesis].forEach((c) => c.destroy()) });
     const checkpointFile = path.join(this.options.dataDir, 'esm-checkpoints.json');
     const checkpoints: Record<string, string> = existsSync(checkpointFile) ? JSON.parse(readFileSync(checkpointFile, 'utf8')) : {};
     for (const [id, resource] of Object.entries(template.Resources)) {
@@ -339,8 +348,12 @@ export class LocalCloud {
   private async admin(method: string, url: string, body: Buffer, res: import('node:http').ServerResponse): Promise<void> {
     if (url === '/_local/health') return sendJson(res, 200, { status: 'ready', outputs: this.outputs }, 'application/json');
     if (url === '/_local/faults' && method === 'POST') {
-      this.faults.set(JSON.parse(body.toString('utf8') || '[]') as FaultRule[]);
+      this.faults.add(JSON.parse(body.toString('utf8') || '[]') as FaultRule[]);
       return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
+    }
+    if (url === '/_local/faults' && method === 'DELETE') {
+      this.faults.clear();
+      return sendJson(res, 200, { faults: [] }, 'application/json');
     }
     if (url === '/_local/faults') return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
     if (url === '/_local/drain' && method === 'POST') {
@@ -367,13 +380,28 @@ export class LocalCloud {
   async stop(): Promise<void> {
     await Promise.all(this.mappings.map((m) => m.stop()));
     if (this.offline?.pid && this.offline.exitCode === null) {
-      const exited = new Promise((r) => this.offline!.once('exit', r));
-      process.kill(-this.offline.pid, 'SIGTERM');
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
-      if (this.offline.exitCode === null) process.kill(-this.offline.pid, 'SIGKILL');
+      const child = this.offline;
+      await new Promise<void>((resolve) => {
+        const force = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5_000);
+        child.once('exit', () => {
+          clearTimeout(force);
+          resolve();
+        });
+        process.kill(-child.pid!, 'SIGTERM');
+      });
     }
     for (const closable of this.closables.reverse()) await closable.close().catch(() => undefined);
   }
+}
+
+function closeServer(server: Server): Closable {
+  return {
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 function ignore(error: unknown, type: abstract new (...args: never[]) => Error, ...names: string[]): void {

@@ -97,7 +97,7 @@ export class KinesisEventSourceMapping {
     let batch: _Record[] = [];
     let windowStart = 0;
     while (this.running && iterator) {
-      let records: _Record[] = [];
+      let records: _Record[];
       try {
         const response = await this.ports.kinesis.send(new GetRecordsCommand({ ShardIterator: iterator, Limit: this.spec.batchSize - batch.length }));
         records = response.Records ?? [];
@@ -144,9 +144,8 @@ export class KinesisEventSourceMapping {
       }
       if (failedFrom > 0) this.ports.checkpoint.set(shardId, work.records[failedFrom - 1]!.SequenceNumber!);
       const remaining = work.records.slice(failedFrom);
-      const wholeBatchFailed = failedFrom === 0;
-      if (wholeBatchFailed && this.spec.bisectBatchOnFunctionError && remaining.length > 1) {
-        // Splitting does not count against the retry quota (as on AWS).
+      if (this.spec.bisectBatchOnFunctionError && remaining.length > 1) {
+        // Halving until the failing record is alone isolates a poison record; splitting does not count against the retry quota.
         this.stats.bisections += 1;
         const middle = Math.ceil(remaining.length / 2);
         queue.unshift({ records: remaining.slice(0, middle), attempts: work.attempts }, { records: remaining.slice(middle), attempts: work.attempts });

@@ -1,14 +1,16 @@
 /**
- * Fault injection for the local cloud's own stand-ins, set over HTTP (`POST /_local/faults`), so tests
+ * Fault injection for the local cloud's own stand-ins, added over HTTP (`POST /_local/faults`, `DELETE` clears), so tests
  * exercise retry paths through the real running system instead of mocking our own code.
  *
  * - `throttle`: the next `count` calls of `operation` fail whole with `errorCode`.
  * - `fail-records`: the next `count` calls fail every other record (FailedPutCount > 0).
  * - `poison`: every record whose data contains `match` fails, always (until cleared).
+ * With `match`, throttle and fail-records only count calls holding a record that contains it
+ * (so concurrent tests do not trip over each other's faults).
  */
 export type FaultRule =
-  | { service: string; operation: string; type: 'throttle'; count: number; errorCode?: string }
-  | { service: string; operation: string; type: 'fail-records'; count: number; errorCode?: string }
+  | { service: string; operation: string; type: 'throttle'; count: number; match?: string; errorCode?: string }
+  | { service: string; operation: string; type: 'fail-records'; count: number; match?: string; errorCode?: string }
   | { service: string; operation: string; type: 'poison'; match: string; errorCode?: string };
 
 export class InjectedFault extends Error {
@@ -24,8 +26,12 @@ export class FaultInjector {
   private rules: FaultRule[] = [];
   private readonly recordCounters = new WeakMap<FaultRule, number>();
 
-  set(rules: FaultRule[]): void {
-    this.rules = rules.map((r) => ({ ...r }));
+  add(rules: FaultRule[]): void {
+    this.rules.push(...rules.map((r) => ({ ...r })));
+  }
+
+  clear(): void {
+    this.rules = [];
   }
 
   list(): FaultRule[] {
@@ -33,31 +39,34 @@ export class FaultInjector {
   }
 
   /** Throws for a whole-call fault (throttling) on this operation, if one is armed. */
-  throwIfInjected(service: string, operation: string): void {
-    const rule = this.rules.find((r) => r.service === service && r.operation === operation && r.type === 'throttle' && r.count > 0);
+  throwIfInjected(service: string, operation: string, records: readonly Buffer[]): void {
+    const rule = this.rules.find((r) => r.service === service && r.operation === operation && r.type === 'throttle' && r.count > 0 && this.applies(r, records));
     if (!rule || rule.type !== 'throttle') return;
     rule.count -= 1;
-    throw new InjectedFault(rule.errorCode ?? 'ServiceUnavailableException', 400);
+    throw new InjectedFault(rule.errorCode ?? 'ServiceUnavailableException', 503);
   }
 
-  /** The error code for one record of a batch call, or undefined when it should succeed. */
-  recordFault(service: string, operation: string, data: Buffer): string | undefined {
-    for (const rule of this.rules) {
-      if (rule.service !== service || rule.operation !== operation) continue;
+  private applies(rule: FaultRule, records: readonly Buffer[]): boolean {
+    return rule.match === undefined || records.some((r) => r.includes(rule.match!));
+  }
+
+  /** The error codes for the records of one batch call (undefined = succeeds); counts the call. */
+  recordFaults(service: string, operation: string, records: readonly Buffer[]): (string | undefined)[] {
+    const active = this.rules.filter((r) => r.service === service && r.operation === operation && (r.type === 'poison' || (r.count > 0 && this.applies(r, records))));
+    const codes = records.map((data) => this.recordFault(active, data));
+    for (const rule of active) if (rule.type === 'fail-records') rule.count -= 1;
+    return codes;
+  }
+
+  private recordFault(rules: FaultRule[], data: Buffer): string | undefined {
+    for (const rule of rules) {
       if (rule.type === 'poison' && data.includes(rule.match)) return rule.errorCode ?? 'ServiceUnavailableException';
-      if (rule.type === 'fail-records' && rule.count > 0) {
+      if (rule.type === 'fail-records') {
         const seen = this.recordCounters.get(rule) ?? 0;
         this.recordCounters.set(rule, seen + 1);
         if (seen % 2 === 0) return rule.errorCode ?? 'ServiceUnavailableException';
       }
     }
     return undefined;
-  }
-
-  /** Marks the end of one batch call, so `fail-records` counts calls, not records. */
-  endCall(service: string, operation: string): void {
-    for (const rule of this.rules) {
-      if (rule.service === service && rule.operation === operation && rule.type === 'fail-records' && rule.count > 0) rule.count -= 1;
-    }
   }
 }

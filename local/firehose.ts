@@ -192,18 +192,18 @@ export class LocalFirehose {
     const decoded = records.map((r) => Buffer.from(r.Data ?? '', 'base64'));
     const total = decoded.reduce((n, d) => n + d.length, 0);
     if (total > MAX_BATCH_BYTES) throw new AwsJsonError('InvalidArgumentException', `The batch is ${total} bytes; the limit is ${MAX_BATCH_BYTES}.`);
-    this.faults.throwIfInjected('firehose', operation);
+    this.faults.throwIfInjected('firehose', operation, decoded);
+    const faults = this.faults.recordFaults('firehose', operation, decoded);
 
     const at = new Date();
     const accepted: Buffer[] = [];
-    const responses = decoded.map((data) => {
-      const fault = this.faults.recordFault('firehose', operation, data);
+    const responses = decoded.map((data, i) => {
+      const fault = faults[i];
       if (fault) return { ErrorCode: fault, ErrorMessage: 'Injected fault (local cloud).' };
       if (data.length > MAX_RECORD_BYTES) return { ErrorCode: 'InvalidArgumentException', ErrorMessage: `Record size ${data.length} exceeds ${MAX_RECORD_BYTES}.` };
       accepted.push(data);
       return { RecordId: randomUUID() };
     });
-    this.faults.endCall('firehose', operation);
     await this.buffer(stream, accepted, at);
     const failed = responses.filter((r) => 'ErrorCode' in r).length;
     return { FailedPutCount: failed, Encrypted: false, RequestResponses: responses as ({ RecordId: string } | { ErrorCode: string; ErrorMessage: string })[] };

@@ -17,8 +17,8 @@ export async function packageTemplate(root: string, outDir: string, env: NodeJS.
     await promisify(execFile)(sls, ['package', '--stage', 'local', '--package', outDir], { cwd: root, env, maxBuffer: 16 * 1024 * 1024 });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; code?: string };
-    if (e.code === 'ENOENT') throw new Error('`sls` is not installed: run `npm install` first.');
-    throw new Error(`\`sls package --stage local\` failed; fix serverless.yml and retry:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    if (e.code === 'ENOENT') throw new Error('`sls` is not installed: run `npm install` first.', { cause: error });
+    throw new Error(`\`sls package --stage local\` failed; fix serverless.yml and retry:\n${e.stdout ?? ''}${e.stderr ?? ''}`, { cause: error });
   }
   return JSON.parse(await readFile(path.join(outDir, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
 }

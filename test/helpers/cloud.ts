@@ -1,0 +1,46 @@
+import type { StackOutputs } from '../../local/cloud';
+import type { FaultRule } from '../../local/faults';
+import { listObjects, readJsonLines } from '../../src/adapters/s3';
+import { LAKE_PREFIXES, partitionOf, type LakeZone } from '../../src/domain/lake';
+
+/** The running local cloud (started by global-setup), as seen from a test worker. */
+export function outputs(): StackOutputs {
+  const raw = process.env.LOCAL_CLOUD_OUTPUTS;
+  if (!raw) throw new Error('The local cloud is not running: integration tests run through `jest --selectProjects integration`.');
+  return JSON.parse(raw) as StackOutputs;
+}
+
+async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
+  const response = await fetch(`${outputs().Endpoint}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+/** Waits until every record on the stream is handled and every Firehose buffer is in S3. */
+export const drain = () => admin('POST', '/_local/drain');
+export const addFaults = (rules: FaultRule[]) => admin('POST', '/_local/faults', rules);
+
+export async function postEvents(body: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${outputs().ApiUrl}/events`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+export interface LakeRow<T> {
+  key: string;
+  partition: string | undefined;
+  row: T;
+}
+
+/** Every record in a lake zone (gunzipped), with the object key it came from. */
+export async function lakeRows<T = any>(zone: LakeZone): Promise<LakeRow<T>[]> {
+  const bucket = outputs().LakeBucketName!;
+  const rows: LakeRow<T>[] = [];
+  for (const object of await listObjects(bucket, LAKE_PREFIXES[zone])) {
+    for (const row of await readJsonLines<T>(bucket, object.key)) rows.push({ key: object.key, partition: partitionOf(object.key), row });
+  }
+  return rows;
+}

@@ -1,0 +1,2 @@
+// Integration tests wait on the real pipeline (batch windows, Firehose buffers): minutes, not seconds.
+jest.setTimeout(180_000);

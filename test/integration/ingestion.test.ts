@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { makeEvent } from '../helpers/events';
+import { drain, lakeRows, postEvents } from '../helpers/cloud';
+import type { LakeEvent } from '../../src/domain/events/enrich';
+import type { BadRow } from '../../src/domain/events/bad-row';
+
+/** Snowplow-style acceptance: what goes in through POST /events is exactly what the lake holds. */
+describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
+  const run = randomUUID();
+  const hours = ['2026-11-19T22', '2026-11-19T23', '2026-11-20T00', '2026-11-20T01'];
+  const valid = Array.from({ length: 1000 }, (_, i) =>
+    makeEvent({ session_id: `${run}-s${i % 97}`, event_time: `${hours[i % hours.length]}:${String(i % 60).padStart(2, '0')}:07.123Z` }),
+  );
+  const invalid = Array.from({ length: 100 }, (_, i) => {
+    const { event_type: _type, ...event } = makeEvent({ session_id: `${run}-bad${i}` });
+    return i % 2 === 0 ? event : { ...event, event_type: 'teleport' };
+  });
+  const duplicates = valid.slice(0, 50).map((event) => ({ ...event }));
+
+  beforeAll(async () => {
+    for (const batch of [valid.slice(0, 500), valid.slice(500), invalid, duplicates]) {
+      const response = await postEvents(batch);
+      expect(response.status).toBe(202);
+    }
+    await drain();
+  });
+
+  it('answers 202 with the invalid events listed by index and id', async () => {
+    const response = await postEvents([makeEvent({ session_id: `${run}-probe` }), invalid[1]]);
+    expect(response.status).toBe(202);
+    expect(response.body.accepted).toBe(1);
+    expect(response.body.rejected).toEqual([{ index: 1, event_id: (invalid[1] as { event_id: string }).event_id, errors: [{ path: '/event_type', message: expect.stringContaining('must be one of') }] }]);
+  });
+
+  it('lands exactly the 1,000 valid events in raw/, once each, enriched', async () => {
+    const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.session_id.startsWith(`${run}-s`));
+    expect(rows).toHaveLength(1000);
+    expect(new Set(rows.map((r) => r.row.event_id))).toEqual(new Set(valid.map((e) => e.event_id)));
+    for (const { row } of rows) {
+      expect(row).toMatchObject({ device_class: 'desktop', schema_version: '1-0-0' });
+      expect(Date.parse(row.received_at)).toBeLessThanOrEqual(Date.parse(row.ingested_at));
+    }
+  });
+
+  it('partitions raw/ by event time (dt/hour in UTC), GZIP objects', async () => {
+    const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.session_id.startsWith(`${run}-s`));
+    for (const { key, partition, row } of rows) {
+      expect(key.endsWith('.gz')).toBe(true);
+      expect(partition).toBe(`dt=${row.event_time.slice(0, 10)}/hour=${row.event_time.slice(11, 13)}`);
+    }
+    expect(new Set(rows.map((r) => r.partition))).toEqual(new Set(hours.map((h) => `dt=${h.slice(0, 10)}/hour=${h.slice(11, 13)}`)));
+  });
+
+  it('keeps the 100 invalid events as typed bad rows with the original payload', async () => {
+    const rows = (await lakeRows<BadRow>('bad'))
+      .map((r) => ({ ...r, payload: JSON.parse(Buffer.from(r.row.payload_base64, 'base64').toString('utf8')) }))
+      .filter((r) => String(r.payload.event?.session_id).startsWith(`${run}-bad`));
+    expect(rows).toHaveLength(100);
+    for (const { row, payload, partition } of rows) {
+      expect(row).toMatchObject({ schema: 'clickstream-ml/bad-row/1-0-0', type: 'schema_violation' });
+      expect(row.errors.length).toBeGreaterThan(0);
+      expect(row.source.sequence_number).toMatch(/^\d+$/);
+      expect(partition).toMatch(/^dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}$/);
+      expect(invalid).toContainEqual(payload.event);
+    }
+  });
+});
