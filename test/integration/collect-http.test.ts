@@ -1,0 +1,36 @@
+import { makeEvent } from '../helpers/events';
+import { outputs, postEvents } from '../helpers/cloud';
+
+/** Client mistakes get a 4xx with a message that says what is wrong; never a 5xx, never a stack trace. */
+describe('POST /events input handling (through the local HTTP API)', () => {
+  const cases: [string, () => Promise<{ status: number; body: any }>, number, RegExp][] = [
+    ['wrong content type', () => postEvents('event_type=page_view', 'application/x-www-form-urlencoded'), 415, /Content-Type must be application\/json/],
+    ['malformed JSON', () => postEvents('{"event_id": ', 'application/json'), 400, /not valid JSON/],
+    ['an empty array', () => postEvents([]), 400, /empty/],
+    ['more than 500 events', () => postEvents(Array.from({ length: 501 }, () => makeEvent())), 413, /limit is 500/],
+    ['a body over 1 MB', () => postEvents([makeEvent({ extra: { blob: 'x'.repeat(1_100_000) } })]), 413, /limit is 1000000/],
+  ];
+
+  it.each(cases)('%s → %d', async (_name, send, status, message) => {
+    const response = await send();
+    expect(response.status).toBe(status);
+    expect(response.body).toMatchObject({ error: 'RequestError', message: expect.stringMatching(message) });
+    expect(JSON.stringify(response.body)).not.toMatch(/at .*\.(ts|js):\d+/);
+  });
+
+  it('accepts a single event object and unicode text', async () => {
+    const response = await postEvents(makeEvent({ event_type: 'search', search: { query: 'café 東京 🚲' } }));
+    expect(response).toEqual({ status: 202, body: { accepted: 1, rejected: [] } });
+  });
+
+  it('rejects unknown top-level fields and points at extra', async () => {
+    const response = await postEvents([{ ...makeEvent(), campaign: 'x' }]);
+    expect(response.status).toBe(202);
+    expect(response.body.rejected[0].errors).toEqual([{ path: '/campaign', message: expect.stringContaining('"extra"') }]);
+  });
+
+  it('answers unknown routes with 404, not 500', async () => {
+    const response = await fetch(`${outputs().ApiUrl}/nope`, { method: 'POST' });
+    expect(response.status).toBe(404);
+  });
+});

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { outputs } from '../helpers/cloud';
+
+const root = path.resolve(__dirname, '..', '..');
+const sls = path.join(root, 'node_modules', '.bin', 'sls');
+
+async function invokeLocal(fn: string, fixture: string, endpoint: string): Promise<string> {
+  const { stdout, stderr } = await promisify(execFile)(sls, ['invoke', 'local', '-f', fn, '-p', fixture, '--stage', 'local'], {
+    cwd: root,
+    env: { ...process.env, AWS_ENDPOINT_URL: endpoint },
+  }).catch((error: { stdout: string; stderr: string }) => error);
+  return `${stdout}${stderr}`;
+}
+
+/** The fixtures in events/ work with `sls invoke local --stage local` against the local cloud. */
+describe('sls invoke local', () => {
+  it('collect: a fixture batch is accepted, the invalid event listed', async () => {
+    const out = await invokeLocal('collect', 'events/http/collect-batch.json', outputs().Endpoint);
+    const response = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body)).toMatchObject({ accepted: 3, rejected: [{ index: 3 }] });
+  });
+
+  it('ingest: a batch with bad and duplicate records reports no failures', async () => {
+    const out = await invokeLocal('ingest', 'events/kinesis/invalid-and-duplicates.json', outputs().Endpoint);
+    expect(out).toContain('"batchItemFailures": []');
+  });
+
+  it('without a local cloud, says how to start it', async () => {
+    const out = await invokeLocal('collect', 'events/http/collect-single.json', 'http://127.0.0.1:9');
+    expect(out).toContain('npm run local');
+  });
+});
