@@ -23,14 +23,23 @@ runCli(async () => {
 
   const events: ClickstreamEvent[] = [];
   const skipped: { line: number; error: string }[] = [];
-  const parser = createReadStream(file).pipe(parse({ columns: true, skip_empty_lines: true, trim: true }));
+  const checkHeader = (header: string[]) => {
+    const missing = REES46_COLUMNS.filter((c) => !header.includes(c));
+    if (missing.length > 0) throw new UsageError(`${file} is not a REES46 CSV: missing column(s) ${missing.join(', ')}.`);
+    return header;
+  };
+  const parser = createReadStream(file).pipe(parse({ columns: checkHeader, skip_empty_lines: true, trim: true }));
   let line = 1;
-  for await (const record of parser as AsyncIterable<Record<string, string>>) {
-    line += 1;
-    if (line === 2) {
-      const missing = REES46_COLUMNS.filter((c) => !(c in record));
-      if (missing.length > 0) throw new UsageError(`${file} is not a REES46 CSV: missing column(s) ${missing.join(', ')}.`);
+  const records = (async function* () {
+    try {
+      yield* parser as AsyncIterable<Record<string, string>>;
+    } catch (error) {
+      if (error instanceof UsageError) throw error;
+      throw new UsageError(`${file} is not a readable CSV: ${(error as Error).message}`);
     }
+  })();
+  for await (const record of records) {
+    line += 1;
     try {
       events.push(rees46ToEvent(record as unknown as Rees46Row));
     } catch (error) {

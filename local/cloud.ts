@@ -173,16 +173,22 @@ export class LocalCloud {
     const apiPort = this.options.apiPort || (await freePort());
     const lambdaPort = await freePort();
     const childEnv = { ...process.env, ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: edgeUrl, API_PORT: String(apiPort), LAMBDA_PORT: String(lambdaPort) };
+    const workFolder = (name: string) => ({ SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(dataDir, name)) });
 
     this.log('packaging serverless.yml (stage local)');
-    const template = await packageTemplate(root, path.join(dataDir, 'package'), childEnv);
+    const template = await packageTemplate(root, path.join(dataDir, 'package'), { ...childEnv, ...workFolder('esbuild-package') });
     this.log('creating the resources the template declares');
     const resolver = await this.provision(template, edgeUrl);
 
     this.log('starting the HTTP API (serverless-offline)');
     const logFile = path.join(dataDir, 'logs', 'offline.log');
     const logStream = createWriteStream(logFile, { flags: 'a' });
-    this.offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local'], { cwd: root, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    this.offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local'], {
+      cwd: root,
+      env: { ...childEnv, ...workFolder('esbuild-offline') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.offline.stdout?.pipe(logStream);
     this.offline.stderr?.pipe(logStream);
     await waitForPort(apiPort, this.offline, logFile, 120_000);

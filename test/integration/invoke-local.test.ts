@@ -1,15 +1,18 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { outputs } from '../helpers/cloud';
 
 const root = path.resolve(__dirname, '..', '..');
 const sls = path.join(root, 'node_modules', '.bin', 'sls');
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'invoke-local-'));
 
 async function invokeLocal(fn: string, fixture: string, endpoint: string): Promise<string> {
   const { stdout, stderr } = await promisify(execFile)(sls, ['invoke', 'local', '-f', fn, '-p', fixture, '--stage', 'local'], {
     cwd: root,
-    env: { ...process.env, AWS_ENDPOINT_URL: endpoint },
+    env: { ...process.env, AWS_ENDPOINT_URL: endpoint, SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(workDir, fn)) },
   }).catch((error: { stdout: string; stderr: string }) => error);
   return `${stdout}${stderr}`;
 }

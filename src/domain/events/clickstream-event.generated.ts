@@ -1,4 +1,4 @@
-/* Generated from schemas/clickstream-event.schema.json by `npm run codegen`. Do not edit. */
+/* Generated from schemas/clickstream-event.schema.json by "npm run codegen". Do not edit. */
 
 /**
  * One clickstream event as sent to POST /events. Unknown top-level fields are rejected: put custom data under `extra`. Events are capped at 32 KiB (serialized UTF-8), checked beside this schema.

@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { LakeEvent } from '../../src/domain/events/enrich';
+import { drain, lakeRows, outputs } from '../helpers/cloud';
+
+const root = path.resolve(__dirname, '..', '..');
+const REES46 = path.resolve(root, '..', 'shared', 'data', 'rees46-sample', 'events-2019-10-01-sample.csv');
+
+async function cli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), [script, ...args], { cwd: root, env: process.env, maxBuffer: 64 * 1024 * 1024 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('npm run import (REES46)', () => {
+  const available = existsSync(REES46);
+  (available ? it : it.skip)('imports every row of the real sample, and a re-import adds nothing', async () => {
+    for (let round = 0; round < 2; round++) {
+      const result = await cli('cli/import.ts', [REES46, '--api', outputs().ApiUrl, '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, events: 2166, sessions: 654, accepted: 2166, rejected: 0, skipped: [] });
+      await drain();
+    }
+    const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.anonymous_id.startsWith('rees46-'));
+    expect(rows).toHaveLength(2166);
+    expect(new Set(rows.map((r) => r.row.event_id)).size).toBe(2166);
+    expect(rows.filter((r) => r.row.event_type === 'purchase')).toHaveLength(26);
+    expect(new Set(rows.map((r) => r.partition))).toEqual(new Set(rows.map((r) => `dt=2019-10-01/hour=${r.row.event_time.slice(11, 13)}`)));
+  });
+
+  it('refuses a file that is not a REES46 CSV, before sending anything', async () => {
+    const result = await cli('cli/import.ts', [path.join(root, 'package.json'), '--api', outputs().ApiUrl, '--json']);
+    expect(result.code).not.toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, message: expect.stringContaining('not a REES46 CSV') });
+  });
+});
+
+describe('npm run generate', () => {
+  it('posts reproducible synthetic sessions and writes their true purchase probabilities', async () => {
+    const truth = path.join(os.tmpdir(), `truth-${process.pid}.jsonl`);
+    const result = await cli('cli/generate.ts', ['--sessions', '60', '--seed', '7', '--api', outputs().ApiUrl, '--truth', truth, '--json']);
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ ok: true, sessions: 60, rejected: 0 });
+    expect(summary.accepted).toBe(summary.events);
+    const lines = readFileSync(truth, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(60);
+    expect(lines[0]).toEqual({ session_id: expect.any(String), purchase_probability: expect.any(Number), purchased: expect.any(Boolean) });
+  });
+
+  it('rejects an unknown flag with usage and exit code 2', async () => {
+    const result = await cli('cli/generate.ts', ['--sessions', '1', '--bogus']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("Unknown option '--bogus'");
+  });
+});

@@ -1,0 +1,42 @@
+import { MAX_EVENT_BYTES, SCHEMA_VERSION, validateEvent } from '../../../../src/domain/events/schema';
+import { makeEvent } from '../../../helpers/events';
+
+describe('event contract', () => {
+  it('accepts a complete event', () => {
+    const event = makeEvent({ user_id: 'u-1', page: { url: 'https://x', referrer: 'https://y', title: 't' }, order: { id: 'o-1', revenue: 10, currency: 'EUR' } });
+    expect(validateEvent(event)).toEqual({ ok: true, event });
+  });
+
+  it.each([
+    ['a missing required field', { event_id: undefined }, '/', "must have required property 'event_id'"],
+    ['a non-uuid event_id', { event_id: 'abc' }, '/event_id', 'must match format "uuid"'],
+    ['a time without offset', { event_time: '2026-11-20 10:00:00' }, '/event_time', 'must match format "date-time"'],
+    ['an unknown event type', { event_type: 'teleport' }, '/event_type', 'must be one of page_view'],
+    ['a negative price', { product: { id: 'p', price: -1 } }, '/product/price', 'must be >= 0'],
+    ['a lower-case currency', { product: { id: 'p', currency: 'usd' } }, '/product/currency', 'must match pattern'],
+    ['an unknown top-level field', { campaign: 'x' }, '/campaign', 'custom data goes under "extra"'],
+  ])('rejects %s', (_name, override, path, message) => {
+    const event = JSON.parse(JSON.stringify({ ...makeEvent(), ...override }));
+    const result = validateEvent(event);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors).toContainEqual({ path, message: expect.stringContaining(message) });
+  });
+
+  it('keeps custom data under extra', () => {
+    expect(validateEvent(makeEvent({ extra: { experiment: 'b', nested: { a: 1 } } })).ok).toBe(true);
+  });
+
+  it(`caps an event at ${MAX_EVENT_BYTES} bytes`, () => {
+    const result = validateEvent(makeEvent({ extra: { blob: 'x'.repeat(MAX_EVENT_BYTES) } }));
+    expect(result).toEqual({ ok: false, errors: [{ path: '/', message: expect.stringContaining(`limit is ${MAX_EVENT_BYTES}`) }] });
+  });
+
+  it('reports every problem at once', () => {
+    const result = validateEvent({ event_type: 'nope' });
+    expect(!result.ok && result.errors.length).toBe(5);
+  });
+
+  it('takes its version from the schema $id', () => {
+    expect(SCHEMA_VERSION).toBe('1-0-0');
+  });
+});

@@ -1,0 +1,28 @@
+import { renderPrefix } from '../../../local/firehose';
+import { routeFor } from '../../../local/edge';
+
+describe('local Firehose prefixes', () => {
+  const at = new Date('2026-11-20T07:05:09Z');
+
+  it('evaluates timestamp, partitionKeyFromQuery and error-output-type like AWS', () => {
+    expect(renderPrefix('raw/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/', { at, partitionKeys: { dt: '2026-11-19', hour: '23' } })).toBe('raw/dt=2026-11-19/hour=23/');
+    expect(renderPrefix("bad/!{timestamp:yyyy/MM/dd}/!{timestamp:'h'HH}/", { at })).toBe('bad/2026/11/20/h07/');
+    expect(renderPrefix('errors/!{firehose:error-output-type}/', { at, errorOutputType: 'partitioning-failed' })).toBe('errors/partitioning-failed/');
+  });
+
+  it('refuses what it cannot evaluate instead of guessing', () => {
+    expect(() => renderPrefix('x/!{partitionKeyFromLambda:dt}/', { at })).toThrow(/not supported/);
+    expect(() => renderPrefix('x/!{partitionKeyFromQuery:dt}/', { at, partitionKeys: {} })).toThrow(/missing/);
+  });
+});
+
+describe('edge routing', () => {
+  it('routes by X-Amz-Target, then by SigV4 credential scope', () => {
+    expect(routeFor({ 'x-amz-target': 'Kinesis_20131202.PutRecords' }, '/')).toBe('kinesis');
+    expect(routeFor({ 'x-amz-target': 'Firehose_20150804.PutRecordBatch' }, '/')).toBe('firehose');
+    expect(routeFor({ authorization: 'AWS4-HMAC-SHA256 Credential=AK/20261120/us-east-1/s3/aws4_request, SignedHeaders=host' }, '/bucket')).toBe('s3');
+    expect(routeFor({}, '/bucket/key?X-Amz-Credential=AK%2F20261120%2Fus-east-1%2Fs3%2Faws4_request')).toBe('s3');
+    expect(routeFor({}, '/_local/health')).toBe('local');
+    expect(routeFor({}, '/')).toBeUndefined();
+  });
+});
