@@ -49,6 +49,7 @@ runCli(async () => {
     const bucket = cloud.outputs.LakeBucketName!;
     say(`▶ 2/3 sending ${sessions} synthetic sessions to ${cloud.outputs.ApiUrl}/events`);
     let bar = progressBar('  collect', 0, false);
+    const started = Date.now();
     const traffic = await generateTraffic({
       url: cloud.outputs.ApiUrl,
       sessions,
@@ -68,9 +69,12 @@ runCli(async () => {
     }, 3_000);
     await cloud.drain();
     clearInterval(watching);
+    const pipelineSeconds = (Date.now() - started) / 1000;
+    const pipeline = { seconds: pipelineSeconds, events_per_second: Math.round(traffic.events / pipelineSeconds) };
+    say(`  all ${traffic.events} events through the pipeline into S3 in ${pipelineSeconds.toFixed(1)}s (${pipeline.events_per_second} events/s end to end)`);
     const counts = await lakeCounts(bucket);
     if (json) {
-      process.stdout.write(`${JSON.stringify({ ok: true, traffic, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, outputs: cloud.outputs })}\n`);
+      process.stdout.write(`${JSON.stringify({ ok: true, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, outputs: cloud.outputs })}\n`);
     } else {
       process.stdout.write(`\nThe lake (s3://${bucket}):\n${formatCounts(counts)}\n\n`);
       process.stdout.write(`Look at it yourself: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 s3 ls s3://${bucket}/raw/ --recursive\n`);

@@ -130,7 +130,10 @@ export class LocalCloud {
 
   private async boot(): Promise<void> {
     const { dataDir, root } = this.options;
-    if (this.options.reset) rmSync(dataDir, { recursive: true, force: true });
+    this.lock();
+    if (this.options.reset) {
+      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'esm-checkpoints.json', 'stack-outputs.json']) rmSync(path.join(dataDir, dir), { recursive: true, force: true });
+    }
     for (const dir of ['kinesis', 'dynamodb', 's3', 'logs']) mkdirSync(path.join(dataDir, dir), { recursive: true });
     if (!existsSync(path.join(root, 'node_modules', '.bin', 'sls'))) throw new LocalCloudError('Dependencies are missing: run `npm install` first.');
 
@@ -189,6 +192,7 @@ export class LocalCloud {
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
+    writeFileSync(path.join(dataDir, 'cloud.lock'), JSON.stringify({ pid: process.pid, offlinePid: this.offline.pid }));
     this.offline.stdout?.pipe(logStream);
     this.offline.stderr?.pipe(logStream);
     await waitForPort(apiPort, this.offline, logFile, 120_000);
@@ -207,6 +211,21 @@ export class LocalCloud {
     const apiUrl = `http://localhost:${apiPort}`;
     this.outputs = { ...outputs, HttpApiUrl: apiUrl, Endpoint: edgeUrl, ApiUrl: apiUrl };
     writeFileSync(path.join(dataDir, 'stack-outputs.json'), `${JSON.stringify(this.outputs, null, 2)}\n`);
+  }
+
+  /** One local cloud per data directory; a stale lock (crashed run) is taken over and its API process ended. */
+  private lock(): void {
+    const lockFile = path.join(this.options.dataDir, 'cloud.lock');
+    mkdirSync(this.options.dataDir, { recursive: true });
+    if (existsSync(lockFile)) {
+      const previous = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; offlinePid?: number };
+      if (previous.pid !== process.pid && isAlive(previous.pid)) {
+        throw new LocalCloudError(`The local cloud is already running (pid ${previous.pid}) on ${this.options.dataDir}. Use it, or stop it (Ctrl-C in its terminal, or \`kill ${previous.pid}\`).`);
+      }
+      if (previous.offlinePid && isAlive(previous.offlinePid)) process.kill(-previous.offlinePid, 'SIGTERM');
+    }
+    writeFileSync(lockFile, JSON.stringify({ pid: process.pid }));
+    this.closables.push({ close: async () => rmSync(lockFile, { force: true }) });
   }
 
   private async provision(template: Template, edgeUrl: string): Promise<IntrinsicResolver> {
@@ -397,6 +416,15 @@ export class LocalCloud {
       });
     }
     for (const closable of this.closables.reverse()) await closable.close().catch(() => undefined);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -122,8 +122,10 @@ export class KinesisEventSourceMapping {
         }
         batch = [];
         this.buffered.set(shardId, 0);
-      } else if (records.length === 0) {
-        await sleep(POLL_IDLE_MS);
+      } else {
+        // The shard has nothing more for now: wait (at most until the batch window closes) instead of spinning on GetRecords.
+        const windowLeft = batch.length > 0 ? windowStart + this.spec.batchWindowSeconds * 1000 - Date.now() : POLL_IDLE_MS;
+        await sleep(Math.max(10, Math.min(POLL_IDLE_MS, windowLeft)));
       }
     }
   }

@@ -2,9 +2,9 @@ import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
-import * as jq from 'jq-wasm';
 import { AwsJsonError, jsonProtocolService } from './aws-json';
 import type { FaultInjector } from './faults';
+import { compileJq } from './jq-subset';
 
 const gzipAsync = promisify(gzip);
 
@@ -28,7 +28,6 @@ interface Buffered {
   records: Buffer[];
   bytes: number;
   firstAt: number;
-  error?: string;
 }
 
 interface DeliveryStream {
@@ -37,7 +36,7 @@ interface DeliveryStream {
   createdAt: Date;
   destination: S3Destination;
   bucket: string;
-  metadataQuery?: string;
+  extractKeys?: (record: unknown) => Record<string, unknown>;
   buffers: Map<string, Buffered>;
 }
 
@@ -84,7 +83,7 @@ export function renderPrefix(
   });
 }
 
-function checkDestination(name: string, destination: S3Destination): string | undefined {
+function checkDestination(name: string, destination: S3Destination): ((record: unknown) => Record<string, unknown>) | undefined {
   for (const processor of destination.ProcessingConfiguration?.Processors ?? []) {
     if (!SUPPORTED_PROCESSORS.has(processor.Type)) {
       throw new AwsJsonError('InvalidArgumentException', `${name}: processor ${processor.Type} is not supported by the local Firehose (supported: MetadataExtraction).`);
@@ -95,12 +94,16 @@ function checkDestination(name: string, destination: S3Destination): string | un
   // Fails fast on prefix namespaces the stand-in cannot evaluate.
   renderPrefix(destination.Prefix ?? '', { at: new Date(), partitionKeys: new Proxy({}, { get: () => 'x' }) });
   renderPrefix(destination.ErrorOutputPrefix ?? '', { at: new Date() });
-  return query;
+  try {
+    return query === undefined ? undefined : compileJq(query);
+  } catch (error) {
+    throw new AwsJsonError('InvalidArgumentException', `${name}: ${(error as Error).message}`);
+  }
 }
 
 /**
  * A local Kinesis Data Firehose (DirectPut → S3): buffers by size and interval per prefix, evaluates
- * dynamic partitioning with real jq, compresses, and writes objects to the local S3 with AWS's key layout.
+ * dynamic partitioning (the jq subset in jq-subset.ts), compresses, and writes objects to the local S3 with AWS's key layout.
  */
 export class LocalFirehose {
   private readonly streams = new Map<string, DeliveryStream>();
@@ -132,7 +135,7 @@ export class LocalFirehose {
         throw new AwsJsonError('InvalidArgumentException', `${name}: the local Firehose supports DirectPut streams with an ExtendedS3DestinationConfiguration.`);
       }
       const destination = input.ExtendedS3DestinationConfiguration;
-      const metadataQuery = checkDestination(name, destination);
+      const extractKeys = checkDestination(name, destination);
       const arn = `arn:aws:firehose:${this.region}:${this.account}:deliverystream/${name}`;
       this.streams.set(name, {
         name,
@@ -140,7 +143,7 @@ export class LocalFirehose {
         createdAt: new Date(),
         destination,
         bucket: destination.BucketARN.replace(/^arn:aws:s3:::/, ''),
-        ...(metadataQuery === undefined ? {} : { metadataQuery }),
+        ...(extractKeys === undefined ? {} : { extractKeys }),
         buffers: new Map(),
       });
       return { DeliveryStreamARN: arn };
@@ -204,23 +207,20 @@ export class LocalFirehose {
       accepted.push(data);
       return { RecordId: randomUUID() };
     });
-    await this.buffer(stream, accepted, at);
+    this.buffer(stream, accepted, at);
     const failed = responses.filter((r) => 'ErrorCode' in r).length;
     return { FailedPutCount: failed, Encrypted: false, RequestResponses: responses as ({ RecordId: string } | { ErrorCode: string; ErrorMessage: string })[] };
   }
 
-  private async buffer(stream: DeliveryStream, records: Buffer[], at: Date): Promise<void> {
+  private buffer(stream: DeliveryStream, records: Buffer[], at: Date): void {
     const { destination } = stream;
     const dynamic = destination.DynamicPartitioningConfiguration?.Enabled === true;
-    let keys: (Record<string, unknown> | null)[] = records.map(() => null);
-    if (dynamic && stream.metadataQuery && records.length > 0) {
-      keys = await this.extractKeys(stream.metadataQuery, records);
-    }
-    records.forEach((data, i) => {
+    for (const data of records) {
       let key: string;
       let error: string | undefined;
       try {
-        key = renderPrefix(destination.Prefix ?? '', { at, ...(dynamic ? { partitionKeys: keys[i] ?? {} } : {}) });
+        const partitionKeys = dynamic && stream.extractKeys ? stream.extractKeys(JSON.parse(data.toString('utf8'))) : undefined;
+        key = renderPrefix(destination.Prefix ?? '', { at, ...(partitionKeys ? { partitionKeys } : {}) });
       } catch (e) {
         error = (e as Error).message;
         key = renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType: 'partitioning-failed' });
@@ -233,28 +233,7 @@ export class LocalFirehose {
       }
       buffered.records.push(payload);
       buffered.bytes += payload.length;
-    });
-  }
-
-  /** One jq run per batch: real jq semantics at an affordable cost. A record that is not JSON gets no keys. */
-  private async extractKeys(query: string, records: Buffer[]): Promise<(Record<string, unknown> | null)[]> {
-    const parsed = records.map((r) => {
-      try {
-        return JSON.parse(r.toString('utf8')) as unknown;
-      } catch {
-        return undefined;
-      }
-    });
-    const jsonIndexes = parsed.flatMap((p, i) => (p === undefined ? [] : [i]));
-    const keys: (Record<string, unknown> | null)[] = records.map(() => null);
-    try {
-      const results = (await jq.json(jsonIndexes.map((i) => parsed[i]), `[.[] | (${query})]`)) as Record<string, unknown>[];
-      jsonIndexes.forEach((recordIndex, i) => (keys[recordIndex] = results[i] ?? null));
-    } catch {
-      // A query that fails on the batch is retried record by record, so one bad record fails alone.
-      for (const i of jsonIndexes) keys[i] = ((await jq.json(parsed[i] as object, query).catch(() => null)) as Record<string, unknown> | null);
     }
-    return keys;
   }
 
   /** Writes every buffer that is full or old enough (or all of them on `force`). Serialized, so an object is never written twice. */

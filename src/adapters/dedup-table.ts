@@ -2,11 +2,13 @@ import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DedupPort } from '../domain/ingest';
 import { dynamoDbDocumentClient } from '../shared/aws-clients';
 import { DeliveryError } from '../shared/errors';
+import { mapConcurrent } from '../shared/concurrency';
 import { DEFAULT_BACKOFF, sendWithRetries, type BackoffOptions } from '../shared/retry';
 
-// BatchGetItem reads 100 keys a call, BatchWriteItem writes 25 items a call.
+// BatchGetItem reads 100 keys a call, BatchWriteItem writes 25 items a call; a few calls run at once.
 const GET_BATCH = 100;
 const WRITE_BATCH = 25;
+const PARALLEL_CALLS = 8;
 
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
@@ -17,7 +19,7 @@ export function dedupTable(tableName: string, ttlHours: number, backoff: Backoff
   return {
     async findSeen(eventIds) {
       const seen = new Set<string>();
-      for (const ids of chunks(eventIds, GET_BATCH)) {
+      await mapConcurrent(chunks(eventIds, GET_BATCH), PARALLEL_CALLS, async (ids) => {
         const unread = await sendWithRetries(
           ids,
           async (batch) => {
@@ -33,12 +35,12 @@ export function dedupTable(tableName: string, ttlHours: number, backoff: Backoff
           backoff,
         );
         if (unread.length > 0) throw new DeliveryError(`dedup lookup of ${unread.length} event ids failed after retries`, unread.length);
-      }
+      });
       return seen;
     },
     async markSeen(eventIds) {
       const expiresAt = Math.floor(Date.now() / 1000) + Math.round(ttlHours * 3600);
-      for (const ids of chunks(eventIds, WRITE_BATCH)) {
+      await mapConcurrent(chunks(eventIds, WRITE_BATCH), PARALLEL_CALLS, async (ids) => {
         const unwritten = await sendWithRetries(
           ids,
           async (batch) => {
@@ -53,7 +55,7 @@ export function dedupTable(tableName: string, ttlHours: number, backoff: Backoff
           backoff,
         );
         if (unwritten.length > 0) throw new DeliveryError(`marking ${unwritten.length} event ids as seen failed after retries`, unwritten.length);
-      }
+      });
     },
   };
 }

@@ -1,5 +1,6 @@
 import { renderPrefix } from '../../../local/firehose';
 import { routeFor } from '../../../local/edge';
+import { compileJq } from '../../../local/jq-subset';
 
 describe('local Firehose prefixes', () => {
   const at = new Date('2026-11-20T07:05:09Z');
@@ -24,5 +25,19 @@ describe('edge routing', () => {
     expect(routeFor({}, '/bucket/key?X-Amz-Credential=AK%2F20261120%2Fus-east-1%2Fs3%2Faws4_request')).toBe('s3');
     expect(routeFor({}, '/_local/health')).toBe('local');
     expect(routeFor({}, '/')).toBeUndefined();
+  });
+});
+
+describe('metadata-extraction jq subset', () => {
+  it('evaluates the query serverless.yml declares, like jq', () => {
+    const extract = compileJq('{dt: .event_time[0:10], hour: .event_time[11:13]}');
+    expect(extract({ event_time: '2026-11-20T07:05:09.000Z' })).toEqual({ dt: '2026-11-20', hour: '07' });
+    expect(extract({})).toEqual({ dt: null, hour: null });
+    expect(compileJq('{"customer": .customer.id}')({ customer: { id: 7 } })).toEqual({ customer: 7 });
+  });
+
+  it('refuses what it does not implement, at compile time', () => {
+    expect(() => compileJq('{dt: .event_time | strptime("%Y")}')).toThrow(/outside it/);
+    expect(() => compileJq('.event_time')).toThrow(/outside it/);
   });
 });
