@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { LocalCloud } from '../local/cloud';
 import { resetClients } from '../src/shared/aws-clients';
 import { intOption, parseCli, runCli } from './args';
 import { formatCounts, lakeCounts, total } from './lake-summary';
 import { progressBar } from './progress';
+import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 import { generateTraffic } from './traffic';
 
 const USAGE = `
@@ -19,9 +19,7 @@ runCli(async () => {
     sessions: { type: 'string' },
     seed: { type: 'string' },
     once: { type: 'boolean', default: false },
-    reset: { type: 'boolean', default: false },
-    port: { type: 'string' },
-    'api-port': { type: 'string' },
+    ...CLOUD_FLAGS,
   });
   const json = values.json === true;
   const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
@@ -30,14 +28,7 @@ runCli(async () => {
   const seed = intOption(values.seed, 'seed', 1);
 
   say('▶ 1/3 starting the local cloud');
-  const cloud = await LocalCloud.start({
-    root,
-    dataDir: path.join(root, '.local'),
-    port: intOption(values.port, 'port', 4566),
-    apiPort: intOption(values['api-port'], 'api-port', 3000),
-    reset: values.reset === true,
-    log: (line) => say(`  ${line}`),
-  });
+  const cloud = await startProjectCloud(values, (line) => say(`  ${line}`));
   Object.assign(process.env, cloud.env);
   resetClients();
   const stop = async (code: number) => {

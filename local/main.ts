@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { intOption, parseCli, runCli } from '../cli/args';
-import { LocalCloud } from './cloud';
+import { parseCli, runCli } from '../cli/args';
+import { CLOUD_FLAGS, startProjectCloud } from '../cli/project-cloud';
 
 const USAGE = `
 npm run local -- [--port 4566] [--api-port 3000] [--reset] [--json]
@@ -11,17 +10,9 @@ Data persists in .local/ (--reset wipes it). Ctrl-C stops it.
 `;
 
 runCli(async () => {
-  const { values } = parseCli(USAGE, { port: { type: 'string' }, 'api-port': { type: 'string' }, reset: { type: 'boolean', default: false } });
-  const root = path.resolve(__dirname, '..');
+  const { values } = parseCli(USAGE, CLOUD_FLAGS);
   const json = values.json === true;
-  const cloud = await LocalCloud.start({
-    root,
-    dataDir: path.join(root, '.local'),
-    port: intOption(values.port, 'port', 4566),
-    apiPort: intOption(values['api-port'], 'api-port', 3000),
-    reset: values.reset === true,
-    log: (line) => (json ? undefined : process.stderr.write(`local: ${line}\n`)),
-  });
+  const cloud = await startProjectCloud(values, (line) => (json ? undefined : process.stderr.write(`local: ${line}\n`)));
   if (json) process.stdout.write(`${JSON.stringify({ ok: true, outputs: cloud.outputs })}\n`);
   else {
     process.stdout.write(`\nLocal cloud ready. Stack outputs (.local/stack-outputs.json):\n`);

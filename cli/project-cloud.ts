@@ -1,0 +1,23 @@
+import path from 'node:path';
+import { LocalCloud } from '../local/cloud';
+import { intOption } from './args';
+
+/** The flags every command that starts the project's local cloud takes. */
+export const CLOUD_FLAGS = {
+  port: { type: 'string' },
+  'api-port': { type: 'string' },
+  reset: { type: 'boolean', default: false },
+} as const;
+
+/** This checkout's local cloud: data in .local/, edge on 4566 and API on 3000 unless the flags say otherwise. */
+export function startProjectCloud(values: { port?: string; 'api-port'?: string; reset?: boolean }, log: (line: string) => void): Promise<LocalCloud> {
+  const root = path.resolve(__dirname, '..');
+  return LocalCloud.start({
+    root,
+    dataDir: path.join(root, '.local'),
+    port: intOption(values.port, 'port', 4566),
+    apiPort: intOption(values['api-port'], 'api-port', 3000),
+    reset: values.reset === true,
+    log,
+  });
+}
