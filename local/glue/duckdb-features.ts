@@ -1,0 +1,37 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { renderSql } from '../../src/domain/features/sql';
+
+const FEATURES_SQL = path.resolve(__dirname, '..', '..', 'glue', 'features.sql');
+
+/** The raw zone's columns that features.sql reads (missing fields read as NULL; others are ignored). */
+const EVENT_COLUMNS = {
+  event_id: 'VARCHAR',
+  event_type: 'VARCHAR',
+  event_time: 'VARCHAR',
+  session_id: 'VARCHAR',
+  anonymous_id: 'VARCHAR',
+  received_at: 'VARCHAR',
+  ingested_at: 'VARCHAR',
+  device_class: 'VARCHAR',
+  page: 'STRUCT(referrer VARCHAR)',
+  product: 'STRUCT(id VARCHAR, category VARCHAR, price DOUBLE)',
+};
+
+const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/** Runs glue/features.sql on DuckDB over newline-delimited JSON files (plain or .gz) of raw events. */
+export async function duckdbFeatures(files: readonly string[]): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    const columns = `{${Object.entries(EVENT_COLUMNS).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
+    await connection.run(`CREATE VIEW events AS SELECT * FROM read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns})`);
+    const reader = await connection.runAndReadAll(renderSql(readFileSync(FEATURES_SQL, 'utf8'), 'duckdb'));
+    return reader.getRowObjectsJS() as Record<string, unknown>[];
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
