@@ -1,0 +1,102 @@
+/** Evaluation metrics for a binary classifier, as scikit-learn defines them. */
+export interface Metrics {
+  roc_auc: number;
+  pr_auc: number;
+  log_loss: number;
+  brier: number;
+  f1: number;
+  accuracy: number;
+  /** Expected calibration error over 10 equal-width probability bins. */
+  ece: number;
+  count: number;
+  positives: number;
+}
+
+/** ROC-AUC by ranks (Mann–Whitney), ties counted half. */
+export function rocAuc(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  const n = y.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
+  let rankSumPositive = 0;
+  let positives = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j + 1 < n && p[order[j + 1]!] === p[order[i]!]) j++;
+    const averageRank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++) {
+      if (y[order[k]!] === 1) {
+        rankSumPositive += averageRank;
+        positives++;
+      }
+    }
+    i = j + 1;
+  }
+  const negatives = n - positives;
+  if (positives === 0 || negatives === 0) return Number.NaN;
+  return (rankSumPositive - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Average precision (scikit-learn's PR-AUC): Σ (Rₙ − Rₙ₋₁) Pₙ over distinct thresholds. */
+export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  const n = y.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[b]! - p[a]!);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += y[i]!;
+  if (total === 0) return Number.NaN;
+  let tp = 0;
+  let fp = 0;
+  let previousRecall = 0;
+  let ap = 0;
+  for (let i = 0; i < n; ) {
+    let j = i;
+    while (j < n && p[order[j]!] === p[order[i]!]) {
+      if (y[order[j]!] === 1) tp++;
+      else fp++;
+      j++;
+    }
+    const recall = tp / total;
+    ap += (recall - previousRecall) * (tp / (tp + fp));
+    previousRecall = recall;
+    i = j;
+  }
+  return ap;
+}
+
+export function evaluate(y: ArrayLike<number>, p: ArrayLike<number>, threshold = 0.5): Metrics {
+  const n = y.length;
+  let logLoss = 0;
+  let brier = 0;
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let correct = 0;
+  let positives = 0;
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, p: 0, y: 0 }));
+  for (let i = 0; i < n; i++) {
+    const yi = y[i]!;
+    const pi = Math.min(1 - 1e-15, Math.max(1e-15, p[i]!));
+    positives += yi;
+    logLoss -= yi * Math.log(pi) + (1 - yi) * Math.log(1 - pi);
+    brier += (pi - yi) ** 2;
+    const predicted = pi >= threshold ? 1 : 0;
+    if (predicted === yi) correct++;
+    if (predicted === 1 && yi === 1) tp++;
+    if (predicted === 1 && yi === 0) fp++;
+    if (predicted === 0 && yi === 1) fn++;
+    const bin = bins[Math.min(9, Math.floor(pi * 10))]!;
+    bin.n++;
+    bin.p += pi;
+    bin.y += yi;
+  }
+  const ece = bins.reduce((s, b) => (b.n === 0 ? s : s + (b.n / n) * Math.abs(b.p / b.n - b.y / b.n)), 0);
+  return {
+    roc_auc: rocAuc(y, p),
+    pr_auc: averagePrecision(y, p),
+    log_loss: logLoss / n,
+    brier: brier / n,
+    f1: tp === 0 ? 0 : (2 * tp) / (2 * tp + fp + fn),
+    accuracy: correct / n,
+    ece,
+    count: n,
+    positives,
+  };
+}
