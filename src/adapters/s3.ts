@@ -1,4 +1,5 @@
-import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { readFile, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { s3Client } from '../shared/aws-clients';
@@ -27,4 +28,14 @@ export async function readJsonLines<T = unknown>(bucket: string, key: string): P
   const bytes = Buffer.from(await response.Body!.transformToByteArray());
   const text = (key.endsWith('.gz') ? await gunzipAsync(bytes) : bytes).toString('utf8');
   return text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as T);
+}
+
+/** Downloads an object to a local file (for engines that read files: DuckDB stands in for Glue locally). */
+export async function downloadObject(bucket: string, key: string, file: string): Promise<void> {
+  const response = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  await writeFile(file, Buffer.from(await response.Body!.transformToByteArray()));
+}
+
+export async function uploadFile(bucket: string, key: string, file: string, contentType?: string): Promise<void> {
+  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file), ...(contentType ? { ContentType: contentType } : {}) }));
 }
