@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { runFeaturesJob } from '../local/glue/features-job';
-import { LOCAL_CREDENTIALS } from '../local/cloud';
 import { parseCli, runCli, UsageError } from './args';
+import { useLocalCloud } from './local-env';
 
 const USAGE = `
 npm run features -- --from YYYY-MM-DD --to YYYY-MM-DD [--json]
@@ -18,13 +16,7 @@ runCli(async () => {
   const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' } });
   if (!values.from || !values.to || !DATE.test(values.from) || !DATE.test(values.to)) throw new UsageError(`--from and --to take dates (YYYY-MM-DD).\n${USAGE}`);
   if (values.from > values.to) throw new UsageError(`--from ${values.from} is after --to ${values.to}.`);
-  let outputs: { Endpoint: string; LakeBucketName: string };
-  try {
-    outputs = JSON.parse(readFileSync(path.resolve(__dirname, '..', '.local', 'stack-outputs.json'), 'utf8'));
-  } catch {
-    throw new Error('The local cloud is not running: start it with `npm run local` (or `npm start`).');
-  }
-  Object.assign(process.env, LOCAL_CREDENTIALS, { AWS_ENDPOINT_URL: outputs.Endpoint });
+  const outputs = useLocalCloud();
   const result = await runFeaturesJob(outputs.LakeBucketName, values.from, values.to, (line) => (values.json ? undefined : process.stderr.write(`features: ${line}\n`)));
   if (values.json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
   else process.stdout.write(`${result.sessions} sessions (${result.positives} with a purchase) from ${result.inputObjects} raw objects → ${result.partitions.length} Parquet partitions\n`);

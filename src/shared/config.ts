@@ -58,3 +58,11 @@ export const ingestConfig = (env: Env = process.env) => ({
   dedupEnabled: requireBoolean('DEDUP_ENABLED', true, env),
   dedupTtlHours: requireNumber('DEDUP_TTL_HOURS', 24, env),
 });
+
+export const trainConfig = (env: Env = process.env) => ({
+  lakeBucketName: requireString('LAKE_BUCKET_NAME', env),
+  modelName: optionalString('MODEL_NAME', env) ?? 'purchase-propensity',
+  /** Set by AWS Batch; recorded with the model so a version can be traced to its job. */
+  jobId: optionalString('AWS_BATCH_JOB_ID', env) ?? 'local',
+  codeVersion: optionalString('CODE_VERSION', env) ?? 'unknown',
+});

@@ -275,10 +275,11 @@ export function predictGbdt(model: GbdtModel, features: ArrayLike<number>): numb
   return 1 / (1 + Math.exp(-score));
 }
 
-export function trainGbdt(data: Dataset, options: GbdtOptions = GBDT_DEFAULTS): GbdtModel {
+/** `validationSet`: rows to early-stop on (e.g. a later time window); without it, a stratified share of `data` is held out. */
+export function trainGbdt(data: Dataset, options: GbdtOptions = GBDT_DEFAULTS, validationSet?: Dataset): GbdtModel {
   let train = data;
-  let validation: Dataset | undefined;
-  if (options.validationFraction > 0) {
+  let validation = validationSet;
+  if (!validation && options.validationFraction > 0) {
     const k = Math.max(2, Math.round(1 / options.validationFraction));
     const held = stratifiedFolds(data.y, k, options.seed)[0]!;
     const heldSet = new Set(held);

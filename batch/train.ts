@@ -1,0 +1,53 @@
+import { putArtifact, readFeatureRows } from '../src/adapters/feature-store';
+import { FEATURE_NAMES } from '../src/domain/features/spec';
+import { trainPurchasePropensity } from '../src/domain/model/training-run';
+import { trainConfig } from '../src/shared/config';
+import { parseCli, runCli, UsageError } from '../cli/args';
+
+const USAGE = `
+train --from YYYY-MM-DD --to YYYY-MM-DD [--json]
+
+The training job (AWS Batch container entrypoint; locally: npm run train:batch). Reads the session
+features of the range from the lake, splits by time, trains the GBDT and the logistic regression,
+and writes the chosen model's artifact to s3://$LAKE_BUCKET_NAME/models/<name>/<version>/model.json.
+Environment: LAKE_BUCKET_NAME (required), MODEL_NAME, CODE_VERSION, AWS_BATCH_JOB_ID.
+`;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+runCli(async () => {
+  const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' } });
+  if (!values.from || !values.to || !DATE.test(values.from) || !DATE.test(values.to) || values.from > values.to) {
+    throw new UsageError(`--from and --to take dates (YYYY-MM-DD), --from not after --to.\n${USAGE}`);
+  }
+  const config = trainConfig();
+  const log = (line: string) => (values.json ? undefined : process.stderr.write(`train: ${line}\n`));
+  log(`reading features ${values.from} … ${values.to} from s3://${config.lakeBucketName}`);
+  const { rows, partitions } = await readFeatureRows(config.lakeBucketName, values.from, values.to);
+  if (rows.length === 0) throw new Error(`No features for ${values.from} … ${values.to}: run the feature job first (locally: npm run features).`);
+  log(`${rows.length} sessions in ${partitions.length} partitions; training`);
+  const result = trainPurchasePropensity(rows);
+  const createdAt = new Date().toISOString();
+  const version = createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const artifact = {
+    name: config.modelName,
+    version,
+    created_at: createdAt,
+    feature_spec: FEATURE_NAMES,
+    model: result.model,
+    metrics: result.candidates[result.chosen],
+    candidates: result.candidates,
+    data: { from: values.from, to: values.to, partitions, split: result.split },
+    job_id: config.jobId,
+    code_version: config.codeVersion,
+  };
+  const stored = await putArtifact(config.lakeBucketName, `models/${config.modelName}/${version}/model.json`, artifact);
+  const summary = { ok: true, name: config.modelName, version, chosen: result.chosen, artifact: stored, metrics: artifact.metrics.test, split: result.split };
+  if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+  else {
+    for (const [kind, m] of Object.entries(result.candidates)) {
+      log(`${kind.padEnd(7)} test ROC-AUC ${m.test.roc_auc.toFixed(3)}  PR-AUC ${m.test.pr_auc.toFixed(3)}  log loss ${m.test.log_loss.toFixed(3)}  ECE ${m.test.ece.toFixed(3)}`);
+    }
+    process.stdout.write(`model ${config.modelName} ${version} (${result.chosen}) → ${stored.uri}\n`);
+  }
+});

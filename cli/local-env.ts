@@ -1,0 +1,34 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LOCAL_CREDENTIALS } from '../local/cloud';
+
+/**
+ * Points this process at the running local cloud, as Lambda/Batch/Glue environments point theirs at AWS:
+ * AWS_ENDPOINT_URL, credentials, and the resource names from .local/stack-outputs.json.
+ */
+export function useLocalCloud(): { Endpoint: string; LakeBucketName: string } {
+  let outputs: { Endpoint: string; LakeBucketName: string };
+  try {
+    outputs = JSON.parse(readFileSync(path.resolve(__dirname, '..', '.local', 'stack-outputs.json'), 'utf8'));
+  } catch {
+    throw new Error('The local cloud is not running: start it with `npm run local` (or `npm start`).');
+  }
+  Object.assign(process.env, LOCAL_CREDENTIALS, { AWS_ENDPOINT_URL: outputs.Endpoint, LAKE_BUCKET_NAME: outputs.LakeBucketName });
+  return outputs;
+}
+
+// `tsx cli/local-env.ts <entrypoint> [args…]`: runs a job entrypoint (e.g. batch/train.ts) against the local cloud.
+if (require.main === module) {
+  const [entrypoint] = process.argv.splice(2, 1);
+  if (!entrypoint) {
+    process.stderr.write('usage: tsx cli/local-env.ts <entrypoint.ts> [args…]\n');
+    process.exit(2);
+  }
+  try {
+    useLocalCloud();
+  } catch (error) {
+    process.stderr.write(`error: ${(error as Error).message}\n`);
+    process.exit(1);
+  }
+  void import(path.resolve(entrypoint));
+}

@@ -1,0 +1,51 @@
+import { DuckDBInstance } from '@duckdb/node-api';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { FeatureRow } from '../domain/model/training-run';
+import { datesBetween, FEATURES_PREFIX } from '../domain/lake';
+import { s3Client } from '../shared/aws-clients';
+import { downloadObject, listObjects } from './s3';
+
+/** Reads the Parquet feature partitions of [from, to] (inclusive dates) from the lake. */
+export async function readFeatureRows(bucket: string, from: string, to: string): Promise<{ rows: FeatureRow[]; partitions: string[] }> {
+  const keys: string[] = [];
+  for (const dt of datesBetween(from, to)) for (const o of await listObjects(bucket, `${FEATURES_PREFIX}dt=${dt}/`)) keys.push(o.key);
+  if (keys.length === 0) return { rows: [], partitions: [] };
+  const work = mkdtempSync(path.join(os.tmpdir(), 'features-'));
+  try {
+    // Keep the dt=… folder in the local path so DuckDB's hive partitioning restores the column.
+    const files = await Promise.all(
+      keys.map(async (key) => {
+        const file = path.join(work, key.slice(FEATURES_PREFIX.length));
+        await mkdir(path.dirname(file), { recursive: true });
+        await downloadObject(bucket, key, file);
+        return file;
+      }),
+    );
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+      const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet([${list}], hive_partitioning = true) ORDER BY dt, session_id`);
+      const rows = reader.getRowObjectsJS().map((r) => ({ ...r, dt: String(r.dt) })) as unknown as FeatureRow[];
+      return { rows, partitions: [...new Set(keys.map((k) => k.slice(FEATURES_PREFIX.length).split('/')[0]!))] };
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Writes a model artifact (JSON) and returns where it is and its SHA-256, which loaders verify. */
+export async function putArtifact(bucket: string, key: string, artifact: unknown): Promise<{ uri: string; sha256: string; bytes: number }> {
+  const body = Buffer.from(JSON.stringify(artifact));
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: { sha256 } }));
+  return { uri: `s3://${bucket}/${key}`, sha256, bytes: body.length };
+}

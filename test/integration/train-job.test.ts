@@ -1,0 +1,49 @@
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { runFeaturesJob } from '../../local/glue/features-job';
+import { sendEvents } from '../../cli/collector-client';
+import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { drain, outputs } from '../helpers/cloud';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** The Batch training job's entrypoint, run as a process the way Batch runs the container command. */
+describe('training job (batch/train.ts)', () => {
+  it('trains on the lake features of a range, splits by time and stores a verifiable artifact', async () => {
+    const model = new ShopperModel(1234, new Date('2025-04-01T00:00:00Z'), 4 * 86_400_000);
+    await sendEvents(outputs().ApiUrl, Array.from({ length: 1500 }, () => model.session()).flatMap((s) => s.events));
+    await drain();
+    await runFeaturesJob(outputs().LakeBucketName!, '2025-04-01', '2025-04-04');
+
+    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2025-04-01', '--to', '2025-04-04', '--json'], {
+      cwd: root,
+      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODEL_NAME: 'it-propensity', CODE_VERSION: 'test' },
+    });
+    const summary = JSON.parse(stdout);
+    expect(summary).toMatchObject({ ok: true, name: 'it-propensity', chosen: expect.stringMatching(/^(gbdt|logreg)$/) });
+    expect(summary.metrics.roc_auc).toBeGreaterThan(0.8);
+    const { train, validation, test } = summary.split;
+    expect(train.rows + validation.rows + test.rows).toBe(1500);
+    expect(train.to <= validation.from && validation.to <= test.from).toBe(true);
+
+    const key = summary.artifact.uri.replace(`s3://${outputs().LakeBucketName}/`, '');
+    const object = await new S3Client({ endpoint: outputs().Endpoint, forcePathStyle: true }).send(new GetObjectCommand({ Bucket: outputs().LakeBucketName, Key: key }));
+    const body = Buffer.from(await object.Body!.transformToByteArray());
+    expect(createHash('sha256').update(body).digest('hex')).toBe(summary.artifact.sha256);
+    const artifact = JSON.parse(body.toString('utf8'));
+    expect(artifact).toMatchObject({ name: 'it-propensity', version: summary.version, code_version: 'test', data: { from: '2025-04-01', to: '2025-04-04' } });
+    expect(artifact.model.kind).toBe(summary.chosen === 'gbdt' ? 'gbdt' : 'logistic_regression');
+  });
+
+  it('says what to do when the range has no features', async () => {
+    const result = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2001-01-01', '--to', '2001-01-02', '--json'], {
+      cwd: root,
+      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName },
+    }).catch((error: { code: number; stdout: string }) => error);
+    expect((result as { code: number }).code).toBe(1);
+    expect(JSON.parse((result as { stdout: string }).stdout).message).toContain('run the feature job first');
+  });
+});
