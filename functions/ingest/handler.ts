@@ -16,6 +16,7 @@ const dedup = config.dedupEnabled ? dedupTable(config.dedupTableName, config.ded
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 
 const toStreamRecord = (record: KinesisStreamRecord): StreamRecord => ({
+  recordId: record.eventID,
   data: Buffer.from(record.kinesis.data, 'base64'),
   stream: record.eventSourceARN.split('/').pop() ?? record.eventSourceARN,
   partitionKey: record.kinesis.partitionKey,

@@ -5,6 +5,8 @@ import { validateEvent } from './events/schema';
 
 /** One stream record as ingest sees it, whatever the transport (Kinesis today). */
 export interface StreamRecord {
+  /** Unique id of the stream record (Lambda's eventID: "<shard>:<sequence number>"). */
+  recordId: string;
   data: Buffer;
   stream: string;
   partitionKey: string;
@@ -79,10 +81,16 @@ export interface IngestSummary {
 }
 
 /**
+ * What makes a record a repeat: a valid event by its event_id (retries and replays keep it); a bad row by
+ * the stream record it came from (a re-driven batch must not write the same bad row twice).
+ */
+const dedupKey = (c: Classified, record: StreamRecord): string => (c.kind === 'valid' ? c.event.event_id : `record:${record.recordId}`);
+
+/**
  * Processes a whole batch: duplicates (in the batch, then across batches) are dropped, valid events
  * go to the raw stream and bad rows to the bad stream. Returns one outcome per record, or an Error
  * for a record whose delivery failed for good, so the caller reports it back for a retry.
- * An event id is marked seen only after its delivery succeeded, so a crash never loses an event.
+ * A key is marked seen only after its delivery succeeded, so a crash never loses a record.
  */
 export async function ingestBatch(
   records: readonly StreamRecord[],
@@ -90,25 +98,26 @@ export async function ingestBatch(
 ): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
   const now = ports.now();
   const classified = records.map((record) => classify(record, now));
+  const keys = classified.map((c, i) => dedupKey(c, records[i]!));
   const outcomes: (RecordOutcome | Error)[] = classified.map((c) => (c.kind === 'bad' ? 'bad_row' : 'delivered'));
 
-  const firstIndexById = new Map<string, number>();
-  classified.forEach((c, i) => {
-    if (c.kind !== 'valid') return;
-    if (firstIndexById.has(c.event.event_id)) outcomes[i] = 'duplicate';
-    else firstIndexById.set(c.event.event_id, i);
+  const firstIndexByKey = new Map<string, number>();
+  keys.forEach((key, i) => {
+    if (firstIndexByKey.has(key)) outcomes[i] = 'duplicate';
+    else firstIndexByKey.set(key, i);
   });
 
-  if (ports.dedup && firstIndexById.size > 0) {
-    const seen = await ports.dedup.findSeen([...firstIndexById.keys()]);
-    for (const id of seen) {
-      outcomes[firstIndexById.get(id)!] = 'duplicate';
-      firstIndexById.delete(id);
+  if (ports.dedup && firstIndexByKey.size > 0) {
+    const seen = await ports.dedup.findSeen([...firstIndexByKey.keys()]);
+    for (const key of seen) {
+      outcomes[firstIndexByKey.get(key)!] = 'duplicate';
+      firstIndexByKey.delete(key);
     }
   }
 
-  const rawIndexes = [...firstIndexById.values()];
-  const badIndexes = classified.flatMap((c, i) => (c.kind === 'bad' ? [i] : []));
+  const firsts = [...firstIndexByKey.values()];
+  const rawIndexes = firsts.filter((i) => classified[i]!.kind === 'valid');
+  const badIndexes = firsts.filter((i) => classified[i]!.kind === 'bad');
   const rowAt = (i: number) => {
     const c = classified[i]!;
     return c.kind === 'valid' ? c.event : c.row;
@@ -123,19 +132,17 @@ export async function ingestBatch(
   markFailed(rawIndexes, rawResult.failed, 'raw');
   markFailed(badIndexes, badResult.failed, 'bad');
 
-  // Duplicates of an event whose first copy failed must be retried too, or the event could be lost.
-  for (const [i, outcome] of outcomes.entries()) {
-    const c = classified[i]!;
-    if (outcome !== 'duplicate' || c.kind !== 'valid') continue;
-    const first = firstIndexById.get(c.event.event_id);
-    if (first !== undefined && outcomes[first] instanceof Error) outcomes[i] = outcomes[first];
-  }
+  // Duplicates of a record whose first copy failed must be retried too, or it could be lost.
+  outcomes.forEach((outcome, i) => {
+    const first = firstIndexByKey.get(keys[i]!);
+    if (outcome === 'duplicate' && first !== undefined && outcomes[first] instanceof Error) outcomes[i] = outcomes[first];
+  });
 
   let dedupMarkError: string | undefined;
   if (ports.dedup) {
-    const deliveredIds = rawIndexes.filter((i) => outcomes[i] === 'delivered').map((i) => (classified[i] as { event: LakeEvent }).event.event_id);
+    const delivered = firsts.filter((i) => !(outcomes[i] instanceof Error)).map((i) => keys[i]!);
     try {
-      if (deliveredIds.length > 0) await ports.dedup.markSeen(deliveredIds);
+      if (delivered.length > 0) await ports.dedup.markSeen(delivered);
     } catch (error) {
       dedupMarkError = (error as Error).message;
     }

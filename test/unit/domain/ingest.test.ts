@@ -25,6 +25,7 @@ function memoryPorts(options: { failRaw?: (row: any) => boolean; markFails?: boo
 
 let sequence = 0;
 const record = (payload: unknown): StreamRecord => ({
+  recordId: `shardId-000000000000:${sequence + 1}`,
   data: Buffer.from(typeof payload === 'string' ? payload : encodeEnvelope({ v: 1, received_at: '2026-11-20T11:59:59.000Z', event: payload })),
   stream: 'clickstream',
   partitionKey: 'pk',
@@ -69,6 +70,14 @@ describe('ingestBatch', () => {
     expect(outcomes).toEqual(['delivered']);
     expect(summary.dedupMarkError).toContain('ProvisionedThroughputExceeded');
     expect(delivered.raw).toHaveLength(1);
+  });
+
+  it('writes a re-driven bad row once', async () => {
+    const { delivered, ports } = memoryPorts();
+    const bad = record({ nope: 1 });
+    expect((await ingestBatch([bad], ports)).outcomes).toEqual(['bad_row']);
+    expect((await ingestBatch([bad], ports)).outcomes).toEqual(['duplicate']);
+    expect(delivered.bad).toHaveLength(1);
   });
 
   it('works without a dedup table (stage param off)', async () => {
