@@ -1,4 +1,6 @@
 import { putArtifact, readFeatureRows } from '../src/adapters/feature-store';
+import { putModelVersion } from '../src/adapters/models-table';
+import { versionKey } from '../src/domain/registry';
 import { FEATURE_NAMES } from '../src/domain/features/spec';
 import { trainPurchasePropensity } from '../src/domain/model/training-run';
 import { trainConfig } from '../src/shared/config';
@@ -9,8 +11,9 @@ train --from YYYY-MM-DD --to YYYY-MM-DD [--json]
 
 The training job (AWS Batch container entrypoint; locally: npm run train:batch). Reads the session
 features of the range from the lake, splits by time, trains the GBDT and the logistic regression,
-and writes the chosen model's artifact to s3://$LAKE_BUCKET_NAME/models/<name>/<version>/model.json.
-Environment: LAKE_BUCKET_NAME (required), MODEL_NAME, CODE_VERSION, AWS_BATCH_JOB_ID.
+writes the chosen model's artifact to s3://$LAKE_BUCKET_NAME/models/<name>/<version>/model.json and
+registers the version as a candidate in $MODELS_TABLE_NAME.
+Environment: LAKE_BUCKET_NAME, MODELS_TABLE_NAME (required), MODEL_NAME, CODE_VERSION, AWS_BATCH_JOB_ID.
 `;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -42,6 +45,20 @@ runCli(async () => {
     code_version: config.codeVersion,
   };
   const stored = await putArtifact(config.lakeBucketName, `models/${config.modelName}/${version}/model.json`, artifact);
+  await putModelVersion(config.modelsTableName, {
+    model_name: config.modelName,
+    sk: versionKey(version),
+    version,
+    status: 'candidate',
+    kind: result.model.kind,
+    created_at: createdAt,
+    artifact: stored,
+    feature_spec: FEATURE_NAMES,
+    metrics: artifact.metrics,
+    data: { from: values.from, to: values.to, partitions },
+    job_id: config.jobId,
+    code_version: config.codeVersion,
+  });
   const summary = { ok: true, name: config.modelName, version, chosen: result.chosen, artifact: stored, metrics: artifact.metrics.test, split: result.split };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {

@@ -6,14 +6,14 @@ import { LOCAL_CREDENTIALS } from '../local/cloud';
  * Points this process at the running local cloud, as Lambda/Batch/Glue environments point theirs at AWS:
  * AWS_ENDPOINT_URL, credentials, and the resource names from .local/stack-outputs.json.
  */
-export function useLocalCloud(): { Endpoint: string; LakeBucketName: string } {
-  let outputs: { Endpoint: string; LakeBucketName: string };
+export function useLocalCloud(): { Endpoint: string; LakeBucketName: string; ModelsTableName: string } {
+  let outputs: { Endpoint: string; LakeBucketName: string; ModelsTableName: string };
   try {
     outputs = JSON.parse(readFileSync(path.resolve(__dirname, '..', '.local', 'stack-outputs.json'), 'utf8'));
   } catch {
     throw new Error('The local cloud is not running: start it with `npm run local` (or `npm start`).');
   }
-  Object.assign(process.env, LOCAL_CREDENTIALS, { AWS_ENDPOINT_URL: outputs.Endpoint, LAKE_BUCKET_NAME: outputs.LakeBucketName });
+  Object.assign(process.env, LOCAL_CREDENTIALS, { AWS_ENDPOINT_URL: outputs.Endpoint, LAKE_BUCKET_NAME: outputs.LakeBucketName, MODELS_TABLE_NAME: outputs.ModelsTableName });
   return outputs;
 }
 

@@ -61,6 +61,7 @@ export const ingestConfig = (env: Env = process.env) => ({
 
 export const trainConfig = (env: Env = process.env) => ({
   lakeBucketName: requireString('LAKE_BUCKET_NAME', env),
+  modelsTableName: requireString('MODELS_TABLE_NAME', env),
   modelName: optionalString('MODEL_NAME', env) ?? 'purchase-propensity',
   /** Set by AWS Batch; recorded with the model so a version can be traced to its job. */
   jobId: optionalString('AWS_BATCH_JOB_ID', env) ?? 'local',

@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { sendEvents } from '../../cli/collector-client';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { getModelVersion, putModelVersion } from '../../src/adapters/models-table';
+import { VersionExistsError } from '../../src/domain/registry';
 import { drain, outputs } from '../helpers/cloud';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -20,7 +22,7 @@ describe('training job (batch/train.ts)', () => {
 
     const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2025-04-01', '--to', '2025-04-04', '--json'], {
       cwd: root,
-      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODEL_NAME: 'it-propensity', CODE_VERSION: 'test' },
+      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODELS_TABLE_NAME: outputs().ModelsTableName, MODEL_NAME: 'it-propensity', CODE_VERSION: 'test' },
     });
     const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({ ok: true, name: 'it-propensity', chosen: expect.stringMatching(/^(gbdt|logreg)$/) });
@@ -36,12 +38,17 @@ describe('training job (batch/train.ts)', () => {
     const artifact = JSON.parse(body.toString('utf8'));
     expect(artifact).toMatchObject({ name: 'it-propensity', version: summary.version, code_version: 'test', data: { from: '2025-04-01', to: '2025-04-04' } });
     expect(artifact.model.kind).toBe(summary.chosen === 'gbdt' ? 'gbdt' : 'logistic_regression');
+
+    const entry = await getModelVersion(outputs().ModelsTableName!, 'it-propensity', summary.version);
+    expect(entry).toMatchObject({ status: 'candidate', kind: artifact.model.kind, artifact: summary.artifact, data: { from: '2025-04-01', to: '2025-04-04' }, code_version: 'test' });
+    expect(entry!.metrics.test.roc_auc).toBe(summary.metrics.roc_auc);
+    await expect(putModelVersion(outputs().ModelsTableName!, entry!)).rejects.toThrow(VersionExistsError);
   });
 
   it('says what to do when the range has no features', async () => {
     const result = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2001-01-01', '--to', '2001-01-02', '--json'], {
       cwd: root,
-      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName },
+      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODELS_TABLE_NAME: outputs().ModelsTableName },
     }).catch((error: { code: number; stdout: string }) => error);
     expect((result as { code: number }).code).toBe(1);
     expect(JSON.parse((result as { stdout: string }).stdout).message).toContain('run the feature job first');
