@@ -55,10 +55,12 @@ runCli(async () => {
     say(`  ${traffic.accepted} events accepted in ${traffic.seconds.toFixed(1)}s (${traffic.events_per_second} events/s)`);
 
     say('▶ 3/3 waiting for the lake (Kinesis → ingest → Firehose → S3)');
+    let drained = false;
     const watching = setInterval(() => {
-      void lakeCounts(bucket).then((c) => say(`  lake so far: raw ${total(c.raw)} events, bad ${total(c.bad)} rows`), () => undefined);
+      void lakeCounts(bucket).then((c) => drained || say(`  lake so far: raw ${total(c.raw)} events, bad ${total(c.bad)} rows`), () => undefined);
     }, 3_000);
     await cloud.drain();
+    drained = true;
     clearInterval(watching);
     const pipelineSeconds = (Date.now() - started) / 1000;
     const pipeline = { seconds: pipelineSeconds, events_per_second: Math.round(traffic.events / pipelineSeconds) };
