@@ -44,7 +44,7 @@ export function classify(record: StreamRecord, now: string): Classified {
     if (!(error instanceof EnvelopeDecodeError)) throw error;
     return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message: error.message }], payload: record.data, failedAt: now, source }) };
   }
-  const validation = validateEvent(envelope.event);
+  const validation = validateEvent(envelope.event, record.data.length);
   if (!validation.ok) {
     return {
       kind: 'bad',

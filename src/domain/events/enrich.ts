@@ -15,12 +15,26 @@ const BOT = /bot|crawl|spider|slurp|headless|lighthouse/i;
 const TABLET = /ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/i;
 const MOBILE = /mobi|iphone|ipod|android.*mobile|windows phone|blackberry|opera mini/i;
 
-export function deviceClass(userAgent: string | undefined): DeviceClass {
-  if (!userAgent) return 'unknown';
+function classify(userAgent: string): DeviceClass {
   if (BOT.test(userAgent)) return 'bot';
   if (TABLET.test(userAgent)) return 'tablet';
   if (MOBILE.test(userAgent)) return 'mobile';
   return 'desktop';
+}
+
+// Traffic repeats a few thousand user agents; remembering their class skips three regexes per event.
+const KNOWN_AGENTS = new Map<string, DeviceClass>();
+const MAX_KNOWN_AGENTS = 5_000;
+
+export function deviceClass(userAgent: string | undefined): DeviceClass {
+  if (!userAgent) return 'unknown';
+  let cls = KNOWN_AGENTS.get(userAgent);
+  if (cls === undefined) {
+    cls = classify(userAgent);
+    if (KNOWN_AGENTS.size >= MAX_KNOWN_AGENTS) KNOWN_AGENTS.clear();
+    KNOWN_AGENTS.set(userAgent, cls);
+  }
+  return cls;
 }
 
 /**

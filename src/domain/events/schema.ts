@@ -36,9 +36,12 @@ const describe = (e: ErrorObject): ValidationIssue => {
   return { path: e.instancePath || '/', message: e.message ?? e.keyword };
 };
 
-/** Validates one decoded value against the event contract. `serializedBytes` is its size on the wire, when known. */
-export function validateEvent(value: unknown, serializedBytes?: number): Validation {
-  const bytes = serializedBytes ?? Buffer.byteLength(JSON.stringify(value) ?? '');
+/**
+ * Validates one decoded value against the event contract. `upperBoundBytes`: a size the serialized event
+ * cannot exceed (e.g. the record it came in); when that is under the cap, the event is not re-serialized.
+ */
+export function validateEvent(value: unknown, upperBoundBytes?: number): Validation {
+  const bytes = upperBoundBytes !== undefined && upperBoundBytes <= MAX_EVENT_BYTES ? upperBoundBytes : Buffer.byteLength(JSON.stringify(value) ?? '');
   if (bytes > MAX_EVENT_BYTES) {
     return { ok: false, errors: [{ path: '/', message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` }] };
   }

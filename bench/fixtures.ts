@@ -1,0 +1,36 @@
+import { encodeEnvelope } from '../src/domain/events/envelope';
+import { ShopperModel } from '../src/domain/traffic/shopper-model';
+
+/** `n` realistic events (the synthetic shopper's), 5 % made invalid, 2 % repeated. */
+export function benchEvents(n: number, seed = 7): unknown[] {
+  const model = new ShopperModel(seed, new Date('2026-11-01T00:00:00Z'), 86_400_000);
+  const events: unknown[] = [];
+  while (events.length < n) events.push(...model.session().events);
+  return events.slice(0, n).map((event, i) => {
+    if (i % 50 === 1 && i > 0) return events[i - 1];
+    if (i % 20 === 3) return { ...(event as object), event_type: 'teleport' };
+    return event;
+  });
+}
+
+/** A Kinesis stream event as Lambda delivers it, around collector envelopes of `events`. */
+export function kinesisBatch(events: readonly unknown[]) {
+  return {
+    Records: events.map((event, i) => ({
+      kinesis: {
+        kinesisSchemaVersion: '1.0',
+        partitionKey: `pk-${i % 97}`,
+        sequenceNumber: String(49_000_000_000_000_000_000_000_000n + BigInt(i)),
+        data: Buffer.from(encodeEnvelope({ v: 1, received_at: '2026-11-01T00:00:00.000Z', event })).toString('base64'),
+        approximateArrivalTimestamp: 1_795_600_000 + i / 1000,
+      },
+      eventSource: 'aws:kinesis',
+      eventVersion: '1.0',
+      eventID: `shardId-000000000000:${i}`,
+      eventName: 'aws:kinesis:record',
+      invokeIdentityArn: 'arn:aws:iam::000000000000:role/bench',
+      awsRegion: 'us-east-1',
+      eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/bench',
+    })),
+  };
+}

@@ -1,0 +1,38 @@
+import os from 'node:os';
+
+/** One measured figure: samples (ms per run) summarized; `unit` says what `value` counts. */
+export interface Figure {
+  name: string;
+  unit: string;
+  median: number;
+  p99: number;
+  min: number;
+  max: number;
+  runs: number;
+  baseline?: { name: string; median: number };
+  /** value ÷ baseline (rates) or baseline ÷ value (times), so > 1 means "better than baseline" only where noted. */
+  ratio?: number;
+  target?: string;
+  met?: boolean;
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+
+export function summarize(samples: number[]): Pick<Figure, 'median' | 'p99' | 'min' | 'max' | 'runs'> {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), min: sorted[0]!, max: sorted.at(-1)!, runs: samples.length };
+}
+
+/** Runs `fn` `warmup` times unmeasured, then `repeats` times; returns milliseconds per run. */
+export async function time(fn: () => unknown, warmup: number, repeats: number): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    const started = process.hrtime.bigint();
+    await fn();
+    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
+  }
+  return samples;
+}
+
+export const machine = () => ({ cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` });
