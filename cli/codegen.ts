@@ -1,3 +1,6 @@
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import standaloneCode from 'ajv/dist/standalone';
 import { compileFromFile } from 'json-schema-to-typescript';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -6,22 +9,45 @@ import { parseCli, runCli } from './args';
 const USAGE = `
 npm run codegen -- [--check] [--json]
 
-Regenerates src/domain/events/clickstream-event.generated.ts from schemas/clickstream-event.schema.json.
---check writes nothing and exits 1 when the generated file is out of date.
+Regenerates, from schemas/clickstream-event.schema.json, the TypeScript event type and the precompiled
+ajv validator (src/domain/events/*.generated.*). --check writes nothing and exits 1 when one is out of date.
 `;
 
 const root = path.resolve(__dirname, '..');
 const SCHEMA = path.join(root, 'schemas/clickstream-event.schema.json');
-const TARGET = path.join(root, 'src/domain/events/clickstream-event.generated.ts');
+const BANNER = '/* Generated from schemas/clickstream-event.schema.json by "npm run codegen". Do not edit. */';
+
+/** The validator is compiled here, at build time, so functions load no schema compiler at cold start. */
+function validatorSource(): string {
+  const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true, esm: false } });
+  addFormats(ajv, ['uuid', 'date-time']);
+  return `${BANNER}\n${standaloneCode(ajv, ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8'))))}\n`;
+}
+
+const VALIDATOR_TYPES = `${BANNER}
+import type { ErrorObject } from 'ajv';
+import type { ClickstreamEvent } from './clickstream-event.generated';
+
+declare const validate: ((value: unknown) => value is ClickstreamEvent) & { errors?: ErrorObject[] | null };
+export = validate;
+`;
 
 runCli(async () => {
   const { values } = parseCli(USAGE, { check: { type: 'boolean', default: false } });
-  const generated = await compileFromFile(SCHEMA, { bannerComment: '/* Generated from schemas/clickstream-event.schema.json by "npm run codegen". Do not edit. */' });
-  const current = readFileSync(TARGET, 'utf8');
-  const upToDate = current === generated;
-  if (values.check) {
-    if (!upToDate) throw new Error(`${path.relative(root, TARGET)} is out of date with the schema: run \`npm run codegen\`.`);
-  } else if (!upToDate) writeFileSync(TARGET, generated);
-  const result = { ok: true, file: path.relative(root, TARGET), changed: !values.check && !upToDate };
-  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${result.file}: ${upToDate ? 'up to date' : values.check ? 'out of date' : 'regenerated'}\n`);
+  const files: Record<string, string> = {
+    'src/domain/events/clickstream-event.generated.ts': await compileFromFile(SCHEMA, { bannerComment: BANNER }),
+    'src/domain/events/validate-event.generated.js': validatorSource(),
+    'src/domain/events/validate-event.generated.d.ts': VALIDATOR_TYPES,
+  };
+  const stale = Object.keys(files).filter((file) => {
+    try {
+      return readFileSync(path.join(root, file), 'utf8') !== files[file];
+    } catch {
+      return true;
+    }
+  });
+  if (values.check && stale.length > 0) throw new Error(`${stale.join(', ')} out of date with the schema: run \`npm run codegen\`.`);
+  if (!values.check) for (const file of stale) writeFileSync(path.join(root, file), files[file]!);
+  const result = { ok: true, files: Object.keys(files), changed: values.check ? [] : stale };
+  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${stale.length === 0 ? 'generated files are up to date' : `${values.check ? 'out of date' : 'regenerated'}: ${stale.join(', ')}`}\n`);
 });

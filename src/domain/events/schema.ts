@@ -1,7 +1,7 @@
-import Ajv, { type ErrorObject } from 'ajv';
-import addFormats from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import schema from '../../../schemas/clickstream-event.schema.json';
 import type { ClickstreamEvent } from './clickstream-event.generated';
+import validateSchema from './validate-event.generated';
 
 export type { ClickstreamEvent };
 
@@ -19,11 +19,6 @@ export interface ValidationIssue {
 }
 
 export type Validation = { ok: true; event: ClickstreamEvent } | { ok: false; errors: ValidationIssue[] };
-
-// Compiled once per process (cold start), not per event.
-const ajv = new Ajv({ allErrors: true, strict: true });
-addFormats(ajv, ['uuid', 'date-time']);
-const validateSchema = ajv.compile<ClickstreamEvent>(schema);
 
 const describe = (e: ErrorObject): ValidationIssue => {
   if (e.keyword === 'additionalProperties') {
