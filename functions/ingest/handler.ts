@@ -21,7 +21,7 @@ const toStreamRecord = (record: KinesisStreamRecord): StreamRecord => ({
   stream: record.eventSourceARN.split('/').pop() ?? record.eventSourceARN,
   partitionKey: record.kinesis.partitionKey,
   sequenceNumber: record.kinesis.sequenceNumber,
-  approximateArrival: new Date(record.kinesis.approximateArrivalTimestamp * 1000).toISOString(),
+  approximateArrival: record.kinesis.approximateArrivalTimestamp,
 });
 
 /**

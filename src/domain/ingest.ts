@@ -11,7 +11,8 @@ export interface StreamRecord {
   stream: string;
   partitionKey: string;
   sequenceNumber: string;
-  approximateArrival: string;
+  /** Epoch seconds, as Kinesis reports it (formatted only when a bad row needs it). */
+  approximateArrival: number;
 }
 
 /** Where rows go. `deliver` returns the indexes (into `rows`) that still failed after its own retries. */
@@ -31,18 +32,18 @@ export type Classified =
 
 /** Decode → validate → enrich one record. Never throws: whatever cannot be read becomes a bad row. */
 export function classify(record: StreamRecord, now: string): Classified {
-  const source = {
+  const source = () => ({
     stream: record.stream,
     partition_key: record.partitionKey,
     sequence_number: record.sequenceNumber,
-    approximate_arrival: record.approximateArrival,
-  };
+    approximate_arrival: new Date(record.approximateArrival * 1000).toISOString(),
+  });
   let envelope;
   try {
     envelope = decodeEnvelope(record.data);
   } catch (error) {
     if (!(error instanceof EnvelopeDecodeError)) throw error;
-    return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message: error.message }], payload: record.data, failedAt: now, source }) };
+    return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message: error.message }], payload: record.data, failedAt: now, source: source() }) };
   }
   const validation = validateEvent(envelope.event, record.data.length);
   if (!validation.ok) {
@@ -53,7 +54,7 @@ export function classify(record: StreamRecord, now: string): Classified {
         errors: validation.errors,
         payload: record.data,
         failedAt: now,
-        source,
+        source: source(),
         eventId: (envelope.event as { event_id?: unknown } | null)?.event_id,
         receivedAt: envelope.received_at,
       }),

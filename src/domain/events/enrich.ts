@@ -41,13 +41,16 @@ export function deviceClass(userAgent: string | undefined): DeviceClass {
  * Adds what ingest knows. `event_time` is rewritten to the same instant in UTC
  * ("YYYY-MM-DDTHH:mm:ss.sssZ") so that the lake can be partitioned by fixed slices of it.
  */
+/** Already the canonical form (what Date#toISOString prints): most events are, and re-formatting costs. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 export function enrich(
   event: ClickstreamEvent,
   meta: { receivedAt: string; ingestedAt: string; replayId?: string },
 ): LakeEvent {
   return {
     ...event,
-    event_time: new Date(event.event_time).toISOString(),
+    event_time: CANONICAL_UTC.test(event.event_time) ? event.event_time : new Date(event.event_time).toISOString(),
     received_at: meta.receivedAt,
     ingested_at: meta.ingestedAt,
     device_class: deviceClass(event.context?.user_agent),

@@ -30,7 +30,7 @@ const record = (payload: unknown): StreamRecord => ({
   stream: 'clickstream',
   partitionKey: 'pk',
   sequenceNumber: String(++sequence),
-  approximateArrival: '2026-11-20T12:00:00.000Z',
+  approximateArrival: 1_795_600_000,
 });
 
 describe('ingestBatch', () => {
