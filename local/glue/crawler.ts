@@ -1,0 +1,61 @@
+import schema from '../../schemas/clickstream-event.schema.json';
+import { listObjects } from '../../src/adapters/s3';
+import { LAKE_PREFIXES } from '../../src/domain/lake';
+
+/** A Glue Data Catalog table as the crawler leaves it (the fields of glue:GetTable / GetPartitions that matter). */
+export interface CatalogTable {
+  DatabaseName: string;
+  Name: string;
+  StorageDescriptor: { Location: string; Columns: { Name: string; Type: string }[] };
+  PartitionKeys: { Name: string; Type: string }[];
+  Partitions: { Values: string[]; Location: string; Objects: number; Bytes: number }[];
+  UpdateTime: string;
+}
+
+type JsonSchema = { type?: string; properties?: Record<string, JsonSchema> };
+
+/** Glue/Hive type of a JSON Schema node (what a JSON classifier infers for such values). */
+function glueType(node: JsonSchema): string {
+  if (node.type === 'object') {
+    const fields = Object.entries(node.properties ?? {}).map(([k, v]) => `${k}:${glueType(v)}`);
+    return fields.length > 0 ? `struct<${fields.join(',')}>` : 'string';
+  }
+  if (node.type === 'number') return 'double';
+  if (node.type === 'integer') return 'bigint';
+  if (node.type === 'boolean') return 'boolean';
+  return 'string';
+}
+
+/** The raw zone's columns: the event contract's fields plus what ingest adds (src/domain/events/enrich.ts). */
+export const RAW_COLUMNS = [
+  ...Object.entries(schema.properties as Record<string, JsonSchema>).map(([name, node]) => ({ Name: name, Type: glueType(node) })),
+  ...['received_at', 'ingested_at', 'device_class', 'schema_version', 'replay_id'].map((name) => ({ Name: name, Type: 'string' })),
+];
+
+/**
+ * The local Glue crawler over raw/clickstream/: one table, partition keys dt and hour, one partition per
+ * dt=…/hour=… prefix found (what the AWS crawler records with its Hive-style partition detection).
+ */
+export async function crawlRaw(bucket: string, database: string, now = new Date()): Promise<CatalogTable> {
+  const partitions = new Map<string, { Values: string[]; Location: string; Objects: number; Bytes: number }>();
+  for (const object of await listObjects(bucket, LAKE_PREFIXES.raw)) {
+    const match = /dt=([^/]+)\/hour=([^/]+)\//.exec(object.key);
+    if (!match) continue;
+    const location = `s3://${bucket}/${LAKE_PREFIXES.raw}dt=${match[1]}/hour=${match[2]}/`;
+    const partition = partitions.get(location) ?? { Values: [match[1]!, match[2]!], Location: location, Objects: 0, Bytes: 0 };
+    partition.Objects += 1;
+    partition.Bytes += object.size;
+    partitions.set(location, partition);
+  }
+  return {
+    DatabaseName: database,
+    Name: 'raw_clickstream',
+    StorageDescriptor: { Location: `s3://${bucket}/${LAKE_PREFIXES.raw}`, Columns: RAW_COLUMNS },
+    PartitionKeys: [
+      { Name: 'dt', Type: 'string' },
+      { Name: 'hour', Type: 'string' },
+    ],
+    Partitions: [...partitions.values()].sort((a, b) => a.Location.localeCompare(b.Location)),
+    UpdateTime: now.toISOString(),
+  };
+}
