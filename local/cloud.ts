@@ -15,6 +15,7 @@ import { createEdge } from './edge';
 import { KinesisEventSourceMapping, type MappingSpec } from './event-source-mapping';
 import { FaultInjector, type FaultRule } from './faults';
 import { LocalFirehose } from './firehose';
+import { fixDelimitedListing } from './s3rver-listing';
 import { LocalSqs } from './sqs';
 import { ACCOUNT_ID, IntrinsicResolver, packageTemplate, type PhysicalResource, type Template } from './template';
 import { AwsJsonError, sendJson } from './aws-json';
@@ -144,6 +145,7 @@ export class LocalCloud {
     const dynamoServer = dynalite({ path: path.join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     const dynamoPort = await listen(dynamoServer, 0, 'dynalite');
     this.closables.push(closeServer(dynamoServer));
+    fixDelimitedListing();
     const s3rver = new S3rver({ port: 0, address: '127.0.0.1', directory: path.join(dataDir, 's3'), silent: true });
     const { port: s3Port } = await s3rver.run();
     this.closables.push({ close: () => s3rver.close() });

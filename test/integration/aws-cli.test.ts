@@ -1,6 +1,7 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { outputs } from '../helpers/cloud';
+import { drain, outputs, postEvents } from '../helpers/cloud';
+import { makeEvent } from '../helpers/events';
 
 const hasAwsCli = (() => {
   try {
@@ -17,12 +18,16 @@ const aws = async (...args: string[]) =>
 /** The real AWS CLI works against the edge endpoint (skipped where no `aws` is installed). */
 (hasAwsCli ? describe : describe.skip)('AWS CLI against the local cloud', () => {
   it('lists the stream, the tables, the delivery streams and the lake objects', async () => {
+    expect((await postEvents([makeEvent()])).status).toBe(202);
+    await drain();
     expect((await aws('kinesis', 'list-streams')).StreamNames).toContain(outputs().ClickstreamStreamName);
     expect((await aws('dynamodb', 'list-tables')).TableNames).toContain(outputs().DedupTableName);
     expect((await aws('firehose', 'list-delivery-streams')).DeliveryStreamNames).toEqual(
       expect.arrayContaining([outputs().RawDeliveryStreamName, outputs().BadDeliveryStreamName]),
     );
-    const listing = await aws('s3api', 'list-objects-v2', '--bucket', outputs().LakeBucketName!);
-    expect(listing).toBeDefined();
+    const top = await aws('s3api', 'list-objects-v2', '--bucket', outputs().LakeBucketName!, '--delimiter', '/');
+    expect(top.CommonPrefixes).toEqual(expect.arrayContaining([{ Prefix: 'raw/' }]));
+    const raw = await aws('s3api', 'list-objects-v2', '--bucket', outputs().LakeBucketName!, '--prefix', 'raw/clickstream/', '--max-items', '3');
+    expect(raw.Contents[0].Key).toMatch(/^raw\/clickstream\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/.+\.gz$/);
   });
 });
