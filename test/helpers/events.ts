@@ -14,25 +14,3 @@ export function makeEvent(overrides: Partial<ClickstreamEvent> = {}): Clickstrea
     ...overrides,
   };
 }
-
-/** A Kinesis stream event (as Lambda delivers it) around raw record payloads. */
-export function kinesisEvent(payloads: (string | Buffer)[], stream = 'clickstream-ml-local-clickstream') {
-  return {
-    Records: payloads.map((payload, i) => ({
-      kinesis: {
-        kinesisSchemaVersion: '1.0',
-        partitionKey: `pk-${i}`,
-        sequenceNumber: String(49_000_000_000_000_000_000_000_000n + BigInt(i)),
-        data: Buffer.from(payload).toString('base64'),
-        approximateArrivalTimestamp: 1_795_600_000 + i / 1000,
-      },
-      eventSource: 'aws:kinesis',
-      eventVersion: '1.0',
-      eventID: `shardId-000000000000:${i}`,
-      eventName: 'aws:kinesis:record',
-      invokeIdentityArn: 'arn:aws:iam::000000000000:role/ingest',
-      awsRegion: 'us-east-1',
-      eventSourceARN: `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`,
-    })),
-  };
-}

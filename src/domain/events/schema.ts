@@ -11,7 +11,6 @@ export const SCHEMA_VERSION = /\/(\d+-\d+-\d+)\.json$/.exec(schema.$id)?.[1] ?? 
 /** Serialized UTF-8 size cap of one event; larger events are rejected (JSON Schema cannot express it). */
 export const MAX_EVENT_BYTES = 32 * 1024;
 
-export const EVENT_TYPES = schema.properties.event_type.enum as readonly ClickstreamEvent['event_type'][];
 
 export interface ValidationIssue {
   path: string;

@@ -16,7 +16,7 @@ export interface Rees46Row {
 
 export const REES46_COLUMNS = ['event_time', 'event_type', 'product_id', 'category_id', 'category_code', 'brand', 'price', 'user_id', 'user_session'] as const;
 
-const EVENT_TYPES: Record<string, ClickstreamEvent['event_type']> = {
+const REES46_EVENT_TYPES: Record<string, ClickstreamEvent['event_type']> = {
   view: 'product_view',
   cart: 'add_to_cart',
   remove_from_cart: 'remove_from_cart',
@@ -42,7 +42,7 @@ export function deterministicUuid(name: string): string {
  * `user_id` both the user and (prefixed) the anonymous id. A re-import yields the same event ids.
  */
 export function rees46ToEvent(row: Rees46Row): ClickstreamEvent {
-  const eventType = EVENT_TYPES[row.event_type];
+  const eventType = REES46_EVENT_TYPES[row.event_type];
   if (!eventType) throw new Rees46RowError(`unknown event_type "${row.event_type}" (expected view, cart, remove_from_cart or purchase)`);
   const time = new Date(row.event_time.replace(' UTC', 'Z').replace(' ', 'T'));
   if (Number.isNaN(time.getTime())) throw new Rees46RowError(`event_time "${row.event_time}" is not a date`);
