@@ -1,25 +1,34 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { putArtifact, readFeatureRows } from '../src/adapters/feature-store';
 import { putModelVersion } from '../src/adapters/models-table';
 import { versionKey } from '../src/domain/registry';
 import { FEATURE_NAMES } from '../src/domain/features/spec';
-import { trainPurchasePropensity } from '../src/domain/model/training-run';
+import { bayesGap, trainPurchasePropensity } from '../src/domain/model/training-run';
 import { trainConfig } from '../src/shared/config';
 import { parseCli, runCli, UsageError } from '../cli/args';
 
 const USAGE = `
-train --from YYYY-MM-DD --to YYYY-MM-DD [--json]
+train --from YYYY-MM-DD --to YYYY-MM-DD [--truth FILE] [--json]
 
 The training job (AWS Batch container entrypoint; locally: npm run train:batch). Reads the session
 features of the range from the lake, splits by time, trains the GBDT and the logistic regression,
 writes the chosen model's artifact to s3://$LAKE_BUCKET_NAME/models/<name>/<version>/model.json and
 registers the version as a candidate in $MODELS_TABLE_NAME.
+--truth: on generated traffic, the generator's true purchase probabilities (.local/truth/seed-<S>.jsonl);
+the job then reports the Bayes-optimal ROC-AUC beside the model's on the same test sessions.
 Environment: LAKE_BUCKET_NAME, MODELS_TABLE_NAME (required), MODEL_NAME, CODE_VERSION, AWS_BATCH_JOB_ID.
 `;
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+function readTruth(file: string): Map<string, number> {
+  if (!existsSync(file)) throw new UsageError(`--truth ${file} does not exist (npm run generate writes .local/truth/seed-<S>.jsonl).`);
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  return new Map(lines.map((l) => JSON.parse(l) as { session_id: string; purchase_probability: number }).map((t) => [t.session_id, t.purchase_probability]));
+}
+
 runCli(async () => {
-  const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' } });
+  const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' }, truth: { type: 'string' } });
   if (!values.from || !values.to || !DATE.test(values.from) || !DATE.test(values.to) || values.from > values.to) {
     throw new UsageError(`--from and --to take dates (YYYY-MM-DD), --from not after --to.\n${USAGE}`);
   }
@@ -59,12 +68,15 @@ runCli(async () => {
     job_id: config.jobId,
     code_version: config.codeVersion,
   });
-  const summary = { ok: true, name: config.modelName, version, chosen: result.chosen, artifact: stored, metrics: artifact.metrics.test, split: result.split };
+  const truth = values.truth ? readTruth(values.truth) : undefined;
+  const bayes = truth ? bayesGap(result.testPredictions, truth) : undefined;
+  const summary = { ok: true, name: config.modelName, version, chosen: result.chosen, artifact: stored, metrics: artifact.metrics.test, split: result.split, ...(bayes ? { bayes } : {}) };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
     for (const [kind, m] of Object.entries(result.candidates)) {
       log(`${kind.padEnd(7)} test ROC-AUC ${m.test.roc_auc.toFixed(3)}  PR-AUC ${m.test.pr_auc.toFixed(3)}  log loss ${m.test.log_loss.toFixed(3)}  ECE ${m.test.ece.toFixed(3)}`);
     }
+    if (bayes) log(`Bayes-optimal ROC-AUC ${bayes.bayes_roc_auc.toFixed(3)} vs model ${bayes.model_roc_auc.toFixed(3)} on ${bayes.sessions} test sessions (gap ${bayes.gap.toFixed(3)})`);
     process.stdout.write(`model ${config.modelName} ${version} (${result.chosen}) → ${stored.uri}\n`);
   }
 });

@@ -1,5 +1,7 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -16,11 +18,14 @@ const root = path.resolve(__dirname, '..', '..');
 describe('training job (batch/train.ts)', () => {
   it('trains on the lake features of a range, splits by time and stores a verifiable artifact', async () => {
     const model = new ShopperModel(1234, new Date('2025-04-01T00:00:00Z'), 4 * 86_400_000);
-    await sendEvents(outputs().ApiUrl, Array.from({ length: 1500 }, () => model.session()).flatMap((s) => s.events));
+    const sessions = Array.from({ length: 1500 }, () => model.session());
+    const truth = path.join(mkdtempSync(path.join(os.tmpdir(), 'truth-')), 'truth.jsonl');
+    writeFileSync(truth, sessions.map((s) => JSON.stringify(s.truth)).join('\n'));
+    await sendEvents(outputs().ApiUrl, sessions.flatMap((s) => s.events));
     await drain();
     await runFeaturesJob(outputs().LakeBucketName!, '2025-04-01', '2025-04-04');
 
-    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2025-04-01', '--to', '2025-04-04', '--json'], {
+    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2025-04-01', '--to', '2025-04-04', '--truth', truth, '--json'], {
       cwd: root,
       env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODELS_TABLE_NAME: outputs().ModelsTableName, MODEL_NAME: 'it-propensity', CODE_VERSION: 'test' },
     });
@@ -30,6 +35,10 @@ describe('training job (batch/train.ts)', () => {
     const { train, validation, test } = summary.split;
     expect(train.rows + validation.rows + test.rows).toBe(1500);
     expect(train.to <= validation.from && validation.to <= test.from).toBe(true);
+    // The Bayes-optimal scorer (the generator's own probabilities) on the same test sessions.
+    expect(summary.bayes.sessions).toBe(test.rows);
+    expect(summary.bayes.model_roc_auc).toBeCloseTo(summary.metrics.roc_auc, 10);
+    expect(summary.bayes.bayes_roc_auc).toBeGreaterThan(0.8);
 
     const key = summary.artifact.uri.replace(`s3://${outputs().LakeBucketName}/`, '');
     const object = await new S3Client({ endpoint: outputs().Endpoint, forcePathStyle: true }).send(new GetObjectCommand({ Bucket: outputs().LakeBucketName, Key: key }));

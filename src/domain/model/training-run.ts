@@ -2,7 +2,7 @@ import { FEATURE_NAMES, type FeatureName } from '../features/spec';
 import type { Dataset } from './dataset';
 import { predictGbdt, trainGbdt, GBDT_DEFAULTS, type GbdtModel } from './gbdt';
 import { predictLogistic, trainLogistic, LOGISTIC_DEFAULTS, type LogisticModel } from './logistic';
-import { evaluate, type Metrics } from './metrics';
+import { evaluate, rocAuc, type Metrics } from './metrics';
 
 /** One row of the features table (glue/features.sql). */
 export type FeatureRow = { session_id: string; dt: string; label: number } & Record<FeatureName, number | null>;
@@ -14,6 +14,8 @@ export interface TrainingResult {
   model: TrainedModel;
   candidates: Record<'gbdt' | 'logreg', { validation: Metrics; test: Metrics }>;
   split: { train: SplitInfo; validation: SplitInfo; test: SplitInfo };
+  /** The chosen model's probability for each test-window session (to compare with other scorers). */
+  testPredictions: { session_id: string; label: number; p: number }[];
 }
 
 export interface SplitInfo {
@@ -21,6 +23,18 @@ export interface SplitInfo {
   positives: number;
   from: string;
   to: string;
+}
+
+/**
+ * The Bayes gap on generated data: ROC-AUC of the generator's true purchase probabilities next to the
+ * model's, over the test-window sessions the truth covers.
+ */
+export function bayesGap(predictions: TrainingResult['testPredictions'], truth: ReadonlyMap<string, number>) {
+  const covered = predictions.filter((x) => truth.has(x.session_id));
+  const labels = covered.map((x) => x.label);
+  const bayes = rocAuc(labels, covered.map((x) => truth.get(x.session_id)!));
+  const model = rocAuc(labels, covered.map((x) => x.p));
+  return { sessions: covered.length, bayes_roc_auc: bayes, model_roc_auc: model, gap: bayes - model };
 }
 
 export class TrainingDataError extends Error {
@@ -73,5 +87,12 @@ export function trainPurchasePropensity(rows: readonly FeatureRow[]): TrainingRe
     logreg: { validation: evaluate(validation.y, score(models.logreg, validation)), test: evaluate(test.y, score(models.logreg, test)) },
   };
   const chosen = candidates.gbdt.validation.roc_auc >= candidates.logreg.validation.roc_auc ? 'gbdt' : 'logreg';
-  return { chosen, model: models[chosen], candidates, split: { train: info(parts.train), validation: info(parts.validation), test: info(parts.test) } };
+  const p = score(models[chosen], test);
+  return {
+    chosen,
+    model: models[chosen],
+    candidates,
+    split: { train: info(parts.train), validation: info(parts.validation), test: info(parts.test) },
+    testPredictions: parts.test.map((r, i) => ({ session_id: r.session_id, label: test.y[i]!, p: p[i]! })),
+  };
 }
