@@ -5,7 +5,7 @@ import { versionKey } from '../src/domain/registry';
 import { FEATURE_NAMES } from '../src/domain/features/spec';
 import { bayesGap, trainPurchasePropensity } from '../src/domain/model/training-run';
 import { trainConfig } from '../src/shared/config';
-import { parseCli, runCli, UsageError } from '../cli/args';
+import { dateRange, parseCli, runCli, UsageError } from '../cli/args';
 
 const USAGE = `
 train --from YYYY-MM-DD --to YYYY-MM-DD [--truth FILE] [--json]
@@ -19,8 +19,6 @@ the job then reports the Bayes-optimal ROC-AUC beside the model's on the same te
 Environment: LAKE_BUCKET_NAME, MODELS_TABLE_NAME (required), MODEL_NAME, CODE_VERSION, AWS_BATCH_JOB_ID.
 `;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 function readTruth(file: string): Map<string, number> {
   if (!existsSync(file)) throw new UsageError(`--truth ${file} does not exist (npm run generate writes .local/truth/seed-<S>.jsonl).`);
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
@@ -29,14 +27,12 @@ function readTruth(file: string): Map<string, number> {
 
 runCli(async () => {
   const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' }, truth: { type: 'string' } });
-  if (!values.from || !values.to || !DATE.test(values.from) || !DATE.test(values.to) || values.from > values.to) {
-    throw new UsageError(`--from and --to take dates (YYYY-MM-DD), --from not after --to.\n${USAGE}`);
-  }
+  const { from, to } = dateRange(values, USAGE);
   const config = trainConfig();
   const log = (line: string) => (values.json ? undefined : process.stderr.write(`train: ${line}\n`));
-  log(`reading features ${values.from} … ${values.to} from s3://${config.lakeBucketName}`);
-  const { rows, partitions } = await readFeatureRows(config.lakeBucketName, values.from, values.to);
-  if (rows.length === 0) throw new Error(`No features for ${values.from} … ${values.to}: run the feature job first (locally: npm run features).`);
+  log(`reading features ${from} … ${to} from s3://${config.lakeBucketName}`);
+  const { rows, partitions } = await readFeatureRows(config.lakeBucketName, from, to);
+  if (rows.length === 0) throw new Error(`No features for ${from} … ${to}: run the feature job first (locally: npm run features).`);
   log(`${rows.length} sessions in ${partitions.length} partitions; training`);
   const result = trainPurchasePropensity(rows);
   const createdAt = new Date().toISOString();
@@ -49,7 +45,7 @@ runCli(async () => {
     model: result.model,
     metrics: result.candidates[result.chosen],
     candidates: result.candidates,
-    data: { from: values.from, to: values.to, partitions, split: result.split },
+    data: { from: from, to: to, partitions, split: result.split },
     job_id: config.jobId,
     code_version: config.codeVersion,
   };
@@ -64,7 +60,7 @@ runCli(async () => {
     artifact: stored,
     feature_spec: FEATURE_NAMES,
     metrics: artifact.metrics,
-    data: { from: values.from, to: values.to, partitions },
+    data: { from: from, to: to, partitions },
     job_id: config.jobId,
     code_version: config.codeVersion,
   });

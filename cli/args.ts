@@ -30,6 +30,16 @@ export function intOption(value: string | undefined, name: string, fallback: num
   return n;
 }
 
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/** --from/--to as inclusive UTC dates (YYYY-MM-DD), --from not after --to. */
+export function dateRange(values: { from?: string; to?: string }, usage: string): { from: string; to: string } {
+  const { from, to } = values;
+  if (!from || !to || !DATE.test(from) || !DATE.test(to)) throw new UsageError(`--from and --to take dates (YYYY-MM-DD).\n${usage.trim()}`);
+  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}.`);
+  return { from, to };
+}
+
 /** Runs a CLI main: errors print one clear line (and JSON with --json) and exit non-zero. */
 export function runCli(main: () => Promise<void>): void {
   // The CLIs run on this machine's Node 20 on purpose; the SDK's Node 22 reminder is noise for them.

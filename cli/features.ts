@@ -1,5 +1,5 @@
 import { runFeaturesJob } from '../local/glue/features-job';
-import { parseCli, runCli, UsageError } from './args';
+import { dateRange, parseCli, runCli } from './args';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `
@@ -10,14 +10,11 @@ partitions of the range from the running local cloud and writes Parquet session 
 s3://<lake>/features/purchase-propensity/dt=…/ . Both dates are inclusive (UTC session start dates).
 `;
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
 runCli(async () => {
   const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' } });
-  if (!values.from || !values.to || !DATE.test(values.from) || !DATE.test(values.to)) throw new UsageError(`--from and --to take dates (YYYY-MM-DD).\n${USAGE}`);
-  if (values.from > values.to) throw new UsageError(`--from ${values.from} is after --to ${values.to}.`);
+  const { from, to } = dateRange(values, USAGE);
   const outputs = useLocalCloud();
-  const result = await runFeaturesJob(outputs.LakeBucketName, values.from, values.to, (line) => (values.json ? undefined : process.stderr.write(`features: ${line}\n`)));
+  const result = await runFeaturesJob(outputs.LakeBucketName, from, to, (line) => (values.json ? undefined : process.stderr.write(`features: ${line}\n`)));
   if (values.json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
   else process.stdout.write(`${result.sessions} sessions (${result.positives} with a purchase) from ${result.inputObjects} raw objects → ${result.partitions.length} Parquet partitions\n`);
 });

@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { renderSql } from '../../src/domain/features/sql';
+import { renderSql, sqlString } from '../../src/domain/features/sql';
 
 const FEATURES_SQL = path.resolve(__dirname, '..', '..', 'glue', 'features.sql');
 
@@ -18,8 +18,6 @@ const EVENT_COLUMNS = {
   page: 'STRUCT(referrer VARCHAR)',
   product: 'STRUCT(id VARCHAR, category VARCHAR, price DOUBLE)',
 };
-
-export const sqlString = (s: string) => `'${s.replace(/'/g, "''")}'`;
 
 /**
  * Runs glue/features.sql on DuckDB over newline-delimited JSON files (plain or .gz) of raw events,

@@ -1,10 +1,11 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { downloadObject, listObjects, uploadFile } from '../../src/adapters/s3';
+import { listObjects, stageObjects, uploadFile } from '../../src/adapters/s3';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { datesBetween, FEATURES_PREFIX, LAKE_PREFIXES } from '../../src/domain/lake';
-import { sqlString, withDuckdbFeatures } from './duckdb-features';
+import { sqlString } from '../../src/domain/features/sql';
+import { withDuckdbFeatures } from './duckdb-features';
 
 export interface FeaturesJobResult {
   from: string;
@@ -29,13 +30,7 @@ export async function runFeaturesJob(bucket: string, from: string, to: string, l
     for (const dt of datesBetween(dayBefore, to)) for (const o of await listObjects(bucket, `${LAKE_PREFIXES.raw}dt=${dt}/`)) keys.push(o.key);
     log(`reading ${keys.length} raw objects (${dayBefore} … ${to})`);
     if (keys.length === 0) return { from, to, inputObjects: 0, sessions: 0, positives: 0, partitions: [] };
-    const files = await Promise.all(
-      keys.map(async (key, i) => {
-        const file = path.join(work, `raw-${i}${key.endsWith('.gz') ? '.json.gz' : '.json'}`);
-        await downloadObject(bucket, key, file);
-        return file;
-      }),
-    );
+    const files = await stageObjects(bucket, keys, work, (key, i) => `raw-${i}${key.endsWith('.gz') ? '.json.gz' : '.json'}`);
     const out = path.join(work, 'out');
     const counts = await withDuckdbFeatures(files, async (connection) => {
       const select = `SELECT session_id, ${FEATURE_NAMES.map((n) => `CAST(${n} AS DOUBLE) AS ${n}`).join(', ')}, CAST(label AS INTEGER) AS label, dt FROM features WHERE dt BETWEEN ${sqlString(from)} AND ${sqlString(to)}`;

@@ -1,14 +1,14 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { FeatureRow } from '../domain/model/training-run';
+import { sqlString } from '../domain/features/sql';
 import { datesBetween, FEATURES_PREFIX } from '../domain/lake';
 import { s3Client } from '../shared/aws-clients';
-import { downloadObject, listObjects } from './s3';
+import { listObjects, stageObjects } from './s3';
 
 /** Reads the Parquet feature partitions of [from, to] (inclusive dates) from the lake. */
 export async function readFeatureRows(bucket: string, from: string, to: string): Promise<{ rows: FeatureRow[]; partitions: string[] }> {
@@ -18,18 +18,11 @@ export async function readFeatureRows(bucket: string, from: string, to: string):
   const work = mkdtempSync(path.join(os.tmpdir(), 'features-'));
   try {
     // Keep the dt=… folder in the local path so DuckDB's hive partitioning restores the column.
-    const files = await Promise.all(
-      keys.map(async (key) => {
-        const file = path.join(work, key.slice(FEATURES_PREFIX.length));
-        await mkdir(path.dirname(file), { recursive: true });
-        await downloadObject(bucket, key, file);
-        return file;
-      }),
-    );
+    const files = await stageObjects(bucket, keys, work, (key) => key.slice(FEATURES_PREFIX.length));
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     try {
-      const list = files.map((f) => `'${f.replace(/'/g, "''")}'`).join(', ');
+      const list = files.map(sqlString).join(', ');
       const reader = await connection.runAndReadAll(`SELECT * FROM read_parquet([${list}], hive_partitioning = true) ORDER BY dt, session_id`);
       const rows = reader.getRowObjectsJS().map((r) => ({ ...r, dt: String(r.dt) })) as unknown as FeatureRow[];
       return { rows, partitions: [...new Set(keys.map((k) => k.slice(FEATURES_PREFIX.length).split('/')[0]!))] };

@@ -1,5 +1,6 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { s3Client } from '../shared/aws-clients';
@@ -33,7 +34,19 @@ export async function readJsonLines<T = unknown>(bucket: string, key: string): P
 /** Downloads an object to a local file (for engines that read files: DuckDB stands in for Glue locally). */
 export async function downloadObject(bucket: string, key: string, file: string): Promise<void> {
   const response = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, Buffer.from(await response.Body!.transformToByteArray()));
+}
+
+/** Downloads objects into `dir`, each at the path `fileFor` gives it; returns the files in key order. */
+export function stageObjects(bucket: string, keys: readonly string[], dir: string, fileFor: (key: string, index: number) => string): Promise<string[]> {
+  return Promise.all(
+    keys.map(async (key, i) => {
+      const file = path.join(dir, fileFor(key, i));
+      await downloadObject(bucket, key, file);
+      return file;
+    }),
+  );
 }
 
 export async function uploadFile(bucket: string, key: string, file: string, contentType?: string): Promise<void> {

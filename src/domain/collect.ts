@@ -37,14 +37,16 @@ export function planCollect(body: unknown, receivedAt: string): CollectPlan {
   }
   const rejected: Rejection[] = [];
   const records = events.map((event, index) => {
-    const validation = validateEvent(event);
+    const data = encodeEnvelope({ v: 1, received_at: receivedAt, event });
+    // The envelope is larger than the event, so it bounds the size check without a second serialization.
+    const validation = validateEvent(event, data.length);
     const eventId = (event as { event_id?: unknown } | null)?.event_id;
     if (!validation.ok) {
       rejected.push({ index, ...(typeof eventId === 'string' ? { event_id: eventId } : {}), errors: validation.errors });
     }
     const sessionId = (event as { session_id?: unknown } | null)?.session_id;
     return {
-      data: encodeEnvelope({ v: 1, received_at: receivedAt, event }),
+      data,
       // Same session → same shard → ordered; events without a usable session id spread at random.
       partitionKey: typeof sessionId === 'string' && sessionId.length > 0 ? sessionId.slice(0, 256) : randomUUID(),
       index,
