@@ -1,19 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { putArtifact, readFeatureRows } from '../src/adapters/feature-store';
-import { putModelVersion } from '../src/adapters/models-table';
-import { versionKey } from '../src/domain/registry';
+import { getArtifact, putArtifact, readFeatureRows } from '../src/adapters/feature-store';
+import { getAlias, getModelVersion, putModelVersion } from '../src/adapters/models-table';
+import { PRODUCTION_ALIAS, versionKey, type ModelVersion } from '../src/domain/registry';
 import { FEATURE_NAMES } from '../src/domain/features/spec';
-import { bayesGap, trainPurchasePropensity } from '../src/domain/model/training-run';
+import { bayesGap, scoreRows, trainPurchasePropensity, type FeatureRow, type TrainedModel } from '../src/domain/model/training-run';
 import { trainConfig } from '../src/shared/config';
 import { dateRange, parseCli, runCli, UsageError } from '../cli/args';
 
 const USAGE = `
-train --from YYYY-MM-DD --to YYYY-MM-DD [--truth FILE] [--json]
+train --from YYYY-MM-DD --to YYYY-MM-DD [--version V] [--truth FILE] [--json]
 
 The training job (AWS Batch container entrypoint; locally: npm run train:batch). Reads the session
 features of the range from the lake, splits by time, trains the GBDT and the logistic regression,
 writes the chosen model's artifact to s3://$LAKE_BUCKET_NAME/models/<name>/<version>/model.json and
-registers the version as a candidate in $MODELS_TABLE_NAME.
+registers the version in $MODELS_TABLE_NAME. If a production version exists, it is scored on the same
+test window and recorded beside the candidate's metrics (the workflow's evaluation gate compares them).
+--version: the version to register (the training workflow passes its run's); default: the current UTC time.
 --truth: on generated traffic, the generator's true purchase probabilities (.local/truth/seed-<S>.jsonl);
 the job then reports the Bayes-optimal ROC-AUC beside the model's on the same test sessions.
 Environment: LAKE_BUCKET_NAME, MODELS_TABLE_NAME (required), MODEL_NAME, CODE_VERSION, AWS_BATCH_JOB_ID.
@@ -25,8 +27,23 @@ function readTruth(file: string): Map<string, number> {
   return new Map(lines.map((l) => JSON.parse(l) as { session_id: string; purchase_probability: number }).map((t) => [t.session_id, t.purchase_probability]));
 }
 
+/** The production version, scored on this run's test window; undefined if there is none or it cannot read these features. */
+async function scoreProduction(tableName: string, modelName: string, testRows: readonly FeatureRow[], log: (line: string) => void): Promise<ModelVersion['baseline']> {
+  const alias = await getAlias(tableName, modelName, PRODUCTION_ALIAS);
+  if (!alias) return undefined;
+  const production = await getModelVersion(tableName, modelName, alias.version);
+  if (!production) throw new Error(`Alias ${PRODUCTION_ALIAS} points at ${alias.version}, which is not in the registry.`);
+  if (production.feature_spec.join() !== FEATURE_NAMES.join()) {
+    log(`production ${alias.version} uses other features; it cannot be scored on this run's test window`);
+    return undefined;
+  }
+  const artifact = (await getArtifact(production.artifact)) as { model: TrainedModel };
+  return { version: alias.version, test: scoreRows(artifact.model, testRows) };
+}
+
 runCli(async () => {
-  const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' }, truth: { type: 'string' } });
+  const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' }, version: { type: 'string' }, truth: { type: 'string' } });
+  if (values.version !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.version)) throw new UsageError(`--version ${values.version}: use letters, digits, ".", "_" or "-" (at most 64).`);
   const { from, to } = dateRange(values, USAGE);
   const config = trainConfig();
   const log = (line: string) => (values.json ? undefined : process.stderr.write(`train: ${line}\n`));
@@ -36,7 +53,9 @@ runCli(async () => {
   log(`${rows.length} sessions in ${partitions.length} partitions; training`);
   const result = trainPurchasePropensity(rows);
   const createdAt = new Date().toISOString();
-  const version = createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const version = values.version ?? createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const baseline = await scoreProduction(config.modelsTableName, config.modelName, result.testRows, log);
+  if (baseline) log(`production ${baseline.version} on the same test window: ROC-AUC ${baseline.test.roc_auc.toFixed(3)}`);
   const artifact = {
     name: config.modelName,
     version,
@@ -54,19 +73,19 @@ runCli(async () => {
     model_name: config.modelName,
     sk: versionKey(version),
     version,
-    status: 'candidate',
     kind: result.model.kind,
     created_at: createdAt,
     artifact: stored,
     feature_spec: FEATURE_NAMES,
     metrics: artifact.metrics,
+    ...(baseline ? { baseline } : {}),
     data: { from: from, to: to, partitions },
     job_id: config.jobId,
     code_version: config.codeVersion,
   });
   const truth = values.truth ? readTruth(values.truth) : undefined;
   const bayes = truth ? bayesGap(result.testPredictions, truth) : undefined;
-  const summary = { ok: true, name: config.modelName, version, chosen: result.chosen, artifact: stored, metrics: artifact.metrics.test, split: result.split, ...(bayes ? { bayes } : {}) };
+  const summary = { ok: true, name: config.modelName, version, chosen: result.chosen, artifact: stored, metrics: artifact.metrics.test, split: result.split, ...(baseline ? { baseline } : {}), ...(bayes ? { bayes } : {}) };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
     for (const [kind, m] of Object.entries(result.candidates)) {

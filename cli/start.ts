@@ -5,13 +5,15 @@ import { formatCounts, lakeCounts, total } from './lake-summary';
 import { progressBar } from './progress';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 import { generateTraffic } from './traffic';
+import { describeOutcome, runTrainingWorkflow } from './training-workflow';
 
 const USAGE = `
 npm start -- [--sessions 2000] [--seed 1] [--once] [--reset] [--port 4566] [--api-port 3000] [--json]
 
 The whole pipeline locally: starts the local cloud, sends synthetic shoppers through POST /events,
-and shows the events landing in the lake (per partition). Then keeps the local cloud and API up
-until Ctrl-C; with --once it exits 0 when done.
+shows the events landing in the lake (per partition), then runs the training workflow over them
+(crawler → Glue features → Batch training → gate → promotion) and prints the promoted model's metrics.
+Then keeps the local cloud and API up until Ctrl-C; with --once it exits when done (1 if training failed).
 `;
 
 runCli(async () => {
@@ -27,7 +29,7 @@ runCli(async () => {
   const sessions = intOption(values.sessions, 'sessions', 2000, 1);
   const seed = intOption(values.seed, 'seed', 1);
 
-  say('▶ 1/3 starting the local cloud');
+  say('▶ 1/4 starting the local cloud');
   const cloud = await startProjectCloud(values, (line) => say(`  ${line}`));
   Object.assign(process.env, cloud.env);
   resetClients();
@@ -36,9 +38,10 @@ runCli(async () => {
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
+  let trainingFailed = false;
   try {
     const bucket = cloud.outputs.LakeBucketName!;
-    say(`▶ 2/3 sending ${sessions} synthetic sessions to ${cloud.outputs.ApiUrl}/events`);
+    say(`▶ 2/4 sending ${sessions} synthetic sessions to ${cloud.outputs.ApiUrl}/events`);
     let bar = progressBar('  collect', 0, false);
     const started = Date.now();
     const traffic = await generateTraffic({
@@ -54,7 +57,7 @@ runCli(async () => {
     bar.stop();
     say(`  ${traffic.accepted} events accepted in ${traffic.seconds.toFixed(1)}s (${traffic.events_per_second} events/s)`);
 
-    say('▶ 3/3 waiting for the lake (Kinesis → ingest → Firehose → S3)');
+    say('▶ 3/4 waiting for the lake (Kinesis → ingest → Firehose → S3)');
     let drained = false;
     const watching = setInterval(() => {
       void lakeCounts(bucket).then((c) => drained || say(`  lake so far: raw ${total(c.raw)} events, bad ${total(c.bad)} rows`), () => undefined);
@@ -66,16 +69,33 @@ runCli(async () => {
     const pipeline = { seconds: pipelineSeconds, events_per_second: Math.round(traffic.events / pipelineSeconds) };
     say(`  all ${traffic.events} events through the pipeline into S3 in ${pipelineSeconds.toFixed(1)}s (${pipeline.events_per_second} events/s end to end)`);
     const counts = await lakeCounts(bucket);
-    if (json) {
-      process.stdout.write(`${JSON.stringify({ ok: true, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, outputs: cloud.outputs })}\n`);
-    } else {
+    if (!json) {
       process.stdout.write(`\nThe lake (s3://${bucket}):\n${formatCounts(counts)}\n\n`);
-      process.stdout.write(`Look at it yourself: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 s3 ls s3://${bucket}/raw/ --recursive\n`);
+      process.stdout.write(`Look at it yourself: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 s3 ls s3://${bucket}/raw/ --recursive\n\n`);
+    }
+
+    // The traffic covers the day before the current hour: train on its session-start dates.
+    const to = new Date().toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    say(`▶ 4/4 training workflow over ${from} … ${to} (statemachines/training.asl.yaml)`);
+    const training = await runTrainingWorkflow({
+      stateMachineArn: cloud.outputs.TrainingStateMachineArn!,
+      modelsTableName: cloud.outputs.ModelsTableName!,
+      input: { from, to },
+      say: (line) => say(line),
+      tty: !json && process.stderr.isTTY,
+    });
+    trainingFailed = !training.ok;
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ ok: training.ok, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, training, outputs: cloud.outputs })}\n`);
+    } else {
+      process.stdout.write(`${describeOutcome(training)}\n`);
+      process.stdout.write(`Run it again: npm run train -- --from ${from} --to ${to}\n`);
     }
   } catch (error) {
     await cloud.stop();
     throw error;
   }
-  if (values.once) return stop(0);
+  if (values.once) return stop(trainingFailed ? 1 : 0);
   say(`\nLocal cloud on ${cloud.endpoint}, API on ${cloud.outputs.ApiUrl}. Ctrl-C to stop.`);
 });

@@ -1,6 +1,6 @@
 import { CreateStreamCommand, KinesisClient, ResourceInUseException } from '@aws-sdk/client-kinesis';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException as TableInUse } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -11,14 +11,18 @@ import path from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
+import { glueScripts } from '../glue/scripts';
+import { LocalBatch, type JobDefinitionSpec } from './batch';
 import { createEdge } from './edge';
 import { KinesisEventSourceMapping, type MappingSpec } from './event-source-mapping';
 import { FaultInjector, type FaultRule } from './faults';
 import { LocalFirehose } from './firehose';
 import { fixDelimitedListing } from './s3rver-listing';
+import { LocalGlue, type CrawlerSpec, type JobSpec } from './glue/service';
 import { LocalSqs } from './sqs';
+import { LocalStepFunctions } from './stepfunctions';
 import { ACCOUNT_ID, IntrinsicResolver, packageTemplate, type PhysicalResource, type Template } from './template';
-import { AwsJsonError, sendJson } from './aws-json';
+import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
 
 export interface LocalCloudOptions {
   /** Project root (where serverless.yml is). */
@@ -49,6 +53,8 @@ export const LOCAL_CREDENTIALS = {
   // This machine runs Node 20 on purpose (Lambda gets nodejs22.x); the SDK's reminder is noise here.
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 };
+
+type LocalStepFunctionsInvoke = (functionName: string, event: unknown) => Promise<{ functionError?: string; payload: unknown }>;
 
 interface Closable {
   close(): Promise<void>;
@@ -100,6 +106,9 @@ export class LocalCloud {
   readonly mappings: KinesisEventSourceMapping[] = [];
   firehose!: LocalFirehose;
   sqs!: LocalSqs;
+  glue!: LocalGlue;
+  batch!: LocalBatch;
+  stepFunctions!: LocalStepFunctions;
   outputs!: StackOutputs;
   private readonly closables: Closable[] = [];
   private offline: ChildProcess | undefined;
@@ -133,7 +142,7 @@ export class LocalCloud {
     const { dataDir, root } = this.options;
     this.lock();
     if (this.options.reset) {
-      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'esm-checkpoints.json', 'stack-outputs.json']) rmSync(path.join(dataDir, dir), { recursive: true, force: true });
+      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'glue-catalog.json', 'esm-checkpoints.json', 'stack-outputs.json']) rmSync(path.join(dataDir, dir), { recursive: true, force: true });
     }
     for (const dir of ['kinesis', 'dynamodb', 's3', 'logs']) mkdirSync(path.join(dataDir, dir), { recursive: true });
     if (!existsSync(path.join(root, 'node_modules', '.bin', 'sls'))) throw new LocalCloudError('Dependencies are missing: run `npm install` first.');
@@ -161,12 +170,28 @@ export class LocalCloud {
     let edgeUrl = '';
     this.firehose = new LocalFirehose(s3Direct, REGION, ACCOUNT_ID, this.faults);
     this.sqs = new LocalSqs(path.join(dataDir, 'sqs.json'), () => edgeUrl, REGION, ACCOUNT_ID);
+    const jobEnv = () => ({ ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: edgeUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
+    this.glue = new LocalGlue({ root, dataDir, env: jobEnv, faults: this.faults, log: this.log });
+    this.batch = new LocalBatch({ root, dataDir, region: REGION, accountId: ACCOUNT_ID, env: jobEnv, faults: this.faults, log: this.log });
+    const lambdaPort = await freePort();
+    const lambda = new LambdaClient({ region: REGION, endpoint: `http://127.0.0.1:${lambdaPort}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    this.closables.push({ close: async () => lambda.destroy() });
+    const invokeLambda = async (name: string, event: unknown) => {
+      const response = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }));
+      const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
+      const payload = text ? (JSON.parse(text) as unknown) : null;
+      return { ...(response.FunctionError ? { functionError: response.FunctionError } : {}), payload };
+    };
+    this.stepFunctions = new LocalStepFunctions({ region: REGION, accountId: ACCOUNT_ID, invokeLambda, glue: this.glue, batch: this.batch, log: this.log });
     const edge = createEdge({
       kinesis: { url: `http://127.0.0.1:${kinesisPort}` },
       dynamodb: { url: `http://127.0.0.1:${dynamoPort}` },
       s3: { url: `http://127.0.0.1:${s3Port}`, anonymous: true },
       firehose: this.firehose.handle,
       sqs: this.sqs.handle,
+      glue: jsonProtocolService('Glue', this.glue.operations),
+      batch: this.batch.handle,
+      states: jsonProtocolService('Step Functions', this.stepFunctions.operations, 'application/x-amz-json-1.0'),
       local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
     });
     const edgePort = await listen(edge, this.options.port, 'edge endpoint');
@@ -176,7 +201,6 @@ export class LocalCloud {
     this.closables.push({ close: () => this.firehose.stop() });
 
     const apiPort = this.options.apiPort || (await freePort());
-    const lambdaPort = await freePort();
     const childEnv = { ...process.env, ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: edgeUrl, API_PORT: String(apiPort), LAMBDA_PORT: String(lambdaPort) };
     const workFolder = (name: string) => ({ SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(dataDir, name)) });
 
@@ -200,7 +224,7 @@ export class LocalCloud {
     await waitForPort(apiPort, this.offline, logFile, 120_000);
     await waitForPort(lambdaPort, this.offline, logFile, 30_000);
 
-    this.startMappings(template, resolver, edgeUrl, lambdaPort);
+    this.startMappings(template, resolver, edgeUrl, invokeLambda);
 
     const outputs: Record<string, string> = {};
     for (const [key, output] of Object.entries(template.Outputs ?? {})) {
@@ -275,6 +299,33 @@ export class LocalCloud {
         case 'AWS::IAM::Role':
           physical.set(id, { ref: id, attributes: { Arn: `arn:aws:iam::${ACCOUNT_ID}:role/${id}` } });
           break;
+        case 'AWS::Glue::Database':
+          physical.set(id, { ref: String(resolver.resolve(resource.Properties?.DatabaseInput?.Name)), attributes: {} });
+          break;
+        case 'AWS::Glue::Crawler':
+        case 'AWS::Glue::Job':
+        case 'AWS::Glue::SecurityConfiguration':
+          physical.set(id, { ref: nameOf(id, 'Name'), attributes: {} });
+          break;
+        case 'AWS::ECR::Repository': {
+          const name = nameOf(id, 'RepositoryName');
+          physical.set(id, { ref: name, attributes: { Arn: arn('ecr', `repository/${name}`), RepositoryUri: `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/${name}` } });
+          break;
+        }
+        case 'AWS::Batch::JobQueue': {
+          const queueArn = arn('batch', `job-queue/${nameOf(id, 'JobQueueName')}`);
+          physical.set(id, { ref: queueArn, attributes: { JobQueueArn: queueArn } });
+          break;
+        }
+        case 'AWS::Batch::JobDefinition':
+          physical.set(id, { ref: arn('batch', `job-definition/${nameOf(id, 'JobDefinitionName')}:1`), attributes: {} });
+          break;
+        case 'AWS::StepFunctions::StateMachine': {
+          const name = nameOf(id, 'StateMachineName');
+          const machineArn = arn('states', `stateMachine:${name}`);
+          physical.set(id, { ref: machineArn, attributes: { Arn: machineArn, Name: name } });
+          break;
+        }
       }
     }
     const client = { region: REGION, endpoint: edgeUrl, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -320,15 +371,43 @@ export class LocalCloud {
         case 'AWS::SQS::Queue':
           this.sqs.createQueue(physical.get(id)!.attributes.QueueName!);
           break;
+        case 'AWS::Glue::Database':
+          this.glue.createDatabase(name);
+          break;
+        case 'AWS::Glue::Crawler':
+          this.glue.createCrawler(resolver.resolve(props) as CrawlerSpec);
+          break;
+        case 'AWS::Glue::Job':
+          this.glue.createJob(resolver.resolve(props) as JobSpec);
+          break;
+        case 'AWS::Batch::JobQueue':
+          this.batch.createJobQueue(String(resolver.resolve(props.JobQueueName)));
+          break;
+        case 'AWS::Batch::JobDefinition':
+          this.batch.createJobDefinition(resolver.resolve(props) as JobDefinitionSpec);
+          break;
+        case 'AWS::StepFunctions::StateMachine': {
+          // As CloudFormation does: the definition's ${Name} placeholders filled from DefinitionSubstitutions.
+          const substitutions = resolver.resolve(props.DefinitionSubstitutions ?? {}) as Record<string, string>;
+          const text = String(resolver.resolve(props.DefinitionString)).replace(/\$\{([^}]+)\}/g, (whole, key: string) => substitutions[key] ?? whole);
+          try {
+            this.stepFunctions.createStateMachine(physical.get(id)!.attributes.Name!, JSON.parse(text), String(resolver.resolve(props.RoleArn)));
+          } catch (error) {
+            throw new LocalCloudError(`State machine ${id} is not valid: ${(error as Error).message}`);
+          }
+          break;
+        }
       }
     }
+    // What plugins/glue-scripts.js uploads after `sls deploy`: the Glue job's script and files.
+    const lake = template.Outputs?.LakeBucketName ? String(resolver.resolve(template.Outputs.LakeBucketName.Value)) : undefined;
+    if (lake) for (const { key, body } of glueScripts()) await s3.send(new PutObjectCommand({ Bucket: lake, Key: key, Body: body }));
     return resolver;
   }
 
-  private startMappings(template: Template, resolver: IntrinsicResolver, edgeUrl: string, lambdaPort: number): void {
-    const lambda = new LambdaClient({ region: REGION, endpoint: `http://127.0.0.1:${lambdaPort}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+  private startMappings(template: Template, resolver: IntrinsicResolver, edgeUrl: string, invoke: LocalStepFunctionsInvoke): void {
     const kinesis = new KinesisClient({ region: REGION, endpoint: edgeUrl, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: new NodeHttpHandler() });
-    this.closables.push({ close: async () => [lambda, kinesis].forEach((c) => c.destroy()) });
+    this.closables.push({ close: async () => kinesis.destroy() });
     const checkpointFile = path.join(this.options.dataDir, 'esm-checkpoints.json');
     const checkpoints: Record<string, string> = existsSync(checkpointFile) ? JSON.parse(readFileSync(checkpointFile, 'utf8')) : {};
     for (const [id, resource] of Object.entries(template.Resources)) {
@@ -350,12 +429,7 @@ export class LocalCloud {
       const mapping = new KinesisEventSourceMapping(spec, {
         kinesis,
         region: REGION,
-        invoke: async (name, event) => {
-          const response = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }));
-          const text = response.Payload ? Buffer.from(response.Payload).toString('utf8') : '';
-          const payload = text ? (JSON.parse(text) as unknown) : null;
-          return { ...(response.FunctionError ? { functionError: response.FunctionError } : {}), payload };
-        },
+        invoke,
         ...(destination ? { onFailure: async (record: unknown) => void this.sqs.send(destination.split(':').pop()!, JSON.stringify(record)) } : {}),
         checkpoint: {
           get: (shard) => checkpoints[`${id}/${shard}`],

@@ -1,16 +1,18 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody, sendJson } from './aws-json';
 
-export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'local';
+export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'local';
 
 const TARGET_PREFIXES: [string, ServiceName][] = [
   ['Kinesis_20131202.', 'kinesis'],
   ['DynamoDB_20120810.', 'dynamodb'],
   ['Firehose_20150804.', 'firehose'],
   ['AmazonSQS.', 'sqs'],
+  ['AWSGlue.', 'glue'],
+  ['AWSStepFunctions.', 'states'],
 ];
 
-const SCOPE_SERVICES: Record<string, ServiceName> = { kinesis: 'kinesis', dynamodb: 'dynamodb', firehose: 'firehose', sqs: 'sqs', s3: 's3' };
+const SCOPE_SERVICES: Record<string, ServiceName> = { kinesis: 'kinesis', dynamodb: 'dynamodb', firehose: 'firehose', sqs: 'sqs', s3: 's3', glue: 'glue', batch: 'batch', states: 'states' };
 
 /** Which service a request is for: by X-Amz-Target, else by the SigV4 credential scope (header or presigned query). */
 export function routeFor(headers: IncomingMessage['headers'], url: string): ServiceName | undefined {

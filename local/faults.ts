@@ -5,13 +5,15 @@
  * - `throttle`: the next `count` calls of `operation` fail whole with `errorCode`.
  * - `fail-records`: the next `count` calls fail every other record (FailedPutCount > 0).
  * - `poison`: every record whose data contains `match` fails, always (until cleared).
+ * - `fail`: the next `count` runs of a job (`glue`/`JobRun`, `batch`/`Job`) end FAILED.
  * With `match`, throttle and fail-records only count calls holding a record that contains it
  * (so concurrent tests do not trip over each other's faults).
  */
 export type FaultRule =
   | { service: string; operation: string; type: 'throttle'; count: number; match?: string; errorCode?: string }
   | { service: string; operation: string; type: 'fail-records'; count: number; match?: string; errorCode?: string }
-  | { service: string; operation: string; type: 'poison'; match: string; errorCode?: string };
+  | { service: string; operation: string; type: 'poison'; match: string; errorCode?: string }
+  | { service: string; operation: string; type: 'fail'; count: number };
 
 export class InjectedFault extends Error {
   constructor(
@@ -46,8 +48,17 @@ export class FaultInjector {
     throw new InjectedFault(rule.errorCode ?? 'ServiceUnavailableException', 503);
   }
 
+  /** Whether this run of a job should fail (a `fail` rule is armed); counts it. */
+  takeFailure(service: string, operation: string): boolean {
+    const rule = this.rules.find((r) => r.service === service && r.operation === operation && r.type === 'fail' && r.count > 0);
+    if (!rule || rule.type !== 'fail') return false;
+    rule.count -= 1;
+    return true;
+  }
+
   private applies(rule: FaultRule, records: readonly Buffer[]): boolean {
-    return rule.match === undefined || records.some((r) => r.includes(rule.match!));
+    const match = 'match' in rule ? rule.match : undefined;
+    return match === undefined || records.some((r) => r.includes(match));
   }
 
   /** The error codes for the records of one batch call (undefined = succeeds); counts the call. */

@@ -33,10 +33,14 @@ export const RAW_COLUMNS = [
 ];
 
 /**
- * The local Glue crawler over raw/clickstream/: one table, partition keys dt and hour, one partition per
- * dt=…/hour=… prefix found (what the AWS crawler records with its Hive-style partition detection).
+ * The local Glue crawler over the raw zone (an S3 target such as s3://<lake>/raw/clickstream/): one table named
+ * like the AWS crawler names it (table prefix + the target's last folder), partition keys dt and hour, one
+ * partition per dt=…/hour=… prefix found (what the AWS crawler records with its Hive-style partition detection).
  */
-export async function crawlRaw(bucket: string, database: string, now = new Date()): Promise<CatalogTable> {
+export async function crawlRaw(target: string, database: string, tablePrefix = '', now = new Date()): Promise<CatalogTable> {
+  const match = /^s3:\/\/([^/]+)\/(.*)$/.exec(target);
+  if (!match || match[2] !== LAKE_PREFIXES.raw) throw new Error(`The local crawler knows the raw zone (s3://<lake>/${LAKE_PREFIXES.raw}) only, not ${target}.`);
+  const bucket = match[1]!;
   const partitions = new Map<string, { Values: string[]; Location: string; Objects: number; Bytes: number }>();
   for (const object of await listObjects(bucket, LAKE_PREFIXES.raw)) {
     const match = /dt=([^/]+)\/hour=([^/]+)\//.exec(object.key);
@@ -49,7 +53,7 @@ export async function crawlRaw(bucket: string, database: string, now = new Date(
   }
   return {
     DatabaseName: database,
-    Name: 'raw_clickstream',
+    Name: `${tablePrefix}${LAKE_PREFIXES.raw.split('/').filter(Boolean).at(-1)}`,
     StorageDescriptor: { Location: `s3://${bucket}/${LAKE_PREFIXES.raw}`, Columns: RAW_COLUMNS },
     PartitionKeys: [
       { Name: 'dt', Type: 'string' },

@@ -1,23 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { renderSql, sqlString } from '../../src/domain/features/sql';
+import { rawInputColumns, renderSql, sqlString } from '../../src/domain/features/sql';
 
 const FEATURES_SQL = path.resolve(__dirname, '..', '..', 'glue', 'features.sql');
-
-/** The raw zone's columns that features.sql reads (missing fields read as NULL; others are ignored). */
-const EVENT_COLUMNS = {
-  event_id: 'VARCHAR',
-  event_type: 'VARCHAR',
-  event_time: 'VARCHAR',
-  session_id: 'VARCHAR',
-  anonymous_id: 'VARCHAR',
-  received_at: 'VARCHAR',
-  ingested_at: 'VARCHAR',
-  device_class: 'VARCHAR',
-  page: 'STRUCT(referrer VARCHAR)',
-  product: 'STRUCT(id VARCHAR, category VARCHAR, price DOUBLE)',
-};
 
 /**
  * Runs glue/features.sql on DuckDB over newline-delimited JSON files (plain or .gz) of raw events,
@@ -27,7 +13,7 @@ export async function withDuckdbFeatures<T>(files: readonly string[], use: (conn
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const columns = `{${Object.entries(EVENT_COLUMNS).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
+    const columns = `{${Object.entries(rawInputColumns('duckdb')).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
     await connection.run(`CREATE VIEW events AS SELECT * FROM read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns})`);
     await connection.run(`CREATE TABLE features AS ${renderSql(readFileSync(FEATURES_SQL, 'utf8'), 'duckdb')}`);
     return await use(connection);

@@ -1,6 +1,17 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { VersionExistsError, versionKey, type ModelVersion } from '../domain/registry';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  AliasConflictError,
+  aliasKey,
+  runKey,
+  VersionExistsError,
+  versionKey,
+  VersionNotFoundError,
+  type AliasChange,
+  type AliasRecord,
+  type ModelVersion,
+  type RunRecord,
+} from '../domain/registry';
 import { dynamoDbDocumentClient } from '../shared/aws-clients';
 
 /** Writes a model version once: versions are immutable, so an existing one is never overwritten. */
@@ -14,6 +25,69 @@ export async function putModelVersion(tableName: string, version: ModelVersion):
 }
 
 export async function getModelVersion(tableName: string, modelName: string, version: string): Promise<ModelVersion | undefined> {
-  const { Item } = await dynamoDbDocumentClient().send(new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: versionKey(version) } }));
+  const { Item } = await dynamoDbDocumentClient().send(new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: versionKey(version) }, ConsistentRead: true }));
   return Item as ModelVersion | undefined;
+}
+
+export async function getAlias(tableName: string, modelName: string, alias: string): Promise<AliasRecord | undefined> {
+  const { Item } = await dynamoDbDocumentClient().send(new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: aliasKey(alias) }, ConsistentRead: true }));
+  return Item as AliasRecord | undefined;
+}
+
+/**
+ * Points an alias at a version, if it still points where the caller last saw it (`expected`, null = unset):
+ * one conditional UpdateItem moves the alias and appends the change to its history, so two concurrent
+ * promotions cannot both win and no change goes unrecorded.
+ */
+export async function setAlias(
+  tableName: string,
+  modelName: string,
+  alias: string,
+  change: { to: string; expected: string | null; by: string; reason: string },
+  now = new Date(),
+): Promise<AliasRecord> {
+  if (!(await getModelVersion(tableName, modelName, change.to))) throw new VersionNotFoundError(`${modelName} has no version ${change.to}.`);
+  const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.to, by: change.by, reason: change.reason };
+  try {
+    const { Attributes } = await dynamoDbDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { model_name: modelName, sk: aliasKey(alias) },
+        UpdateExpression: 'SET #alias = :alias, #version = :to, updated_at = :at, #history = list_append(if_not_exists(#history, :empty), :entry)',
+        ConditionExpression: change.expected === null ? 'attribute_not_exists(sk)' : '#version = :expected',
+        ExpressionAttributeNames: { '#alias': 'alias', '#version': 'version', '#history': 'history' },
+        ExpressionAttributeValues: { ':alias': alias, ':to': change.to, ':at': entry.at, ':empty': [], ':entry': [entry], ...(change.expected === null ? {} : { ':expected': change.expected }) },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes as AliasRecord;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      throw new AliasConflictError(`${modelName} alias "${alias}" no longer points at ${change.expected ?? '(nothing)'}; another change won. Re-read it and decide again.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+export async function putRunRecord(tableName: string, record: Omit<RunRecord, 'sk'>): Promise<void> {
+  await dynamoDbDocumentClient().send(new PutCommand({ TableName: tableName, Item: { ...record, sk: runKey(record.run_id) } }));
+}
+
+/** Every item of one model (versions, aliases, runs), in sort-key order. */
+export async function queryModel(tableName: string, modelName: string, prefix: string): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoDbDocumentClient().send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'model_name = :name AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':name': modelName, ':prefix': prefix },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
 }

@@ -1,31 +1,70 @@
+import { ClickstreamError } from '../shared/errors';
 import type { Metrics } from './model/metrics';
 
 /**
- * Model registry key design (one DynamoDB table):
+ * Model registry key design (one DynamoDB table, so one Query reads everything about a model):
  *   model_name (partition key) + sk (sort key)
  *   sk = "version#<version>"  an immutable model version (written once, conditionally)
- * Aliases and their history (issue: registry and inference API) add "alias#…" and "history#…" items
- * under the same partition, so one Query reads everything about a model.
+ *   sk = "alias#<alias>"      where an alias points, plus the append-only history of its changes in the same
+ *                             item, so moving an alias and recording why is one conditional write (optimistic lock
+ *                             on the version it pointed at)
+ *   sk = "run#<run id>"       the outcome of one training workflow run (promoted, rejected, failed)
  */
 export const versionKey = (version: string) => `version#${version}`;
+export const aliasKey = (alias: string) => `alias#${alias}`;
+export const runKey = (runId: string) => `run#${runId}`;
 
-export type VersionStatus = 'candidate';
+export const PRODUCTION_ALIAS = 'production';
 
 export interface ModelVersion {
   model_name: string;
   sk: string;
   version: string;
-  status: VersionStatus;
   kind: 'gbdt' | 'logistic_regression';
   created_at: string;
   artifact: { uri: string; sha256: string; bytes: number };
   feature_spec: readonly string[];
   metrics: { validation: Metrics; test: Metrics };
+  /** The production version of the time, scored on this version's test window (absent when there was none). */
+  baseline?: { version: string; test: Metrics };
   data: { from: string; to: string; partitions: string[] };
   job_id: string;
   code_version: string;
 }
 
-export class VersionExistsError extends Error {
-  override name = 'VersionExistsError';
+export interface AliasChange {
+  at: string;
+  from: string | null;
+  to: string;
+  by: string;
+  reason: string;
 }
+
+export interface AliasRecord {
+  model_name: string;
+  sk: string;
+  alias: string;
+  version: string;
+  updated_at: string;
+  history: AliasChange[];
+}
+
+export type RunOutcome = 'promoted' | 'rejected' | 'failed';
+
+export interface RunRecord {
+  model_name: string;
+  sk: string;
+  run_id: string;
+  outcome: RunOutcome;
+  at: string;
+  version?: string;
+  from?: string;
+  to?: string;
+  reasons?: string[];
+  error?: { Error: string; Cause: string };
+}
+
+export class VersionExistsError extends ClickstreamError {}
+export class VersionNotFoundError extends ClickstreamError {}
+/** Someone else moved the alias since it was read: re-read and decide again. */
+export class AliasConflictError extends ClickstreamError {}

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { MiddlewareStack } from '@smithy/types';
 import { awsSettings } from './config';
@@ -98,4 +99,11 @@ export const s3Client = (): S3Client =>
       }),
       endpoint,
     );
+  });
+
+export const sfnClient = (): SFNClient =>
+  memo('sfn', () => {
+    const { region, endpointFor } = awsSettings();
+    const endpoint = endpointFor('SFN');
+    return explainUnreachableEndpoint(new SFNClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
   });

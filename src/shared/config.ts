@@ -67,3 +67,15 @@ export const trainConfig = (env: Env = process.env) => ({
   jobId: optionalString('AWS_BATCH_JOB_ID', env) ?? 'local',
   codeVersion: optionalString('CODE_VERSION', env) ?? 'unknown',
 });
+
+/** The training workflow's Lambda functions (plan, gate, promote, record). */
+export const workflowConfig = (env: Env = process.env) => ({
+  modelsTableName: requireString('MODELS_TABLE_NAME', env),
+  modelName: optionalString('MODEL_NAME', env) ?? 'purchase-propensity',
+  lookbackDays: requireNumber('TRAINING_LOOKBACK_DAYS', 14, env),
+  gate: {
+    minRocAuc: requireNumber('GATE_MIN_ROC_AUC', 0.7, env),
+    maxEce: requireNumber('GATE_MAX_ECE', 0.1, env),
+    maxRocAucDrop: requireNumber('GATE_MAX_ROC_AUC_DROP', 0.01, env),
+  },
+});

@@ -7,7 +7,8 @@ describe('local Glue crawler', () => {
   it('finds the partitions events landed in, with the contract columns', async () => {
     expect((await postEvents([makeEvent({ event_time: '2025-05-05T07:30:00.000Z' }), makeEvent({ event_time: '2025-05-06T23:59:59.000Z' })])).status).toBe(202);
     await drain();
-    const table = await crawlRaw(outputs().LakeBucketName!, 'clickstream_ml_local');
+    const table = await crawlRaw(`s3://${outputs().LakeBucketName!}/raw/clickstream/`, 'clickstream_ml_local', 'raw_');
+    expect(table.Name).toBe('raw_clickstream');
     expect(table.PartitionKeys.map((k) => k.Name)).toEqual(['dt', 'hour']);
     expect(table.Partitions.map((p) => p.Values)).toEqual(expect.arrayContaining([['2025-05-05', '07'], ['2025-05-06', '23']]));
     expect(table.StorageDescriptor.Columns).toEqual(

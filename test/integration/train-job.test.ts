@@ -49,7 +49,7 @@ describe('training job (batch/train.ts)', () => {
     expect(artifact.model.kind).toBe(summary.chosen === 'gbdt' ? 'gbdt' : 'logistic_regression');
 
     const entry = await getModelVersion(outputs().ModelsTableName!, 'it-propensity', summary.version);
-    expect(entry).toMatchObject({ status: 'candidate', kind: artifact.model.kind, artifact: summary.artifact, data: { from: '2025-04-01', to: '2025-04-04' }, code_version: 'test' });
+    expect(entry).toMatchObject({ kind: artifact.model.kind, artifact: summary.artifact, data: { from: '2025-04-01', to: '2025-04-04' }, code_version: 'test' });
     expect(entry!.metrics.test.roc_auc).toBe(summary.metrics.roc_auc);
     await expect(putModelVersion(outputs().ModelsTableName!, entry!)).rejects.toThrow(VersionExistsError);
   });

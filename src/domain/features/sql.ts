@@ -19,6 +19,36 @@ const MACROS: Record<string, (arg: string, dialect: SqlDialect) => string> = {
   },
 };
 
+type ColumnType = 'string' | 'double' | { [field: string]: ColumnType };
+
+/** The raw zone's columns features.sql reads (missing fields read as NULL; others are ignored). */
+const RAW_INPUT_COLUMNS: Record<string, ColumnType> = {
+  event_id: 'string',
+  event_type: 'string',
+  event_time: 'string',
+  session_id: 'string',
+  anonymous_id: 'string',
+  received_at: 'string',
+  ingested_at: 'string',
+  device_class: 'string',
+  page: { referrer: 'string' },
+  product: { id: 'string', category: 'string', price: 'double' },
+};
+
+function columnType(type: ColumnType, dialect: SqlDialect): string {
+  if (typeof type === 'string') return dialect === 'duckdb' ? { string: 'VARCHAR', double: 'DOUBLE' }[type] : type.toUpperCase();
+  const fields = Object.entries(type).map(([name, t]) => (dialect === 'duckdb' ? `${name} ${columnType(t, dialect)}` : `${name}: ${columnType(t, dialect)}`));
+  return dialect === 'duckdb' ? `STRUCT(${fields.join(', ')})` : `STRUCT<${fields.join(', ')}>`;
+}
+
+/** The input columns with their types: DuckDB's read_json `columns` entries, or a Spark DDL schema string. */
+export function rawInputColumns(dialect: 'duckdb'): Record<string, string>;
+export function rawInputColumns(dialect: 'spark'): string;
+export function rawInputColumns(dialect: SqlDialect): Record<string, string> | string {
+  const entries = Object.entries(RAW_INPUT_COLUMNS).map(([name, type]) => [name, columnType(type, dialect)] as const);
+  return dialect === 'duckdb' ? Object.fromEntries(entries) : entries.map(([name, type]) => `${name} ${type}`).join(', ');
+}
+
 export class SqlTemplateError extends Error {
   override name = 'SqlTemplateError';
 }

@@ -14,6 +14,8 @@ export interface TrainingResult {
   model: TrainedModel;
   candidates: Record<'gbdt' | 'logreg', { validation: Metrics; test: Metrics }>;
   split: { train: SplitInfo; validation: SplitInfo; test: SplitInfo };
+  /** The test window's rows (to score other models, e.g. production, on the same sessions). */
+  testRows: FeatureRow[];
   /** The chosen model's probability for each test-window session (to compare with other scorers). */
   testPredictions: { session_id: string; label: number; p: number }[];
 }
@@ -57,6 +59,12 @@ function score(model: TrainedModel, data: Dataset): Float64Array {
   return p;
 }
 
+/** Metrics of any trained model on feature rows (e.g. the production model on a new test window). */
+export const scoreRows = (model: TrainedModel, rows: readonly FeatureRow[]): Metrics => {
+  const data = toDataset(rows);
+  return evaluate(data.y, score(model, data));
+};
+
 const info = (rows: readonly FeatureRow[]): SplitInfo => ({
   rows: rows.length,
   positives: rows.filter((r) => Number(r.label) === 1).length,
@@ -93,6 +101,7 @@ export function trainPurchasePropensity(rows: readonly FeatureRow[]): TrainingRe
     model: models[chosen],
     candidates,
     split: { train: info(parts.train), validation: info(parts.validation), test: info(parts.test) },
+    testRows: parts.test,
     testPredictions: parts.test.map((r, i) => ({ session_id: r.session_id, label: test.y[i]!, p: p[i]! })),
   };
 }

@@ -1,0 +1,121 @@
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { getAlias, getModelVersion } from '../src/adapters/models-table';
+import { describeExecution, historySince, startExecution } from '../src/adapters/stepfunctions';
+import { PRODUCTION_ALIAS, type ModelVersion } from '../src/domain/registry';
+import type { GateDecision, TrainingPlan } from '../src/domain/training';
+
+export interface WorkflowResult {
+  ok: boolean;
+  execution_arn: string;
+  status: string;
+  seconds: number;
+  error?: string;
+  cause?: string;
+  run?: TrainingPlan;
+  decision?: GateDecision['decision'];
+  reasons?: string[];
+  version?: Pick<ModelVersion, 'version' | 'kind' | 'metrics' | 'baseline' | 'artifact' | 'data'>;
+  production?: string | null;
+}
+
+const RUNNING_NOTE: Record<string, string> = {
+  WaitForCrawler: 'waiting for the crawler',
+  BuildFeatures: 'Glue job: features.sql over the raw partitions',
+  TrainModel: 'Batch job: training both models',
+};
+
+/**
+ * Starts the training state machine and follows it: a line per state as it enters and leaves (with a running
+ * clock on long Glue/Batch steps), each failed attempt with its error, then the outcome — the candidate's
+ * metrics, the gate's decision and where `production` points — read back from the registry.
+ */
+export async function runTrainingWorkflow(options: {
+  stateMachineArn: string;
+  modelsTableName: string;
+  input: { from?: string; to?: string };
+  say: (line: string) => void;
+  tty: boolean;
+}): Promise<WorkflowResult> {
+  const { say } = options;
+  const started = Date.now();
+  const executionArn = await startExecution(options.stateMachineArn, options.input);
+  say(`  execution ${executionArn.split(':').pop()}`);
+  const entered = new Map<number, { name: string; at: number }>();
+  // Poll loops (GetCrawler) re-enter a state many times; one line for the first entry is enough.
+  const shown = new Set<string>();
+  let lastId = 0;
+  let current: { name: string; at: number } | undefined;
+  let ticker = 0;
+  for (;;) {
+    const events = await historySince(executionArn, lastId);
+    for (const event of events) {
+      lastId = event.id ?? lastId;
+      report(event);
+    }
+    const { status } = await describeExecution(executionArn);
+    if (status !== 'RUNNING') break;
+    if (options.tty && current && Date.now() - current.at > 2_000 && ++ticker % 2 === 0) {
+      process.stderr.write(`\r    … ${current.name} ${RUNNING_NOTE[current.name] ?? 'running'} ${((Date.now() - current.at) / 1000).toFixed(0)}s`);
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  for (const event of await historySince(executionArn, lastId)) report(event);
+
+  function report(event: HistoryEvent): void {
+    const clear = options.tty ? '\r\x1b[K' : '';
+    const at = event.timestamp ? event.timestamp.getTime() : Date.now();
+    if (event.stateEnteredEventDetails) {
+      current = { name: event.stateEnteredEventDetails.name!, at };
+      entered.set(event.id!, current);
+      if (!event.type!.startsWith('Choice') && !event.type!.startsWith('Wait') && !shown.has(current.name)) say(`${clear}  ▶ ${current.name}`);
+    } else if (event.stateExitedEventDetails && current && !event.type!.startsWith('Choice') && !event.type!.startsWith('Wait') && !shown.has(current.name)) {
+      shown.add(current.name);
+      say(`${clear}  ✓ ${event.stateExitedEventDetails.name} (${((at - current.at) / 1000).toFixed(1)}s)`);
+    } else if (event.taskFailedEventDetails) {
+      const state = entered.get(event.previousEventId ?? -1)?.name ?? 'task';
+      const { error, cause } = event.taskFailedEventDetails;
+      say(`${clear}  ✗ ${state} attempt failed: ${error} — ${(cause ?? '').slice(0, 300)}`);
+    }
+  }
+
+  const execution = await describeExecution(executionArn);
+  const output = execution.output ? (JSON.parse(execution.output) as { run?: TrainingPlan; gate?: GateDecision }) : {};
+  const result: WorkflowResult = {
+    ok: execution.status === 'SUCCEEDED',
+    execution_arn: executionArn,
+    status: execution.status ?? 'UNKNOWN',
+    seconds: (Date.now() - started) / 1000,
+    ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+  };
+  const run = output.run;
+  if (!run) return result;
+  const [version, production] = await Promise.all([getModelVersion(options.modelsTableName, run.model_name, run.version), getAlias(options.modelsTableName, run.model_name, PRODUCTION_ALIAS)]);
+  return {
+    ...result,
+    run,
+    ...(output.gate ? { decision: output.gate.decision, reasons: output.gate.reasons } : {}),
+    ...(version ? { version: { version: version.version, kind: version.kind, metrics: version.metrics, baseline: version.baseline, artifact: version.artifact, data: version.data } } : {}),
+    production: production?.version ?? null,
+  };
+}
+
+/** The outcome in a few lines for people. */
+export function describeOutcome(result: WorkflowResult): string {
+  const lines: string[] = [];
+  if (!result.ok) {
+    lines.push(`Training run ${result.status}: ${result.error ?? ''}`);
+    lines.push(`  ${result.cause ?? ''}`);
+    lines.push('  The failed run is recorded in the models table (run#<execution name>); job logs are in .local/logs/glue and .local/logs/batch.');
+    return lines.join('\n');
+  }
+  const v = result.version;
+  if (v) {
+    const t = v.metrics.test;
+    lines.push(`Model ${result.run!.model_name} ${v.version} (${v.kind}), trained on ${v.data.from} … ${v.data.to}:`);
+    lines.push(`  test ROC-AUC ${t.roc_auc.toFixed(3)}  PR-AUC ${t.pr_auc.toFixed(3)}  log loss ${t.log_loss.toFixed(3)}  ECE ${t.ece.toFixed(3)}  (${t.count} sessions, ${t.positives} buyers)`);
+    if (v.baseline) lines.push(`  production ${v.baseline.version} on the same test window: ROC-AUC ${v.baseline.test.roc_auc.toFixed(3)}`);
+    lines.push(`  artifact ${v.artifact.uri}`);
+  }
+  lines.push(result.decision === 'promote' ? `Promoted: production → ${result.production}` : `Rejected (production stays ${result.production ?? 'unset'}): ${(result.reasons ?? []).join('; ')}`);
+  return lines.join('\n');
+}

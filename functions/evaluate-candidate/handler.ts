@@ -1,0 +1,29 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { getAlias, getModelVersion } from '../../src/adapters/models-table';
+import { PRODUCTION_ALIAS, VersionNotFoundError } from '../../src/domain/registry';
+import { evaluateGate, type GateDecision, type TrainingPlan } from '../../src/domain/training';
+import { workflowConfig } from '../../src/shared/config';
+import { logger } from '../../src/shared/logger';
+
+const config = workflowConfig();
+
+/**
+ * The evaluation gate: the candidate the training job registered against the production version the job scored
+ * on the same test window. If production moved since, the comparison is stale and the candidate is rejected.
+ */
+const evaluate = async (event: { run: TrainingPlan }): Promise<GateDecision> => {
+  const { model_name, version } = event.run;
+  const candidate = await getModelVersion(config.modelsTableName, model_name, version);
+  if (!candidate) throw new VersionNotFoundError(`The training job registered no version ${version} of ${model_name}; see the Batch job's log.`);
+  const production = await getAlias(config.modelsTableName, model_name, PRODUCTION_ALIAS);
+  const decision = evaluateGate({ version, test: candidate.metrics.test }, candidate.baseline, config.gate);
+  if (production && production.version !== candidate.baseline?.version) {
+    decision.decision = 'reject';
+    decision.reasons.push(`production is ${production.version}, but the job compared against ${candidate.baseline?.version ?? 'no production model'}; train again`);
+  }
+  logger.info('evaluation gate', { ...decision });
+  return decision;
+};
+
+export const handler = middy(evaluate).use(injectLambdaContext(logger));

@@ -1,0 +1,16 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import { planTraining, type TrainingPlan } from '../../src/domain/training';
+import { workflowConfig } from '../../src/shared/config';
+import { logger } from '../../src/shared/logger';
+
+const config = workflowConfig();
+
+/** Training workflow, first step: the run's date range, version and id from the execution input and context. */
+const plan = async (event: { input?: { from?: unknown; to?: unknown }; execution: { Name: string; StartTime: string } }): Promise<TrainingPlan> => {
+  const result = planTraining(event.input ?? {}, { name: event.execution.Name, startTime: event.execution.StartTime }, config);
+  logger.info('training run planned', { ...result });
+  return result;
+};
+
+export const handler = middy(plan).use(injectLambdaContext(logger));

@@ -1,0 +1,86 @@
+import { ClickstreamError } from '../shared/errors';
+import { datesBetween } from './lake';
+import type { Metrics } from './model/metrics';
+
+/** The training workflow's own logic: what a run covers, and whether its candidate may replace production. */
+
+export class InvalidTrainingRequestError extends ClickstreamError {}
+
+export interface TrainingPlan {
+  run_id: string;
+  model_name: string;
+  version: string;
+  from: string;
+  to: string;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const MAX_DAYS = 366;
+
+function checkDate(value: unknown, name: string): string {
+  if (typeof value !== 'string' || !DATE.test(value) || Number.isNaN(Date.parse(`${value}T00:00:00Z`))) {
+    throw new InvalidTrainingRequestError(`"${name}" must be a date YYYY-MM-DD, got ${JSON.stringify(value)}.`);
+  }
+  return value;
+}
+
+/**
+ * A run's plan from the execution input (`from`/`to` inclusive UTC dates; both absent on a schedule, then the
+ * `lookbackDays` whole days before the start) and the execution: run id = execution name, version = start time
+ * plus the name's tail, so versions sort by time and two runs never share one.
+ */
+export function planTraining(
+  input: { from?: unknown; to?: unknown },
+  execution: { name: string; startTime: string },
+  options: { modelName: string; lookbackDays: number },
+): TrainingPlan {
+  const start = new Date(execution.startTime);
+  if (Number.isNaN(start.getTime())) throw new InvalidTrainingRequestError(`Execution start time ${execution.startTime} is not a timestamp.`);
+  if ((input.from === undefined) !== (input.to === undefined)) throw new InvalidTrainingRequestError('Give both "from" and "to", or neither (then the last days before the run are used).');
+  const day = (offset: number) => new Date(start.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
+  const from = input.from === undefined ? day(options.lookbackDays) : checkDate(input.from, 'from');
+  const to = input.to === undefined ? day(1) : checkDate(input.to, 'to');
+  if (from > to) throw new InvalidTrainingRequestError(`"from" (${from}) is after "to" (${to}).`);
+  if (datesBetween(from, to).length > MAX_DAYS) throw new InvalidTrainingRequestError(`The range ${from} … ${to} is longer than ${MAX_DAYS} days.`);
+  const stamp = start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const tail = execution.name.replace(/[^A-Za-z0-9]/g, '').slice(-6).toLowerCase();
+  return { run_id: execution.name, model_name: options.modelName, version: tail ? `${stamp}-${tail}` : stamp, from, to };
+}
+
+export interface GateThresholds {
+  minRocAuc: number;
+  maxEce: number;
+  /** How much lower than production's ROC-AUC (on the candidate's test window) the candidate may score. */
+  maxRocAucDrop: number;
+}
+
+export interface GateDecision {
+  decision: 'promote' | 'reject';
+  reasons: string[];
+  candidate: { version: string; roc_auc: number; ece: number };
+  production: { version: string; roc_auc: number } | null;
+}
+
+/**
+ * The evaluation gate: a candidate is promoted only if its test ROC-AUC and calibration clear fixed bars and it
+ * is no worse than the current production model scored on the same test window.
+ */
+export function evaluateGate(
+  candidate: { version: string; test: Metrics },
+  production: { version: string; test: Metrics } | undefined,
+  thresholds: GateThresholds,
+): GateDecision {
+  const reasons: string[] = [];
+  const { roc_auc, ece } = candidate.test;
+  if (!(roc_auc >= thresholds.minRocAuc)) reasons.push(`test ROC-AUC ${roc_auc.toFixed(3)} is below the minimum ${thresholds.minRocAuc}`);
+  if (!(ece <= thresholds.maxEce)) reasons.push(`calibration error (ECE) ${ece.toFixed(3)} is above the maximum ${thresholds.maxEce}`);
+  if (production && roc_auc < production.test.roc_auc - thresholds.maxRocAucDrop) {
+    reasons.push(`test ROC-AUC ${roc_auc.toFixed(3)} is below production ${production.version}'s ${production.test.roc_auc.toFixed(3)} on the same window`);
+  }
+  return {
+    decision: reasons.length === 0 ? 'promote' : 'reject',
+    reasons,
+    candidate: { version: candidate.version, roc_auc, ece },
+    production: production ? { version: production.version, roc_auc: production.test.roc_auc } : null,
+  };
+}
