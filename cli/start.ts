@@ -38,7 +38,7 @@ runCli(async () => {
     process.exit(code);
   };
   process.once('SIGINT', () => void stop(0));
-  let trainingFailed = false;
+  let trainingOk: boolean | undefined;
   try {
     const bucket = cloud.outputs.LakeBucketName!;
     say(`▶ 2/4 sending ${sessions} synthetic sessions to ${cloud.outputs.ApiUrl}/events`);
@@ -85,7 +85,7 @@ runCli(async () => {
       say: (line) => say(line),
       tty: !json && process.stderr.isTTY,
     });
-    trainingFailed = !training.ok;
+    trainingOk = training.ok;
     if (json) {
       process.stdout.write(`${JSON.stringify({ ok: training.ok, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, training, outputs: cloud.outputs })}\n`);
     } else {
@@ -96,6 +96,6 @@ runCli(async () => {
     await cloud.stop();
     throw error;
   }
-  if (values.once) return stop(trainingFailed ? 1 : 0);
+  if (values.once) return stop(trainingOk === false ? 1 : 0);
   say(`\nLocal cloud on ${cloud.endpoint}, API on ${cloud.outputs.ApiUrl}. Ctrl-C to stop.`);
 });

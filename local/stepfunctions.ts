@@ -125,8 +125,10 @@ export class LocalStepFunctions {
   private async invokeLambda(functionName: string, input: Json): Promise<Json> {
     const { functionError, payload } = await this.options.invokeLambda(functionName, input);
     if (functionError) {
-      const { errorType, errorMessage } = (payload ?? {}) as { errorType?: string; errorMessage?: string };
-      throw new TaskError(errorType ?? 'Lambda.Unknown', JSON.stringify({ errorType, errorMessage }));
+      const { errorType, errorMessage, trace } = (payload ?? {}) as { errorType?: string; errorMessage?: string; trace?: string[] };
+      // AWS Lambda reports error.name as errorType; serverless-offline always says "Error", but the stack's first line has the name.
+      const name = errorType === 'Error' ? (/^([A-Za-z_$][\w$.]*):/.exec(trace?.[0] ?? '')?.[1] ?? errorType) : errorType;
+      throw new TaskError(name ?? 'Lambda.Unknown', JSON.stringify({ errorType: name, errorMessage }));
     }
     return payload;
   }
@@ -206,9 +208,11 @@ export class LocalStepFunctions {
     void this.record(execution, run.eventLogs, states);
     run.result.then(
       (output) => Object.assign(execution, { status: 'SUCCEEDED', output: JSON.stringify(output), stopDate: Date.now() / 1000 }),
-      (error: Error & { cause?: unknown }) => {
+      (thrown: Error & { cause?: unknown }) => {
+        // The library wraps the failing error (a Fail state's Error/Cause, or an uncaught task error) in ExecutionError.
+        const error = thrown.name === 'ExecutionError' && thrown.cause instanceof Error ? thrown.cause : thrown;
         const aborted = error.name === 'ExecutionAbortedError';
-        Object.assign(execution, { status: aborted ? 'ABORTED' : error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED', error: aborted ? undefined : error.name, cause: String(error.cause ?? error.message), stopDate: Date.now() / 1000 });
+        Object.assign(execution, { status: aborted ? 'ABORTED' : error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED', error: aborted ? undefined : error.name, cause: error.message, stopDate: Date.now() / 1000 });
         this.options.log(`[states] ${name}: ${execution.status} ${execution.error ?? ''}`);
       },
     );

@@ -19,6 +19,7 @@ async function admin(method: string, path: string, body?: unknown): Promise<unkn
 /** Waits until every record on the stream is handled and every Firehose buffer is in S3. */
 export const drain = () => admin('POST', '/_local/drain');
 export const addFaults = (rules: FaultRule[]) => admin('POST', '/_local/faults', rules);
+export const clearFaults = () => admin('DELETE', '/_local/faults');
 /** The armed fault rules, with what is left of their counts (a test checks its faults really fired). */
 export const faults = async () => ((await admin('GET', '/_local/faults')) as { faults: FaultRule[] }).faults;
 

@@ -1,0 +1,47 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { ArtifactIntegrityError, getArtifact, putArtifact } from '../../src/adapters/feature-store';
+import { getAlias, putModelVersion, setAlias } from '../../src/adapters/models-table';
+import { AliasConflictError, versionKey, VersionNotFoundError, type ModelVersion } from '../../src/domain/registry';
+import { s3Client } from '../../src/shared/aws-clients';
+import { outputs } from '../helpers/cloud';
+
+const MODEL = `it-registry-${Date.now()}`;
+const table = () => outputs().ModelsTableName!;
+
+async function registerVersion(version: string): Promise<ModelVersion> {
+  const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/${version}/model.json`, { version });
+  const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
+  const entry: ModelVersion = {
+    model_name: MODEL, sk: versionKey(version), version, kind: 'logistic_regression', created_at: new Date().toISOString(), artifact,
+    feature_spec: ['a'], metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
+  };
+  await putModelVersion(table(), entry);
+  return entry;
+}
+
+/** The registry's alias writes against the local DynamoDB: optimistic locking, history in the same item, verified artifacts. */
+describe('model registry (models table)', () => {
+  it('lets exactly one of two concurrent promotions win, and records each change', async () => {
+    await Promise.all(['v1', 'v2', 'v3'].map(registerVersion));
+    const results = await Promise.allSettled(['v1', 'v2'].map((to) => setAlias(table(), MODEL, 'production', { to, expected: null, by: 'test', reason: `promote ${to}` })));
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(lost[0]!.reason).toBeInstanceOf(AliasConflictError);
+    const winner = (await getAlias(table(), MODEL, 'production'))!;
+    expect(winner.history).toEqual([expect.objectContaining({ from: null, to: winner.version, by: 'test' })]);
+
+    await setAlias(table(), MODEL, 'production', { to: 'v3', expected: winner.version, by: 'test', reason: 'next' });
+    await expect(setAlias(table(), MODEL, 'production', { to: 'v1', expected: winner.version, by: 'test', reason: 'stale' })).rejects.toBeInstanceOf(AliasConflictError);
+    expect((await getAlias(table(), MODEL, 'production'))!.history.map((h) => [h.from, h.to])).toEqual([[null, winner.version], [winner.version, 'v3']]);
+    await expect(setAlias(table(), MODEL, 'production', { to: 'v9', expected: 'v3', by: 'test', reason: 'missing' })).rejects.toBeInstanceOf(VersionNotFoundError);
+  });
+
+  it('refuses an artifact whose bytes no longer match the recorded checksum', async () => {
+    const { artifact } = await registerVersion('v4');
+    await expect(getArtifact(artifact)).resolves.toEqual({ version: 'v4' });
+    await s3Client().send(new PutObjectCommand({ Bucket: outputs().LakeBucketName!, Key: `models/${MODEL}/v4/model.json`, Body: '{"version":"tampered"}' }));
+    await expect(getArtifact(artifact)).rejects.toBeInstanceOf(ArtifactIntegrityError);
+  });
+});

@@ -1,0 +1,43 @@
+import aslValidator from 'asl-validator';
+import { readDefinition } from '../helpers/state-machines';
+
+/** What CloudFormation substitutes, shaped like the real values (ARNs, names), so the ARN checks apply. */
+function substitute(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{(\w+)\}/g, (_, name: string) => {
+      if (name.endsWith('FunctionArn')) return `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
+      if (name.endsWith('JobQueueArn')) return 'arn:aws:batch:us-east-1:123456789012:job-queue/training';
+      if (name.endsWith('JobDefinitionArn')) return 'arn:aws:batch:us-east-1:123456789012:job-definition/train:1';
+      return name;
+    });
+  }
+  if (Array.isArray(value)) return value.map(substitute);
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]));
+  return value;
+}
+
+describe('statemachines/training.asl.yaml', () => {
+  const definition = readDefinition('training');
+
+  it('is valid Amazon States Language once its placeholders are filled (asl-validator)', () => {
+    const { isValid, errorsText } = aslValidator(substitute(definition) as never);
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('routes every failure of every task to the failure recorder, and the recorder to a Fail state', () => {
+    const states = definition.States as Record<string, any>;
+    for (const [name, state] of Object.entries(states)) {
+      if (state.Type !== 'Task' || name === 'RecordFailure') continue;
+      expect([name, state.Catch?.some((c: any) => c.ErrorEquals.includes('States.ALL') && c.Next === 'RecordFailure')]).toEqual([name, true]);
+    }
+    expect(states.RecordFailure.Next).toBe('TrainingFailed');
+    expect(states.TrainingFailed).toMatchObject({ Type: 'Fail', Error: 'TrainingFailed' });
+  });
+
+  it('backs off with jitter on every retry', () => {
+    for (const state of Object.values(definition.States as Record<string, any>)) {
+      for (const retrier of state.Retry ?? []) expect(retrier.JitterStrategy).toBe('FULL');
+    }
+  });
+});
