@@ -1,7 +1,7 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { getAlias, getModelVersion } from '../src/adapters/models-table';
 import { describeExecution, historySince, startExecution } from '../src/adapters/stepfunctions';
-import { PRODUCTION_ALIAS, type ModelVersion } from '../src/domain/registry';
+import { PRODUCTION_ALIAS, type ModelVersion, type RunRecord } from '../src/domain/registry';
 import type { GateDecision, TrainingPlan } from '../src/domain/training';
 
 export interface WorkflowResult {
@@ -12,6 +12,8 @@ export interface WorkflowResult {
   error?: string;
   cause?: string;
   run?: TrainingPlan;
+  /** What the workflow recorded for a failed run (its RecordFailure step's result): the error that ended it. */
+  failure?: RunRecord['error'];
   decision?: GateDecision['decision'];
   reasons?: string[];
   version?: Pick<ModelVersion, 'version' | 'kind' | 'metrics' | 'baseline' | 'artifact' | 'data'>;
@@ -46,6 +48,7 @@ export async function runTrainingWorkflow(options: {
   let lastId = 0;
   let current: { name: string; at: number } | undefined;
   let ticker = 0;
+  let recorded: RunRecord | undefined;
   for (;;) {
     const events = await historySince(executionArn, lastId);
     for (const event of events) {
@@ -64,13 +67,18 @@ export async function runTrainingWorkflow(options: {
   function report(event: HistoryEvent): void {
     const clear = options.tty ? '\r\x1b[K' : '';
     const at = event.timestamp ? event.timestamp.getTime() : Date.now();
+    const quiet = event.type!.startsWith('Choice') || event.type!.startsWith('Wait');
     if (event.stateEnteredEventDetails) {
       current = { name: event.stateEnteredEventDetails.name!, at };
       entered.set(event.id!, current);
-      if (!event.type!.startsWith('Choice') && !event.type!.startsWith('Wait') && !shown.has(current.name)) say(`${clear}  ▶ ${current.name}`);
-    } else if (event.stateExitedEventDetails && current && !event.type!.startsWith('Choice') && !event.type!.startsWith('Wait') && !shown.has(current.name)) {
-      shown.add(current.name);
-      say(`${clear}  ✓ ${event.stateExitedEventDetails.name} (${((at - current.at) / 1000).toFixed(1)}s)`);
+      if (!quiet && !shown.has(current.name)) say(`${clear}  ▶ ${current.name}`);
+    } else if (event.stateExitedEventDetails) {
+      const name = event.stateExitedEventDetails.name!;
+      if (name === 'RecordFailure') recorded = (JSON.parse(event.stateExitedEventDetails.output ?? '{}') as { record?: RunRecord }).record;
+      if (!quiet && current && !shown.has(name)) {
+        shown.add(name);
+        say(`${clear}  ✓ ${name} (${((at - current.at) / 1000).toFixed(1)}s)`);
+      }
     } else if (event.taskFailedEventDetails) {
       const state = entered.get(event.previousEventId ?? -1)?.name ?? 'task';
       const { error, cause } = event.taskFailedEventDetails;
@@ -87,6 +95,10 @@ export async function runTrainingWorkflow(options: {
     seconds: (Date.now() - started) / 1000,
     ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
   };
+  if (recorded) {
+    const { run_id, model_name, version, from, to, error } = recorded;
+    return { ...result, ...(version && from && to ? { run: { run_id, model_name, version, from, to } } : {}), ...(error ? { failure: error } : {}) };
+  }
   const run = output.run;
   if (!run) return result;
   const [version, production] = await Promise.all([getModelVersion(options.modelsTableName, run.model_name, run.version), getAlias(options.modelsTableName, run.model_name, PRODUCTION_ALIAS)]);
@@ -104,7 +116,8 @@ export function describeOutcome(result: WorkflowResult): string {
   const lines: string[] = [];
   if (!result.ok) {
     lines.push(`Training run ${result.status}: ${result.error ?? ''}`);
-    lines.push(`  ${result.cause ?? ''}`);
+    if (result.failure) lines.push(`  failed with ${result.failure.Error}: ${result.failure.Cause.slice(0, 500)}`);
+    else lines.push(`  ${result.cause ?? ''}`);
     lines.push('  The failed run is recorded in the models table (run#<execution name>); job logs are in .local/logs/glue and .local/logs/batch.');
     return lines.join('\n');
   }

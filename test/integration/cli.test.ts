@@ -61,3 +61,23 @@ describe('npm run generate', () => {
     expect(result.stderr).toContain("Unknown option '--bogus'");
   });
 });
+
+describe('npm run train', () => {
+  const target = () => ['--state-machine-arn', outputs().TrainingStateMachineArn!, '--models-table', outputs().ModelsTableName!];
+
+  it('refuses a reversed or half range before starting anything', async () => {
+    const reversed = await cli('cli/train.ts', [...target(), '--from', '2024-06-02', '--to', '2024-06-01', '--json']);
+    expect(reversed.code).toBe(2);
+    expect(JSON.parse(reversed.stdout)).toMatchObject({ ok: false, error: 'UsageError', message: expect.stringContaining('after') });
+    expect((await cli('cli/train.ts', [...target(), '--from', '2024-06-01'])).stderr).toContain('Give both --from and --to');
+  });
+
+  it('follows a run over days without data to its recorded failure and exits 1', async () => {
+    const result = await cli('cli/train.ts', [...target(), '--from', '2024-06-01', '--to', '2024-06-02', '--json']);
+    expect(result.code).toBe(1);
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ ok: false, status: 'FAILED', error: 'TrainingFailed', run: { from: '2024-06-01', to: '2024-06-02' } });
+    expect(summary.failure).toMatchObject({ Error: 'States.TaskFailed', Cause: expect.stringContaining('No features for 2024-06-01') });
+    expect(summary.version).toBeUndefined();
+  });
+});

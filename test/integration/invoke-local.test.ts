@@ -3,6 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { queryModel } from '../../src/adapters/models-table';
+import { runKey } from '../../src/domain/registry';
 import { outputs } from '../helpers/cloud';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -29,6 +31,21 @@ describe('sls invoke local', () => {
   it('ingest: a batch with bad and duplicate records reports no failures', async () => {
     const out = await invokeLocal('ingest', 'events/kinesis/invalid-and-duplicates.json', outputs().Endpoint);
     expect(out).toContain('"batchItemFailures": []');
+  });
+
+  it('planTraining: a manual range, the schedule\'s default range, and a reversed range refused by name', async () => {
+    const parse = (out: string) => JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
+    expect(parse(await invokeLocal('planTraining', 'events/stepfunctions/plan-training.json', outputs().Endpoint))).toEqual({
+      run_id: 'manual-run-1', model_name: 'purchase-propensity', version: '20261115T030000Z-alrun1', from: '2026-11-01', to: '2026-11-14',
+    });
+    expect(parse(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-scheduled.json', outputs().Endpoint))).toMatchObject({ from: '2026-11-01', to: '2026-11-14' });
+    expect(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-bad-range.json', outputs().Endpoint)).toContain('InvalidTrainingRequestError');
+  });
+
+  it('recordTrainingRun: a failed run lands in the models table', async () => {
+    const out = await invokeLocal('recordTrainingRun', 'events/stepfunctions/record-training-run-failed.json', outputs().Endpoint);
+    expect(out).toContain('"outcome": "failed"');
+    expect(await queryModel(outputs().ModelsTableName!, 'purchase-propensity', runKey('manual-run-3'))).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'States.TaskFailed' }) })]);
   });
 
   it('without a local cloud, says how to start it', async () => {
