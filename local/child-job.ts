@@ -6,7 +6,7 @@ export interface ChildResult {
   exitCode: number;
   /** The last line the child wrote to stdout (jobs print their result there as JSON). */
   lastLine: string;
-  /** The last lines of stderr, for a failure's reason. */
+  /** The last lines of stderr (or, if it is empty, the last stdout line: a --json error), for a failure's reason. */
   errorTail: string;
 }
 
@@ -37,7 +37,8 @@ export function runChild(root: string, command: readonly string[], env: Record<s
     const done = (exitCode: number) => {
       log.end();
       const lines = stdout.trim().split('\n');
-      resolve({ exitCode, lastLine: lines.at(-1) ?? '', errorTail: stderr.trim().split('\n').slice(-3).join(' | ') });
+      const lastLine = lines.at(-1) ?? '';
+      resolve({ exitCode, lastLine, errorTail: stderr.trim() === '' ? lastLine : stderr.trim().split('\n').slice(-3).join(' | ') });
     };
     child.on('error', (error) => {
       stderr += error.message;
