@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { getArtifact, putArtifact, readFeatureRows } from '../src/adapters/feature-store';
+import { readFeatureRows } from '../src/adapters/feature-store';
+import { getArtifact, putArtifact } from '../src/adapters/model-artifacts';
 import { getAlias, getModelVersion, putModelVersion } from '../src/adapters/models-table';
 import { PRODUCTION_ALIAS, versionKey, type ModelVersion } from '../src/domain/registry';
 import { FEATURE_NAMES } from '../src/domain/features/spec';

@@ -6,6 +6,8 @@ import { progressBar } from './progress';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 import { generateTraffic } from './traffic';
 import { describeOutcome, runTrainingWorkflow } from './training-workflow';
+import { writeFileSync } from 'node:fs';
+import { ShopperModel } from '../src/domain/traffic/shopper-model';
 
 const USAGE = `
 npm start -- [--sessions 2000] [--seed 1] [--once] [--reset] [--port 4566] [--api-port 3000] [--json]
@@ -86,11 +88,30 @@ runCli(async () => {
       tty: !json && process.stderr.isTTY,
     });
     trainingOk = training.ok;
-    if (json) {
-      process.stdout.write(`${JSON.stringify({ ok: training.ok, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, training, outputs: cloud.outputs })}\n`);
-    } else {
+    if (!json) {
       process.stdout.write(`${describeOutcome(training)}\n`);
       process.stdout.write(`Run it again: npm run train -- --from ${from} --to ${to}\n`);
+    }
+    // A live session that has not bought yet, scored by the model just promoted, through the HTTP API.
+    let prediction: unknown;
+    if (training.ok && training.decision === 'promote') {
+      const live = new ShopperModel(seed + 1, new Date(Date.now() - 600_000), 600_000).session();
+      const events = live.events.filter((e) => e.event_type !== 'purchase');
+      const requestFile = path.join(root, '.local', 'predict-example.json');
+      writeFileSync(requestFile, `${JSON.stringify({ session: { events }, explain: true }, null, 2)}\n`);
+      const curl = `curl -s ${cloud.outputs.ApiUrl}/predict -H 'content-type: application/json' -d @${path.relative(process.cwd(), requestFile)}`;
+      const response = await fetch(`${cloud.outputs.ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session: { events }, explain: true }) });
+      prediction = await response.json();
+      if (!response.ok) throw new Error(`POST /predict answered ${response.status}: ${JSON.stringify(prediction)}`);
+      if (!json) {
+        const p = prediction as { version: string; predictions: { probability: number; explanation: { top: { feature: string; contribution: number }[] } }[] };
+        const top = p.predictions[0]!.explanation.top.slice(0, 3).map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(2)}`).join(', ');
+        process.stdout.write(`\nA live session (${events.length} events, no purchase yet): P(purchase) = ${p.predictions[0]!.probability.toFixed(3)} from ${p.version} (log-odds: ${top})\n`);
+        process.stdout.write(`It came from: ${curl}\n`);
+      }
+    }
+    if (json) {
+      process.stdout.write(`${JSON.stringify({ ok: training.ok, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, training, prediction, outputs: cloud.outputs })}\n`);
     }
   } catch (error) {
     await cloud.stop();

@@ -1,5 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   AliasConflictError,
   aliasKey,
@@ -87,6 +87,18 @@ export async function queryModel(tableName: string, modelName: string, prefix: s
       }),
     );
     items.push(...(page.Items ?? []));
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
+/** The key, kind and alias target of every item (GET /models, `npm run models -- list`): the registry is small, a Scan is fine. */
+export async function scanRegistry(tableName: string): Promise<{ model_name: string; sk: string; version?: string }[]> {
+  const items: { model_name: string; sk: string; version?: string }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoDbDocumentClient().send(new ScanCommand({ TableName: tableName, ProjectionExpression: 'model_name, sk, #version', ExpressionAttributeNames: { '#version': 'version' }, ExclusiveStartKey: start }));
+    items.push(...((page.Items ?? []) as { model_name: string; sk: string; version?: string }[]));
     start = page.LastEvaluatedKey;
   } while (start);
   return items;

@@ -68,3 +68,31 @@ export class VersionExistsError extends ClickstreamError {}
 export class VersionNotFoundError extends ClickstreamError {}
 /** Someone else moved the alias since it was read: re-read and decide again. */
 export class AliasConflictError extends ClickstreamError {}
+
+export interface ModelSummary {
+  name: string;
+  aliases: Record<string, string>;
+  versions: number;
+  latest_version: string | null;
+}
+
+/** One line per model from registry items (any subset of their attributes with model_name, sk, version). */
+export function summarizeModels(items: readonly { model_name: string; sk: string; version?: string }[]): ModelSummary[] {
+  const models = new Map<string, ModelSummary>();
+  for (const item of items) {
+    const summary = models.get(item.model_name) ?? { name: item.model_name, aliases: {}, versions: 0, latest_version: null };
+    if (item.sk.startsWith('version#')) {
+      summary.versions += 1;
+      if (item.version && (summary.latest_version === null || item.version > summary.latest_version)) summary.latest_version = item.version;
+    } else if (item.sk.startsWith('alias#') && item.version) summary.aliases[item.sk.slice('alias#'.length)] = item.version;
+    models.set(item.model_name, summary);
+  }
+  return [...models.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** Every alias change of a model, oldest first. */
+export const aliasHistory = (aliases: readonly AliasRecord[]) =>
+  aliases.flatMap((a) => a.history.map((change) => ({ alias: a.alias, ...change }))).sort((x, y) => x.at.localeCompare(y.at));
+
+/** A version as listed (without its artifact location and the full metrics). */
+export const versionSummary = (v: ModelVersion) => ({ version: v.version, kind: v.kind, created_at: v.created_at, test_roc_auc: v.metrics.test.roc_auc, test_ece: v.metrics.test.ece, data: { from: v.data.from, to: v.data.to } });

@@ -79,3 +79,9 @@ export const workflowConfig = (env: Env = process.env) => ({
     maxRocAucDrop: requireNumber('GATE_MAX_ROC_AUC_DROP', 0.01, env),
   },
 });
+
+export const servingConfig = (env: Env = process.env) => ({
+  modelsTableName: requireString('MODELS_TABLE_NAME', env),
+  /** How long an alias lookup is trusted: a promotion or rollback reaches every warm container within this. */
+  modelCacheTtlSeconds: requireNumber('MODEL_CACHE_TTL_SECONDS', 30, env),
+});

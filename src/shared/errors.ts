@@ -33,3 +33,6 @@ export class RequestError extends ClickstreamError {
     super(message);
   }
 }
+
+/** Something the request needs is not there right now (e.g. no model promoted yet): a 503 with what to do. */
+export class UnavailableError extends ClickstreamError {}

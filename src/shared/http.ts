@@ -1,6 +1,6 @@
 import type { MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { RequestError } from './errors';
+import { RequestError, UnavailableError } from './errors';
 import { logger } from './logger';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -24,8 +24,8 @@ export const bodyBytes = (event: HttpEvent): Buffer =>
   event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 
 /**
- * Client mistakes (RequestError) become 4xx with a clear message; anything else becomes a 500 that
- * names the request id and nothing internal. Either way the response is JSON.
+ * Client mistakes (RequestError) become 4xx with a clear message, UnavailableError a 503 saying what is
+ * missing; anything else becomes a 500 that names the request id and nothing internal. Always JSON.
  */
 export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult, Error, Context> => ({
   onError: async (request) => {
@@ -33,6 +33,11 @@ export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult, Error, Contex
     const requestId = request.context.awsRequestId;
     if (error instanceof RequestError) {
       request.response = json(error.statusCode, { error: error.name, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), request_id: requestId });
+      return;
+    }
+    if (error instanceof UnavailableError) {
+      logger.warn('unavailable', { error: error.message });
+      request.response = json(503, { error: error.name, message: error.message, request_id: requestId }, { 'retry-after': '30' });
       return;
     }
     logger.error('unhandled error', { error: error as Error });

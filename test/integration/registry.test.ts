@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ArtifactIntegrityError, getArtifact, putArtifact } from '../../src/adapters/feature-store';
+import { ArtifactIntegrityError, getArtifact, putArtifact } from '../../src/adapters/model-artifacts';
 import { getAlias, putModelVersion, setAlias } from '../../src/adapters/models-table';
 import { AliasConflictError, versionKey, VersionNotFoundError, type ModelVersion } from '../../src/domain/registry';
 import { s3Client } from '../../src/shared/aws-clients';

@@ -33,7 +33,10 @@ export const GBDT_DEFAULTS: GbdtOptions = {
   seed: 42,
 };
 
-/** One tree in flat arrays; a leaf has feature −1 and its value in `value`. */
+/**
+ * One tree in flat arrays; a leaf has feature −1. `value` is each node's Newton value (what the node would
+ * predict as a leaf): leaves' values make the prediction, internal ones the tree-path explanations.
+ */
 export interface GbdtTree {
   feature: number[];
   threshold: number[];
@@ -207,6 +210,7 @@ function growTree(binned: Binned, cols: number, samples: Uint32Array, g: Float64
       hs += h[s[k]!]!;
     }
     const split = depth < options.maxDepth && s.length >= 2 * options.minSamplesLeaf ? bestSplit(hist, cols, binned.edges, options) : undefined;
+    tree.value[node] = (-gs / (hs + options.l2)) * options.learningRate;
     return { node, samples: s, hist, depth, split, g: gs, h: hs };
   };
   const leaves: Leaf[] = [makeLeaf(newNode(), samples, buildHistogram(binned, cols, samples, g, h), 0)];
@@ -254,7 +258,6 @@ function growTree(binned: Binned, cols: number, samples: Uint32Array, g: Float64
       makeLeaf(rightNode, rightSamples, smallIsLeft ? largeHist : smallHist, leaf.depth + 1),
     );
   }
-  for (const leaf of leaves) tree.value[leaf.node] = (-leaf.g / (leaf.h + options.l2)) * options.learningRate;
   return tree;
 }
 
@@ -267,6 +270,27 @@ function treeScore(tree: GbdtTree, features: ArrayLike<number>): number {
     node = left ? tree.left[node]! : tree.right[node]!;
   }
   return tree.value[node]!;
+}
+
+/**
+ * Tree-path contributions (Saabas): along each tree's path, the change in node value at a split is credited to
+ * the split's feature. `bias` + Σ contributions = the model's log-odds for this row, exactly.
+ */
+export function explainGbdt(model: GbdtModel, features: ArrayLike<number>): { bias: number; contributions: Float64Array } {
+  const contributions = new Float64Array(model.featureNames.length);
+  let bias = model.baseScore;
+  for (const tree of model.trees) {
+    let node = 0;
+    bias += tree.value[0]!;
+    while (tree.feature[node]! >= 0) {
+      const f = tree.feature[node]!;
+      const v = features[f]!;
+      const next = (Number.isNaN(v) ? tree.missingLeft[node]! : v <= tree.threshold[node]!) ? tree.left[node]! : tree.right[node]!;
+      contributions[f]! += tree.value[next]! - tree.value[node]!;
+      node = next;
+    }
+  }
+  return { bias, contributions };
 }
 
 export function predictGbdt(model: GbdtModel, features: ArrayLike<number>): number {

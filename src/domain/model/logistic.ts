@@ -123,3 +123,14 @@ export function predictLogistic(model: LogisticModel, features: ArrayLike<number
   }
   return sigmoid(s);
 }
+
+/** Exact log-odds contributions: weight × standardized value per feature (missing = the mean, contributing 0). */
+export function explainLogistic(model: LogisticModel, features: ArrayLike<number>): { bias: number; contributions: Float64Array } {
+  const { mean, scale, weights } = model;
+  const contributions = new Float64Array(weights.length);
+  for (let j = 0; j < weights.length; j++) {
+    const v = features[j]!;
+    contributions[j] = (weights[j]! * ((Number.isNaN(v) ? mean[j]! : v) - mean[j]!)) / scale[j]!;
+  }
+  return { bias: model.intercept, contributions };
+}

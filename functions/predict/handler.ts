@@ -1,0 +1,30 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { registryReader } from '../../src/adapters/model-registry';
+import { MAX_PREDICT_BODY_BYTES, ModelCache, parsePredictRequest, PredictRequestError, scoreSessions } from '../../src/domain/serving';
+import { servingConfig } from '../../src/shared/config';
+import { RequestError } from '../../src/shared/errors';
+import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
+import { logger } from '../../src/shared/logger';
+
+const config = servingConfig();
+// Per container: models stay loaded between requests; aliases are re-read every MODEL_CACHE_TTL_SECONDS.
+const models = new ModelCache(registryReader(config.modelsTableName), config.modelCacheTtlSeconds * 1000);
+
+/** POST /predict: sessions (features, or raw events) → purchase probabilities from the aliased model. */
+const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+  let request;
+  try {
+    request = parsePredictRequest(parseJsonBody(event, MAX_PREDICT_BODY_BYTES));
+  } catch (error) {
+    if (error instanceof PredictRequestError) throw new RequestError(400, error.message, error.details);
+    throw error;
+  }
+  const servable = await models.get(request.model, request.alias);
+  const predictions = scoreSessions(servable, request.sessions, request.explain);
+  logger.info('predicted', { model: servable.name, version: servable.version, alias: servable.alias, sessions: predictions.length });
+  return json(200, { request_id: context.awsRequestId, model: servable.name, version: servable.version, alias: servable.alias, predictions });
+};
+
+export const handler = middy(predict).use(injectLambdaContext(logger)).use(httpErrors());

@@ -1,0 +1,161 @@
+import Ajv, { type ErrorObject } from 'ajv';
+import schema from '../../schemas/predict-request.schema.json';
+import { ClickstreamError, UnavailableError } from '../shared/errors';
+import { validateEvent } from './events/schema';
+import { sessionFeatures } from './features/session-features';
+import { FEATURE_NAMES } from './features/spec';
+import { explainGbdt } from './model/gbdt';
+import { explainLogistic } from './model/logistic';
+import { predict, type TrainedModel } from './model/training-run';
+import { PRODUCTION_ALIAS } from './registry';
+
+/** Serving: what POST /predict accepts, how a session becomes a feature vector, and the scores it returns. */
+
+export const DEFAULT_MODEL = 'purchase-propensity';
+export const MAX_PREDICT_BODY_BYTES = 6 * 1024 * 1024;
+
+export class PredictRequestError extends ClickstreamError {
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+/** No model to answer with (none promoted, missing or corrupt artifact): a 503, never a crash. */
+export class ModelUnavailableError extends UnavailableError {}
+
+interface SessionInput {
+  session_id?: string;
+  features?: Record<string, number | null>;
+  events?: unknown[];
+  previous_sessions?: number;
+}
+interface RequestBody {
+  model?: string;
+  alias?: string;
+  explain?: boolean;
+  session?: SessionInput;
+  sessions?: SessionInput[];
+}
+
+export interface PredictRequest {
+  model: string;
+  alias: string;
+  explain: boolean;
+  sessions: { session_id: string | null; features: Record<string, number | null> }[];
+}
+
+// Compiled once per container; the request shape is small and fixed.
+// strictRequired off: oneOf branches name properties declared one level up ("session" or "sessions").
+const validateBody = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile<RequestBody>(schema);
+const KNOWN_FEATURES = new Set<string>(FEATURE_NAMES);
+const issue = (e: ErrorObject) => {
+  if (e.keyword === 'oneOf') return { path: e.instancePath || '/', message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session" or "sessions"' };
+  if (e.keyword === 'additionalProperties') return { path: `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`, message: 'is not allowed' };
+  return { path: e.instancePath || '/', message: e.message ?? e.keyword };
+};
+
+/** Validates a decoded body and turns each session into named features (from its events when given). */
+export function parsePredictRequest(body: unknown): PredictRequest {
+  if (!validateBody(body)) {
+    // A failed oneOf also reports each branch's missing property; its own message says it better.
+    const errors = validateBody.errors ?? [];
+    const oneOf = new Set(errors.filter((e) => e.keyword === 'oneOf').map((e) => e.instancePath));
+    const details = errors.filter((e) => !(e.keyword === 'required' && oneOf.has(e.instancePath))).map(issue);
+    throw new PredictRequestError('The request does not match the predict request schema (schemas/predict-request.schema.json).', details);
+  }
+  const inputs = body.sessions ?? [body.session!];
+  const sessions = inputs.map((input, i) => {
+    const where = body.sessions ? `/sessions/${i}` : '/session';
+    if (input.features) {
+      const unknown = Object.keys(input.features).filter((k) => !KNOWN_FEATURES.has(k));
+      if (unknown.length > 0) throw new PredictRequestError(`${where}/features: unknown feature(s) ${unknown.join(', ')}; known: ${FEATURE_NAMES.join(', ')}.`);
+      return { session_id: input.session_id ?? null, features: input.features };
+    }
+    const events = input.events!.map((event, j) => {
+      const result = validateEvent(event);
+      if (!result.ok) throw new PredictRequestError(`${where}/events/${j} is not a valid contract event.`, result.errors);
+      return result.event;
+    });
+    const sessionId = input.session_id ?? events[0]!.session_id;
+    if (events.some((e) => e.session_id !== sessionId)) throw new PredictRequestError(`${where}/events: every event must belong to session ${sessionId}.`);
+    return { session_id: sessionId, features: sessionFeatures(events, { previousSessions: input.previous_sessions ?? 0 }) };
+  });
+  return { model: body.model ?? DEFAULT_MODEL, alias: body.alias ?? PRODUCTION_ALIAS, explain: body.explain === true, sessions };
+}
+
+export interface ServableModel {
+  name: string;
+  version: string;
+  model: TrainedModel;
+}
+
+export interface Prediction {
+  session_id: string | null;
+  probability: number;
+  explanation?: { bias: number; top: { feature: string; contribution: number }[] };
+}
+
+/** Scores the sessions with one model; features it needs and did not get count as missing. */
+export function scoreSessions(servable: ServableModel, sessions: PredictRequest['sessions'], explain: boolean, topN = 5): Prediction[] {
+  const names = servable.model.featureNames;
+  const x = new Float64Array(names.length);
+  return sessions.map(({ session_id, features }) => {
+    names.forEach((name, j) => (x[j] = features[name] ?? Number.NaN));
+    const probability = predict(servable.model, x);
+    if (!explain) return { session_id, probability };
+    const { bias, contributions } = servable.model.kind === 'gbdt' ? explainGbdt(servable.model, x) : explainLogistic(servable.model, x);
+    const top = names
+      .map((feature, j) => ({ feature, contribution: contributions[j]! }))
+      .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+      .slice(0, topN);
+    return { session_id, probability, explanation: { bias, top } };
+  });
+}
+
+/**
+ * Which version an alias serves, re-read at most every `ttlMs` (so a promotion or rollback is live within
+ * that bound, without waiting for a cold start); versions are immutable, so a loaded one is kept. If the
+ * registry cannot be read but a version was being served, it keeps serving it.
+ */
+export class ModelCache {
+  private readonly aliases = new Map<string, { version: string; checkedAt: number }>();
+  private readonly versions = new Map<string, Promise<ServableModel>>();
+
+  constructor(
+    private readonly registry: { aliasTarget(model: string, alias: string): Promise<string | undefined>; load(model: string, version: string): Promise<ServableModel> },
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async get(model: string, alias: string): Promise<ServableModel & { alias: string }> {
+    const key = `${model}\u0000${alias}`;
+    let entry = this.aliases.get(key);
+    if (!entry || this.now() - entry.checkedAt >= this.ttlMs) {
+      try {
+        const version = await this.registry.aliasTarget(model, alias);
+        if (version === undefined) throw new ModelUnavailableError(`Model ${model} has no "${alias}" alias yet: train and promote one (npm run train).`);
+        entry = { version, checkedAt: this.now() };
+        this.aliases.set(key, entry);
+      } catch (error) {
+        if (!entry || error instanceof ModelUnavailableError) throw error;
+        entry.checkedAt = this.now();
+      }
+    }
+    return { ...(await this.version(model, entry.version)), alias };
+  }
+
+  private version(model: string, version: string): Promise<ServableModel> {
+    const key = `${model}\u0000${version}`;
+    let loading = this.versions.get(key);
+    if (!loading) {
+      loading = this.registry.load(model, version);
+      this.versions.set(key, loading);
+      // A failed load is not cached: the next request tries again.
+      loading.catch(() => this.versions.delete(key));
+    }
+    return loading;
+  }
+}

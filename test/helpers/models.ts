@@ -1,0 +1,20 @@
+import { purchased, sessionFeatures } from '../../src/domain/features/session-features';
+import { GBDT_DEFAULTS, trainGbdt } from '../../src/domain/model/gbdt';
+import { trainLogistic, LOGISTIC_DEFAULTS } from '../../src/domain/model/logistic';
+import { toDataset, type FeatureRow, type TrainedModel } from '../../src/domain/model/training-run';
+import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+
+/** Feature rows of generated shoppers, computed by the serving feature code. */
+export function shopperRows(sessions: number, seed = 11): FeatureRow[] {
+  const shoppers = new ShopperModel(seed, new Date('2025-01-01T00:00:00Z'), 86_400_000);
+  return Array.from({ length: sessions }, () => {
+    const { events } = shoppers.session();
+    return { session_id: events[0]!.session_id, dt: '2025-01-01', label: purchased(events), ...sessionFeatures(events) } as FeatureRow;
+  });
+}
+
+/** A real model of either kind, trained on generated shoppers (small, quick). */
+export function trainedModel(kind: 'gbdt' | 'logistic_regression', sessions = 1500): TrainedModel {
+  const data = toDataset(shopperRows(sessions));
+  return kind === 'gbdt' ? trainGbdt(data, { ...GBDT_DEFAULTS, maxIterations: 40 }) : trainLogistic(data, LOGISTIC_DEFAULTS);
+}

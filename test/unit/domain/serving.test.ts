@@ -1,0 +1,112 @@
+import { sessionFeatures } from '../../../src/domain/features/session-features';
+import { predict } from '../../../src/domain/model/training-run';
+import { FEATURE_NAMES } from '../../../src/domain/features/spec';
+import { ModelCache, ModelUnavailableError, parsePredictRequest, PredictRequestError, scoreSessions, type ServableModel } from '../../../src/domain/serving';
+import { ShopperModel } from '../../../src/domain/traffic/shopper-model';
+import { makeEvent } from '../../helpers/events';
+import { trainedModel } from '../../helpers/models';
+
+const shoppers = new ShopperModel(5, new Date('2025-01-01T00:00:00Z'), 86_400_000);
+const logit = (p: number) => Math.log(p / (1 - p));
+
+describe('parsePredictRequest', () => {
+  it('takes ready features, or computes them from a live session\'s events with the training feature code', () => {
+    const { events } = shoppers.session();
+    const request = parsePredictRequest({ sessions: [{ session_id: 'a', features: { n_product_views: 3 } }, { events, previous_sessions: 2 }], explain: true });
+    expect(request).toMatchObject({ model: 'purchase-propensity', alias: 'production', explain: true });
+    expect(request.sessions[0]).toEqual({ session_id: 'a', features: { n_product_views: 3 } });
+    expect(request.sessions[1]).toEqual({ session_id: events[0]!.session_id, features: sessionFeatures(events, { previousSessions: 2 }) });
+  });
+
+  it.each([
+    ['no session', {}, /schema/, [{ path: '/', message: 'give exactly one of "session" or "sessions"' }]],
+    ['features and events', { session: { features: {}, events: [makeEvent()] } }, /schema/, [{ path: '/session', message: 'give exactly one of "features" or "events"' }]],
+    ['1,001 sessions', { sessions: Array(1001).fill({ features: {} }) }, /schema/, [{ path: '/sessions', message: 'must NOT have more than 1000 items' }]],
+    ['an unknown feature', { session: { features: { n_views: 1 } } }, /unknown feature\(s\) n_views/, undefined],
+    ['an invalid event', { session: { events: [makeEvent(), { event_type: 'view' }] } }, /\/session\/events\/1 is not a valid contract event/, expect.arrayContaining([{ path: '/event_type', message: expect.stringContaining('must be one of') }])],
+    ['events of two sessions', { session: { events: [makeEvent({ session_id: 'x' }), makeEvent({ session_id: 'y' })] } }, /every event must belong to session x/, undefined],
+  ])('refuses %s with a clear message', (_label, body, message, details) => {
+    let error: PredictRequestError | undefined;
+    try {
+      parsePredictRequest(body);
+    } catch (e) {
+      error = e as PredictRequestError;
+    }
+    expect(error).toBeInstanceOf(PredictRequestError);
+    expect(error!.message).toMatch(message);
+    if (details !== undefined) expect(error!.details).toEqual(details);
+  });
+});
+
+describe('scoreSessions', () => {
+  it.each(['gbdt', 'logistic_regression'] as const)('%s: probabilities are the model\'s, and explanations add up to its log-odds exactly', (kind) => {
+    const model = trainedModel(kind);
+    const sessions = Array.from({ length: 20 }, () => ({ session_id: 's', features: sessionFeatures(shoppers.session().events) }));
+    const scored = scoreSessions({ name: 'm', version: 'v', model }, sessions, true, FEATURE_NAMES.length);
+    scored.forEach((s, i) => {
+      const p = predict(model, FEATURE_NAMES.map((n) => sessions[i]!.features[n] ?? Number.NaN));
+      expect(s.probability).toBeCloseTo(p, 12);
+      const sum = s.explanation!.bias + s.explanation!.top.reduce((a, c) => a + c.contribution, 0);
+      expect(sum).toBeCloseTo(logit(p), 9);
+    });
+    expect(scoreSessions({ name: 'm', version: 'v', model }, sessions, true)[0]!.explanation!.top).toHaveLength(5);
+  });
+
+  it('treats features a request leaves out as missing', () => {
+    const model = trainedModel('logistic_regression');
+    const [scored] = scoreSessions({ name: 'm', version: 'v', model }, [{ session_id: null, features: {} }], false);
+    expect(scored!.probability).toBeCloseTo(predict(model, FEATURE_NAMES.map(() => Number.NaN)), 12);
+  });
+});
+
+describe('ModelCache', () => {
+  const servable = (version: string): ServableModel => ({ name: 'm', version, model: { kind: 'logistic_regression', featureNames: [], mean: [], scale: [], weights: [], intercept: 0 } });
+
+  function registry() {
+    const state = { target: 'v1' as string | undefined, aliasReads: 0, loads: [] as string[], failing: false };
+    return {
+      state,
+      port: {
+        aliasTarget: async () => {
+          state.aliasReads++;
+          if (state.failing) throw new Error('registry down');
+          return state.target;
+        },
+        load: async (_: string, version: string) => {
+          state.loads.push(version);
+          return servable(version);
+        },
+      },
+    };
+  }
+
+  it('re-reads the alias only after the TTL, picks up a promotion then, and loads each version once', async () => {
+    const { state, port } = registry();
+    let now = 0;
+    const cache = new ModelCache(port, 30_000, () => now);
+    expect((await cache.get('m', 'production')).version).toBe('v1');
+    state.target = 'v2';
+    now = 29_999;
+    expect((await cache.get('m', 'production')).version).toBe('v1');
+    now = 30_000;
+    expect(await cache.get('m', 'production')).toMatchObject({ version: 'v2', alias: 'production' });
+    state.target = 'v1';
+    now = 60_000;
+    expect((await cache.get('m', 'production')).version).toBe('v1');
+    expect(state).toMatchObject({ aliasReads: 3, loads: ['v1', 'v2'] });
+  });
+
+  it('keeps serving what it has when the registry cannot be read, and says what is missing when there is nothing', async () => {
+    const { state, port } = registry();
+    let now = 0;
+    const cache = new ModelCache(port, 1_000, () => now);
+    await cache.get('m', 'production');
+    state.failing = true;
+    now = 5_000;
+    expect((await cache.get('m', 'production')).version).toBe('v1');
+    state.failing = false;
+    state.target = undefined;
+    await expect(cache.get('m', 'shadow')).rejects.toThrow(ModelUnavailableError);
+    await expect(cache.get('m', 'shadow')).rejects.toThrow(/has no "shadow" alias yet/);
+  });
+});
