@@ -48,6 +48,26 @@ describe('sls invoke local', () => {
     expect(await queryModel(outputs().ModelsTableName!, 'purchase-propensity', runKey('manual-run-3'))).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'States.TaskFailed' }) })]);
   });
 
+  it('predict and models: every fixture answers as its name says', async () => {
+    const response = async (fixture: string, fn = 'predict') => {
+      const out = await invokeLocal(fn, `events/http/${fixture}.json`, outputs().Endpoint);
+      // The handler's result is printed as an indented JSON object; log lines (stdout or stderr) surround it.
+      const start = out.lastIndexOf('\n{\n') + 1;
+      const result = JSON.parse(out.slice(start, out.indexOf('\n}', start) + 2));
+      return { status: result.statusCode as number, body: JSON.parse(result.body) };
+    };
+    // The fixtures ask for the default model; the training-workflow test promotes one, but files run in any order.
+    const production = (await response('models-list', 'models')).body.models.some((m: { name: string; aliases: Record<string, string> }) => m.name === 'purchase-propensity' && m.aliases.production);
+    for (const fixture of ['predict-features', 'predict-events']) {
+      const { status, body } = await response(fixture);
+      if (production) expect([fixture, status, body.predictions[0].probability]).toEqual([fixture, 200, expect.any(Number)]);
+      else expect([fixture, status]).toEqual([fixture, 503]);
+    }
+    expect(await response('predict-unknown-feature')).toMatchObject({ status: 400, body: { message: expect.stringContaining('clicks') } });
+    expect(await response('predict-no-alias')).toMatchObject({ status: 503, body: { error: 'ModelUnavailableError' } });
+    expect(await response('models-show-unknown', 'models')).toMatchObject({ status: 404 });
+  });
+
   it('without a local cloud, says how to start it', async () => {
     const out = await invokeLocal('collect', 'events/http/collect-single.json', 'http://127.0.0.1:9');
     expect(out).toContain('npm run local');

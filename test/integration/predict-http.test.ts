@@ -1,0 +1,114 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { rollbackAlias } from '../../src/adapters/model-registry';
+import { putArtifact } from '../../src/adapters/model-artifacts';
+import { putModelVersion, setAlias } from '../../src/adapters/models-table';
+import { sessionFeatures } from '../../src/domain/features/session-features';
+import { FEATURE_NAMES } from '../../src/domain/features/spec';
+import { predict, type TrainedModel } from '../../src/domain/model/training-run';
+import { versionKey } from '../../src/domain/registry';
+import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { s3Client } from '../../src/shared/aws-clients';
+import { outputs } from '../helpers/cloud';
+import { trainedModel } from '../helpers/models';
+
+const MODEL = `it-predict-${Date.now()}`;
+const table = () => outputs().ModelsTableName!;
+const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
+
+async function register(model: string, version: string, trained: TrainedModel) {
+  const artifact = await putArtifact(outputs().LakeBucketName!, `models/${model}/${version}/model.json`, { name: model, version, model: trained });
+  await putModelVersion(table(), {
+    model_name: model, sk: versionKey(version), version, kind: trained.kind, created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES,
+    metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
+  });
+  return artifact;
+}
+
+async function post(body: unknown, contentType = 'application/json') {
+  const response = await fetch(`${outputs().ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as any };
+}
+const get = async (path: string) => {
+  const response = await fetch(`${outputs().ApiUrl}${path}`);
+  return { status: response.status, body: (await response.json()) as any };
+};
+
+/** POST /predict and the registry's read routes, through the local HTTP API (serverless-offline) and the local DynamoDB and S3. */
+describe('POST /predict', () => {
+  const gbdt = trainedModel('gbdt');
+  const shoppers = new ShopperModel(99, new Date('2025-01-01T00:00:00Z'), 86_400_000);
+
+  beforeAll(async () => {
+    await register(MODEL, 'v1', gbdt);
+    await setAlias(table(), MODEL, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
+  });
+
+  it('scores ready features and raw events with the aliased model, as the model itself does', async () => {
+    const { events } = shoppers.session();
+    const features = sessionFeatures(events);
+    const { status, body } = await post({ model: MODEL, sessions: [{ session_id: 'f', features }, { events }] });
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ model: MODEL, version: 'v1', alias: 'production', request_id: expect.any(String) });
+    const expected = predict(gbdt, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN));
+    expect(body.predictions).toEqual([
+      { session_id: 'f', probability: expect.closeTo(expected, 12) },
+      { session_id: events[0]!.session_id, probability: expect.closeTo(expected, 12) },
+    ]);
+  });
+
+  it('scores a batch of 1,000 sessions and explains them on request', async () => {
+    const sessions = Array.from({ length: 1000 }, (_, i) => ({ session_id: `b${i}`, features: sessionFeatures(shoppers.session().events) }));
+    const { status, body } = await post({ model: MODEL, sessions, explain: true });
+    expect(status).toBe(200);
+    expect(body.predictions).toHaveLength(1000);
+    expect(body.predictions[999]).toMatchObject({ session_id: 'b999', explanation: { bias: expect.any(Number), top: expect.any(Array) } });
+    expect(body.predictions[0].explanation.top).toHaveLength(5);
+  });
+
+  it.each([
+    ['not JSON', '{"session":', 'application/json', 400, /not valid JSON/],
+    ['another content type', '{}', 'text/plain', 415, /Content-Type must be application\/json/],
+    ['1,001 sessions', { sessions: Array(1001).fill({ features: {} }) }, 'application/json', 400, /predict request schema/],
+    ['an unknown feature', { session: { features: { clicks: 3 } } }, 'application/json', 400, /unknown feature\(s\) clicks/],
+  ])('refuses %s with a clear 4xx', async (_label, body, contentType, status, message) => {
+    const response = await post(body, contentType);
+    expect(response.status).toBe(status);
+    expect(response.body.message).toMatch(message);
+    expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+|node_modules/);
+  });
+
+  it('answers 503, saying what to do, for a model that has no such alias or whose artifact is corrupt', async () => {
+    const missing = await post({ model: MODEL, alias: 'shadow', session: { features: {} } });
+    expect(missing.status).toBe(503);
+    expect(missing.body).toMatchObject({ error: 'ModelUnavailableError', message: expect.stringContaining('no "shadow" alias') });
+
+    const broken = `${MODEL}-broken`;
+    const artifact = await register(broken, 'v1', gbdt);
+    await setAlias(table(), broken, 'production', { to: 'v1', expected: null, by: 'test', reason: 'will be corrupted' });
+    await s3Client().send(new PutObjectCommand({ Bucket: outputs().LakeBucketName!, Key: artifact.uri.split('/').slice(3).join('/'), Body: '{"model":"tampered"}' }));
+    const corrupt = await post({ model: broken, session: { features: {} } });
+    expect(corrupt.status).toBe(503);
+    expect(corrupt.body.message).toMatch(/cannot be loaded: .*SHA-256/);
+  });
+
+  it('lists models, shows one, its versions and its alias history; unknown ones are 404', async () => {
+    const logistic = trainedModel('logistic_regression');
+    await register(MODEL, 'v2', logistic);
+    await setAlias(table(), MODEL, 'production', { to: 'v2', expected: 'v1', by: 'test', reason: 'second' });
+    await rollbackAlias(table(), MODEL, 'production', 'test', 'v2 misbehaves');
+
+    expect((await get('/models')).body.models).toContainEqual({ name: MODEL, aliases: { production: 'v1' }, versions: 2, latest_version: 'v2' });
+    const shown = await get(`/models/${MODEL}`);
+    expect(shown.body).toMatchObject({ name: MODEL, aliases: { production: 'v1' } });
+    expect(shown.body.versions.map((v: { version: string }) => v.version)).toEqual(['v2', 'v1']);
+    expect((await get(`/models/${MODEL}/versions/v2`)).body).toMatchObject({ version: 'v2', kind: 'logistic_regression', artifact: { sha256: expect.any(String) } });
+    expect((await get(`/models/${MODEL}/history`)).body.history.map((h: { from: string | null; to: string; reason: string }) => [h.from, h.to, h.reason])).toEqual([
+      [null, 'v1', 'first'],
+      ['v1', 'v2', 'second'],
+      ['v2', 'v1', 'rollback: v2 misbehaves'],
+    ]);
+    expect((await get('/models/nobody')).status).toBe(404);
+    expect((await get(`/models/${MODEL}/versions/v9`)).status).toBe(404);
+    expect((await get('/models/bad%20name')).status).toBe(400);
+  });
+});
