@@ -85,3 +85,8 @@ export const servingConfig = (env: Env = process.env) => ({
   /** How long an alias lookup is trusted: a promotion or rollback reaches every warm container within this. */
   modelCacheTtlSeconds: requireNumber('MODEL_CACHE_TTL_SECONDS', 30, env),
 });
+
+export const authorizerConfig = (env: Env = process.env) => ({
+  /** SHA-256 hashes of the keys this authorizer accepts (comma-separated hex). Empty: nobody gets in. */
+  apiKeyHashes: optionalString('API_KEY_HASHES', env),
+});

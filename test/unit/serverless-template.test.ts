@@ -59,6 +59,15 @@ describe('serverless.yml, packaged for dev', () => {
     expect(resources.TrainingComputeEnvironment!.Properties.ComputeResources.Type).toBe('FARGATE');
   });
 
+  it('puts the registry writes and, outside the local stage, POST /predict behind API-key authorizers', () => {
+    const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').map((r) => r.Properties);
+    const authorized = routes.filter((r) => r.AuthorizationType === 'CUSTOM').map((r) => r.RouteKey).sort();
+    expect(authorized).toEqual(['POST /models/{name}/aliases/{alias}', 'POST /models/{name}/rollback', 'POST /predict']);
+    for (const authorizer of Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer')) {
+      expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', EnableSimpleResponses: true, IdentitySource: ['$request.header.Authorization'] });
+    }
+  });
+
   // batch:DescribeJobs has no resource-level permissions in IAM: Step Functions' .sync Batch integration needs it on "*".
   const NO_RESOURCE_LEVEL = new Set(['batch:DescribeJobs']);
 
