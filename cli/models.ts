@@ -1,17 +1,21 @@
 import { rollbackAlias } from '../src/adapters/model-registry';
-import { getAlias, getModelVersion, queryModel, scanRegistry, setAlias } from '../src/adapters/models-table';
+import { getAlias, getModelVersion, queryModel, scanRegistry, setAlias, setAliasRouting } from '../src/adapters/models-table';
 import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type ModelVersion } from '../src/domain/registry';
 import { parseCli, runCli, UsageError } from './args';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `
-npm run models -- <command> [--alias A] [--reason TEXT] [--models-table NAME] [--json]
+npm run models -- <command> [--alias A] [--reason TEXT] [--weight W] [--off] [--models-table NAME] [--json]
 
   list                          every model: aliases, number of versions, latest version
   show <name> [<version>]       a model's aliases and versions, or one version in full
   promote <name> <version>      point an alias (default production) at a version
   rollback <name>               set an alias (default production) back to where it pointed before its last change
   history <name>                every alias change: when, from, to, by whom, why
+  canary <name> <version> --weight W   send a share W (0 < W < 1) of sessions, sticky by session id, to a version
+  canary <name> --off                  end the canary
+  shadow <name> <version>       also score every session with a version (logged, not returned); --off ends it
+A promotion ends the alias's canary and shadow.
 
 Promote and rollback are conditional writes: if the alias moved meanwhile, they fail and change nothing.
 Locally the registry is the running local cloud's; on AWS pass --models-table (stack output ModelsTableName).
@@ -20,7 +24,13 @@ Locally the registry is the running local cloud's; on AWS pass --models-table (s
 const print = (json: boolean, value: unknown, text: () => string): void => void process.stdout.write(`${json ? JSON.stringify(value) : text()}\n`);
 
 runCli(async () => {
-  const { values, positionals } = parseCli(USAGE, { alias: { type: 'string' }, reason: { type: 'string' }, 'models-table': { type: 'string' } });
+  const { values, positionals } = parseCli(USAGE, {
+    alias: { type: 'string' },
+    reason: { type: 'string' },
+    weight: { type: 'string' },
+    off: { type: 'boolean', default: false },
+    'models-table': { type: 'string' },
+  });
   const table = values['models-table'] ?? useLocalCloud().ModelsTableName;
   const json = values.json === true;
   const alias = values.alias ?? PRODUCTION_ALIAS;
@@ -68,6 +78,22 @@ runCli(async () => {
       const aliases = (await queryModel(table, name!, 'alias#')) as unknown as AliasRecord[];
       const history = aliasHistory(aliases);
       return print(json, { ok: true, name, history }, () => history.map((h) => `${h.at}  ${h.alias}: ${h.from ?? '(unset)'} → ${h.to}  by ${h.by}: ${h.reason}`).join('\n') || 'No alias changes yet.');
+    }
+    case 'canary':
+    case 'shadow': {
+      need(name, 'a model name');
+      if (!values.off) need(version, 'a version (or --off)');
+      const current = await getAlias(table, name!, alias);
+      if (!current) throw new Error(`${name} has no "${alias}" alias; promote a version first.`);
+      let routing;
+      if (command === 'canary') {
+        const weight = Number(values.weight);
+        if (!values.off && !(weight > 0 && weight < 1)) throw new UsageError('--weight must be a number between 0 and 1 (e.g. 0.1 for 10 % of sessions).');
+        routing = { canary: values.off ? null : { version: version!, weight } };
+      } else routing = { shadow: values.off ? null : { version: version! } };
+      const what = values.off ? `${command} off` : command === 'canary' ? `canary ${version} at ${Math.round(Number(values.weight) * 100)} %` : `shadow ${version}`;
+      const record = await setAliasRouting(table, name!, alias, routing, { expected: current.version, by, reason: values.reason ?? what });
+      return print(json, { ok: true, alias, version: record.version, canary: record.canary ?? null, shadow: record.shadow ?? null }, () => `${name} ${alias}: ${record.version}; ${what}`);
     }
     default:
       throw new UsageError(`${command ? `Unknown command "${command}".` : 'Give a command.'}\n${USAGE.trim()}`);

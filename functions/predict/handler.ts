@@ -2,7 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { registryReader } from '../../src/adapters/model-registry';
-import { MAX_PREDICT_BODY_BYTES, ModelCache, parsePredictRequest, PredictRequestError, scoreSessions } from '../../src/domain/serving';
+import { MAX_PREDICT_BODY_BYTES, ModelCache, parsePredictRequest, PredictRequestError, predictThroughAlias } from '../../src/domain/serving';
 import { servingConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
 import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
@@ -21,10 +21,18 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
     if (error instanceof PredictRequestError) throw new RequestError(400, error.message, error.details);
     throw error;
   }
-  const servable = await models.get(request.model, request.alias);
-  const predictions = scoreSessions(servable, request.sessions, request.explain);
-  logger.info('predicted', { model: servable.name, version: servable.version, alias: servable.alias, sessions: predictions.length });
-  return json(200, { request_id: context.awsRequestId, model: servable.name, version: servable.version, alias: servable.alias, predictions });
+  const served = await models.get(request.model, request.alias);
+  const { predictions, shadow } = predictThroughAlias(served, request.sessions, request.explain);
+  // One line per request with every session's version and score (and the shadow's), so versions can be compared.
+  logger.info('predicted', {
+    model: request.model,
+    alias: served.alias,
+    version: served.primary.version,
+    ...(served.canary ? { canary: { version: served.canary.model.version, weight: served.canary.weight } } : {}),
+    ...(shadow ? { shadow_version: shadow.version } : {}),
+    sessions: predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
+  });
+  return json(200, { request_id: context.awsRequestId, model: request.model, version: served.primary.version, alias: served.alias, predictions });
 };
 
 export const handler = middy(predict).use(injectLambdaContext(logger)).use(httpErrors());

@@ -1,5 +1,5 @@
 import { PRODUCTION_ALIAS, type AliasRecord } from '../domain/registry';
-import { ModelUnavailableError, type ServableModel } from '../domain/serving';
+import { ModelUnavailableError, type AliasTarget, type ServableModel } from '../domain/serving';
 import type { TrainedModel } from '../domain/model/training-run';
 import { ArtifactIntegrityError, getArtifact } from './model-artifacts';
 import { getAlias, getModelVersion, setAlias } from './models-table';
@@ -9,7 +9,10 @@ export class NothingToRollBackError extends ClickstreamError {}
 
 /** The registry as the predict function reads it: where an alias points, and a verified, loadable version. */
 export const registryReader = (tableName: string) => ({
-  aliasTarget: async (model: string, alias: string) => (await getAlias(tableName, model, alias))?.version,
+  aliasTarget: async (model: string, alias: string): Promise<AliasTarget | undefined> => {
+    const record = await getAlias(tableName, model, alias);
+    return record && { version: record.version, ...(record.canary ? { canary: record.canary } : {}), ...(record.shadow ? { shadow: record.shadow } : {}) };
+  },
   load: async (model: string, version: string): Promise<ServableModel> => {
     const entry = await getModelVersion(tableName, model, version);
     if (!entry) throw new ModelUnavailableError(`Model ${model} ${version} is not in the registry (an alias points at a missing version).`);

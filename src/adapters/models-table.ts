@@ -9,6 +9,7 @@ import {
   VersionNotFoundError,
   type AliasChange,
   type AliasRecord,
+  type AliasRouting,
   type ModelVersion,
   type RunRecord,
 } from '../domain/registry';
@@ -53,7 +54,8 @@ export async function setAlias(
       new UpdateCommand({
         TableName: tableName,
         Key: { model_name: modelName, sk: aliasKey(alias) },
-        UpdateExpression: 'SET #alias = :alias, #version = :to, updated_at = :at, #history = list_append(if_not_exists(#history, :empty), :entry)',
+        // A promotion ends any canary or shadow experiment on the alias.
+        UpdateExpression: 'SET #alias = :alias, #version = :to, updated_at = :at, #history = list_append(if_not_exists(#history, :empty), :entry) REMOVE canary, shadow',
         ConditionExpression: change.expected === null ? 'attribute_not_exists(sk)' : '#version = :expected',
         ExpressionAttributeNames: { '#alias': 'alias', '#version': 'version', '#history': 'history' },
         ExpressionAttributeValues: { ':alias': alias, ':to': change.to, ':at': entry.at, ':empty': [], ':entry': [entry], ...(change.expected === null ? {} : { ':expected': change.expected }) },
@@ -64,6 +66,53 @@ export async function setAlias(
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
       throw new AliasConflictError(`${modelName} alias "${alias}" no longer points at ${change.expected ?? '(nothing)'}; another change won. Re-read it and decide again.`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Sets or clears an alias's canary (a version for `weight` of sessions) and shadow (a version scored but not
+ * returned), if the alias still points at `expected`; recorded in its history like any change.
+ */
+export async function setAliasRouting(
+  tableName: string,
+  modelName: string,
+  alias: string,
+  routing: { canary?: AliasRouting['canary'] | null; shadow?: AliasRouting['shadow'] | null },
+  change: { expected: string; by: string; reason: string },
+  now = new Date(),
+): Promise<AliasRecord> {
+  for (const target of [routing.canary, routing.shadow]) {
+    if (target && !(await getModelVersion(tableName, modelName, target.version))) throw new VersionNotFoundError(`${modelName} has no version ${target.version}.`);
+  }
+  const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.expected, by: change.by, reason: change.reason };
+  const set = ['updated_at = :at', '#history = list_append(if_not_exists(#history, :empty), :entry)'];
+  const remove: string[] = [];
+  const values: Record<string, unknown> = { ':at': entry.at, ':empty': [], ':entry': [entry], ':expected': change.expected };
+  for (const key of ['canary', 'shadow'] as const) {
+    if (routing[key] === null) remove.push(key);
+    else if (routing[key] !== undefined) {
+      set.push(`${key} = :${key}`);
+      values[`:${key}`] = routing[key];
+    }
+  }
+  try {
+    const { Attributes } = await dynamoDbDocumentClient().send(
+      new UpdateCommand({
+        TableName: tableName,
+        Key: { model_name: modelName, sk: aliasKey(alias) },
+        UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version', '#history': 'history' },
+        ExpressionAttributeValues: values,
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return Attributes as AliasRecord;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) {
+      throw new AliasConflictError(`${modelName} alias "${alias}" does not point at ${change.expected} (or does not exist); re-read it and decide again.`, { cause: error });
     }
     throw error;
   }

@@ -40,7 +40,13 @@ export interface AliasChange {
   reason: string;
 }
 
-export interface AliasRecord {
+/** Traffic an alias sends elsewhere: a canary version for a share of sessions, a shadow version scored on the side. */
+export interface AliasRouting {
+  canary?: { version: string; weight: number };
+  shadow?: { version: string };
+}
+
+export interface AliasRecord extends AliasRouting {
   model_name: string;
   sk: string;
   alias: string;

@@ -7,7 +7,7 @@ import { FEATURE_NAMES } from './features/spec';
 import { explainGbdt } from './model/gbdt';
 import { explainLogistic } from './model/logistic';
 import { predict, type TrainedModel } from './model/training-run';
-import { PRODUCTION_ALIAS } from './registry';
+import { PRODUCTION_ALIAS, type AliasRouting } from './registry';
 
 /** Serving: what POST /predict accepts, how a session becomes a feature vector, and the scores it returns. */
 
@@ -95,6 +95,8 @@ export interface ServableModel {
 export interface Prediction {
   session_id: string | null;
   probability: number;
+  /** The version that answered (the alias's, or its canary's for this session). */
+  version?: string;
   explanation?: { bias: number; top: { feature: string; contribution: number }[] };
 }
 
@@ -115,36 +117,81 @@ export function scoreSessions(servable: ServableModel, sessions: PredictRequest[
   });
 }
 
+export type AliasTarget = { version: string } & AliasRouting;
+
+/** What an alias serves right now: its version, and the canary and shadow versions if it has them. */
+export interface AliasModels {
+  alias: string;
+  primary: ServableModel;
+  canary?: { model: ServableModel; weight: number };
+  shadow?: ServableModel;
+}
+
+/** A session's place in [0, 1): FNV-1a of its id, so a session stays on one side of a canary split. */
+export function canaryBucket(sessionId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) {
+    h ^= sessionId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 4294967296;
+}
+
 /**
- * Which version an alias serves, re-read at most every `ttlMs` (so a promotion or rollback is live within
- * that bound, without waiting for a cold start); versions are immutable, so a loaded one is kept. If the
- * registry cannot be read but a version was being served, it keeps serving it.
+ * Scores sessions through an alias: each session goes to the canary version if its bucket falls under the
+ * canary's weight (sessions without an id never do), else to the alias's version; the shadow version, if any,
+ * scores every session too, returned apart (for logging, never to the caller).
+ */
+export function predictThroughAlias(models: AliasModels, sessions: PredictRequest['sessions'], explain: boolean): { predictions: Prediction[]; shadow?: { version: string; probabilities: number[] } } {
+  const { canary } = models;
+  const toCanary = sessions.map((s) => canary !== undefined && s.session_id !== null && canaryBucket(s.session_id) < canary.weight);
+  const score = (servable: ServableModel, which: boolean) => {
+    const picked = sessions.filter((_, i) => toCanary[i] === which);
+    return scoreSessions(servable, picked, explain).map((p) => ({ ...p, version: servable.version }));
+  };
+  const main = score(models.primary, false);
+  const side = canary ? score(canary.model, true) : [];
+  const predictions = toCanary.map((c) => (c ? side.shift()! : main.shift()!));
+  if (!models.shadow) return { predictions };
+  return { predictions, shadow: { version: models.shadow.version, probabilities: scoreSessions(models.shadow, sessions, false).map((p) => p.probability) } };
+}
+
+/**
+ * What an alias serves, re-read at most every `ttlMs` (so a promotion, rollback or canary change is live
+ * within that bound, without waiting for a cold start); versions are immutable, so a loaded one is kept. If
+ * the registry cannot be read but the alias was being served, it keeps serving what it had.
  */
 export class ModelCache {
-  private readonly aliases = new Map<string, { version: string; checkedAt: number }>();
+  private readonly aliases = new Map<string, { target: AliasTarget; checkedAt: number }>();
   private readonly versions = new Map<string, Promise<ServableModel>>();
 
   constructor(
-    private readonly registry: { aliasTarget(model: string, alias: string): Promise<string | undefined>; load(model: string, version: string): Promise<ServableModel> },
+    private readonly registry: { aliasTarget(model: string, alias: string): Promise<AliasTarget | undefined>; load(model: string, version: string): Promise<ServableModel> },
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
-  async get(model: string, alias: string): Promise<ServableModel & { alias: string }> {
+  async get(model: string, alias: string): Promise<AliasModels> {
     const key = `${model}\u0000${alias}`;
     let entry = this.aliases.get(key);
     if (!entry || this.now() - entry.checkedAt >= this.ttlMs) {
       try {
-        const version = await this.registry.aliasTarget(model, alias);
-        if (version === undefined) throw new ModelUnavailableError(`Model ${model} has no "${alias}" alias yet: train and promote one (npm run train).`);
-        entry = { version, checkedAt: this.now() };
+        const target = await this.registry.aliasTarget(model, alias);
+        if (target === undefined) throw new ModelUnavailableError(`Model ${model} has no "${alias}" alias yet: train and promote one (npm run train).`);
+        entry = { target, checkedAt: this.now() };
         this.aliases.set(key, entry);
       } catch (error) {
         if (!entry || error instanceof ModelUnavailableError) throw error;
         entry.checkedAt = this.now();
       }
     }
-    return { ...(await this.version(model, entry.version)), alias };
+    const { target } = entry;
+    const [primary, canary, shadow] = await Promise.all([
+      this.version(model, target.version),
+      target.canary && this.version(model, target.canary.version),
+      target.shadow && this.version(model, target.shadow.version),
+    ]);
+    return { alias, primary, ...(canary && target.canary ? { canary: { model: canary, weight: target.canary.weight } } : {}), ...(shadow ? { shadow } : {}) };
   }
 
   private version(model: string, version: string): Promise<ServableModel> {

@@ -1,10 +1,11 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { rollbackAlias } from '../../src/adapters/model-registry';
 import { putArtifact } from '../../src/adapters/model-artifacts';
-import { putModelVersion, setAlias } from '../../src/adapters/models-table';
+import { putModelVersion, setAlias, setAliasRouting } from '../../src/adapters/models-table';
 import { sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict, type TrainedModel } from '../../src/domain/model/training-run';
+import { canaryBucket } from '../../src/domain/serving';
 import { versionKey } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { s3Client } from '../../src/shared/aws-clients';
@@ -51,8 +52,8 @@ describe('POST /predict', () => {
     expect(body).toMatchObject({ model: MODEL, version: 'v1', alias: 'production', request_id: expect.any(String) });
     const expected = predict(gbdt, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN));
     expect(body.predictions).toEqual([
-      { session_id: 'f', probability: expect.closeTo(expected, 12) },
-      { session_id: events[0]!.session_id, probability: expect.closeTo(expected, 12) },
+      { session_id: 'f', version: 'v1', probability: expect.closeTo(expected, 12) },
+      { session_id: events[0]!.session_id, version: 'v1', probability: expect.closeTo(expected, 12) },
     ]);
   });
 
@@ -89,6 +90,20 @@ describe('POST /predict', () => {
     const corrupt = await post({ model: broken, session: { features: {} } });
     expect(corrupt.status).toBe(503);
     expect(corrupt.body.message).toMatch(/cannot be loaded: .*SHA-256/);
+  });
+
+  it('routes a canary share of sessions to the canary version, sticky by session id', async () => {
+    const canaryModel = `${MODEL}-canary`;
+    await register(canaryModel, 'v1', gbdt);
+    await register(canaryModel, 'v2', trainedModel('logistic_regression'));
+    await setAlias(table(), canaryModel, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
+    await setAliasRouting(table(), canaryModel, 'production', { canary: { version: 'v2', weight: 0.25 }, shadow: { version: 'v2' } }, { expected: 'v1', by: 'test', reason: 'canary v2 at 25 %' });
+    const sessions = Array.from({ length: 200 }, (_, i) => ({ session_id: `c${i}`, features: sessionFeatures(shoppers.session().events) }));
+    const { status, body } = await post({ model: canaryModel, sessions });
+    expect(status).toBe(200);
+    expect(body.version).toBe('v1');
+    expect(body.predictions.map((p: { version: string }) => p.version)).toEqual(sessions.map((s) => (canaryBucket(s.session_id) < 0.25 ? 'v2' : 'v1')));
+    expect(new Set(body.predictions.map((p: { version: string }) => p.version))).toEqual(new Set(['v1', 'v2']));
   });
 
   it('lists models, shows one, its versions and its alias history; unknown ones are 404', async () => {

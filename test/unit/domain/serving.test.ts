@@ -1,7 +1,7 @@
 import { sessionFeatures } from '../../../src/domain/features/session-features';
 import { predict } from '../../../src/domain/model/training-run';
 import { FEATURE_NAMES } from '../../../src/domain/features/spec';
-import { ModelCache, ModelUnavailableError, parsePredictRequest, PredictRequestError, scoreSessions, type ServableModel } from '../../../src/domain/serving';
+import { canaryBucket, ModelCache, ModelUnavailableError, parsePredictRequest, PredictRequestError, predictThroughAlias, scoreSessions, type AliasTarget, type ServableModel } from '../../../src/domain/serving';
 import { ShopperModel } from '../../../src/domain/traffic/shopper-model';
 import { makeEvent } from '../../helpers/events';
 import { trainedModel } from '../../helpers/models';
@@ -63,7 +63,7 @@ describe('ModelCache', () => {
   const servable = (version: string): ServableModel => ({ name: 'm', version, model: { kind: 'logistic_regression', featureNames: [], mean: [], scale: [], weights: [], intercept: 0 } });
 
   function registry() {
-    const state = { target: 'v1' as string | undefined, aliasReads: 0, loads: [] as string[], failing: false };
+    const state = { target: { version: 'v1' } as AliasTarget | undefined, aliasReads: 0, loads: [] as string[], failing: false };
     return {
       state,
       port: {
@@ -84,16 +84,17 @@ describe('ModelCache', () => {
     const { state, port } = registry();
     let now = 0;
     const cache = new ModelCache(port, 30_000, () => now);
-    expect((await cache.get('m', 'production')).version).toBe('v1');
-    state.target = 'v2';
+    expect((await cache.get('m', 'production')).primary.version).toBe('v1');
+    state.target = { version: 'v2', canary: { version: 'v3', weight: 0.1 } };
     now = 29_999;
-    expect((await cache.get('m', 'production')).version).toBe('v1');
+    expect((await cache.get('m', 'production')).primary.version).toBe('v1');
     now = 30_000;
-    expect(await cache.get('m', 'production')).toMatchObject({ version: 'v2', alias: 'production' });
-    state.target = 'v1';
+    const served = await cache.get('m', 'production');
+    expect([served.alias, served.primary.version, served.canary?.model.version, served.canary?.weight]).toEqual(['production', 'v2', 'v3', 0.1]);
+    state.target = { version: 'v1' };
     now = 60_000;
-    expect((await cache.get('m', 'production')).version).toBe('v1');
-    expect(state).toMatchObject({ aliasReads: 3, loads: ['v1', 'v2'] });
+    expect(await cache.get('m', 'production')).toEqual({ alias: 'production', primary: servable('v1') });
+    expect(state).toMatchObject({ aliasReads: 3, loads: ['v1', 'v2', 'v3'] });
   });
 
   it('keeps serving what it has when the registry cannot be read, and says what is missing when there is nothing', async () => {
@@ -103,10 +104,35 @@ describe('ModelCache', () => {
     await cache.get('m', 'production');
     state.failing = true;
     now = 5_000;
-    expect((await cache.get('m', 'production')).version).toBe('v1');
+    expect((await cache.get('m', 'production')).primary.version).toBe('v1');
     state.failing = false;
     state.target = undefined;
     await expect(cache.get('m', 'shadow')).rejects.toThrow(ModelUnavailableError);
     await expect(cache.get('m', 'shadow')).rejects.toThrow(/has no "shadow" alias yet/);
+  });
+});
+
+describe('predictThroughAlias', () => {
+  const primary: ServableModel = { name: 'm', version: 'v1', model: trainedModel('logistic_regression', 600) };
+  const other: ServableModel = { name: 'm', version: 'v2', model: trainedModel('gbdt', 600) };
+  const sessions = Array.from({ length: 2000 }, (_, i) => ({ session_id: `session-${i}`, features: sessionFeatures(shoppers.session().events) }));
+
+  it('sends the canary its share of sessions, the same sessions every time, and scores them with its version', () => {
+    const first = predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, sessions, false).predictions;
+    const share = first.filter((p) => p.version === 'v2').length / sessions.length;
+    expect(share).toBeGreaterThan(0.07);
+    expect(share).toBeLessThan(0.13);
+    first.forEach((p, i) => {
+      expect(p.version).toBe(canaryBucket(sessions[i]!.session_id) < 0.1 ? 'v2' : 'v1');
+      expect(p.probability).toBeCloseTo(scoreSessions(p.version === 'v2' ? other : primary, [sessions[i]!], false)[0]!.probability, 12);
+    });
+    const again = predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, [...sessions].reverse(), false).predictions.reverse();
+    expect(again.map((p) => p.version)).toEqual(first.map((p) => p.version));
+  });
+
+  it('scores every session with the shadow too, without returning it', () => {
+    const { predictions, shadow } = predictThroughAlias({ alias: 'production', primary, shadow: other }, sessions.slice(0, 10), false);
+    expect(predictions.every((p) => p.version === 'v1')).toBe(true);
+    expect(shadow).toEqual({ version: 'v2', probabilities: scoreSessions(other, sessions.slice(0, 10), false).map((p) => p.probability) });
   });
 });
