@@ -1,4 +1,11 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { getArtifact } from '../src/adapters/model-artifacts';
 import { rollbackAlias } from '../src/adapters/model-registry';
+import { deployEndpoint, endpointStatus } from '../src/adapters/sagemaker';
+import { tarGz } from '../src/domain/tar';
+import { s3Client } from '../src/shared/aws-clients';
 import { getAlias, getModelVersion, queryModel, scanRegistry, setAlias, setAliasRouting } from '../src/adapters/models-table';
 import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type ModelVersion } from '../src/domain/registry';
 import { parseCli, runCli, UsageError } from './args';
@@ -15,7 +22,13 @@ npm run models -- <command> [--alias A] [--reason TEXT] [--weight W] [--off] [--
   canary <name> <version> --weight W   send a share W (0 < W < 1) of sessions, sticky by session id, to a version
   canary <name> --off                  end the canary
   shadow <name> <version>       also score every session with a version (logged, not returned); --off ends it
-A promotion ends the alias's canary and shadow.
+  deploy-endpoint <name> <version> [--instance-type ml.m5.large]
+                                package the version as model.tar.gz and deploy it to a SageMaker endpoint
+                                (serving/ image) named <stack>-<name>-<version>; waits until it is InService
+  endpoint <name> <endpoint>    serve the alias (its version must be the endpoint's) from that endpoint; --off ends it
+A promotion ends the alias's canary, shadow and endpoint.
+On AWS, deploy-endpoint also needs --lake-bucket, --serving-image (ServingRepositoryUri:tag) and --role-arn
+(SageMakerExecutionRoleArn); locally they come from the local cloud.
 
 Promote and rollback are conditional writes: if the alias moved meanwhile, they fail and change nothing.
 Locally the registry is the running local cloud's; on AWS pass --models-table (stack output ModelsTableName).
@@ -29,9 +42,15 @@ runCli(async () => {
     reason: { type: 'string' },
     weight: { type: 'string' },
     off: { type: 'boolean', default: false },
+    'instance-type': { type: 'string' },
     'models-table': { type: 'string' },
+    'lake-bucket': { type: 'string' },
+    'serving-image': { type: 'string' },
+    'role-arn': { type: 'string' },
   });
+  const local = values['models-table'] === undefined;
   const table = values['models-table'] ?? useLocalCloud().ModelsTableName;
+  const outputs = (): Record<string, string> => (local ? JSON.parse(readFileSync(path.resolve(__dirname, '..', '.local', 'stack-outputs.json'), 'utf8')) : {});
   const json = values.json === true;
   const alias = values.alias ?? PRODUCTION_ALIAS;
   const [command, name, version] = positionals;
@@ -94,6 +113,39 @@ runCli(async () => {
       const what = values.off ? `${command} off` : command === 'canary' ? `canary ${version} at ${Math.round(Number(values.weight) * 100)} %` : `shadow ${version}`;
       const record = await setAliasRouting(table, name!, alias, routing, { expected: current.version, by, reason: values.reason ?? what });
       return print(json, { ok: true, alias, version: record.version, canary: record.canary ?? null, shadow: record.shadow ?? null }, () => `${name} ${alias}: ${record.version}; ${what}`);
+    }
+    case 'deploy-endpoint': {
+      need(name, 'a model name');
+      need(version, 'a version');
+      const entry = await getModelVersion(table, name!, version!);
+      if (!entry) throw new Error(`${name} has no version ${version}.`);
+      const stack = outputs();
+      const bucket = values['lake-bucket'] ?? stack.LakeBucketName;
+      const image = values['serving-image'] ?? (stack.ServingRepositoryUri ? `${stack.ServingRepositoryUri}:local` : undefined);
+      const role = values['role-arn'] ?? stack.SageMakerExecutionRoleArn;
+      if (!bucket || !image || !role) throw new UsageError('deploy-endpoint needs --lake-bucket, --serving-image and --role-arn (stack outputs LakeBucketName, ServingRepositoryUri, SageMakerExecutionRoleArn).');
+      // SageMaker takes a model.tar.gz; it holds the verified model.json the registry recorded.
+      const artifact = await getArtifact(entry.artifact);
+      const key = `models/${name}/${version}/model.tar.gz`;
+      await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tarGz({ 'model.json': Buffer.from(JSON.stringify(artifact)) }) }));
+      const stage = stack.ModelsTableName?.replace(/-models$/, '') ?? table.replace(/-models$/, '');
+      const endpointName = `${stage}-${name}-${version}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
+      const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
+      say(`deploying ${name} ${version} to SageMaker endpoint ${endpointName} (${image})`);
+      await deployEndpoint({ endpointName, image, modelDataUrl: `s3://${bucket}/${key}`, executionRoleArn: role, instanceType: values['instance-type'] ?? 'ml.m5.large' }, (status) => say(`  ${status}`));
+      return print(json, { ok: true, endpoint: endpointName, version, model_data_url: `s3://${bucket}/${key}` }, () => `${endpointName} is InService. Route an alias to it: npm run models -- endpoint ${name} ${endpointName}`);
+    }
+    case 'endpoint': {
+      need(name, 'a model name');
+      const endpoint = values.off ? null : need(version, 'an endpoint name (or --off)');
+      const current = await getAlias(table, name!, alias);
+      if (!current) throw new Error(`${name} has no "${alias}" alias; promote a version first.`);
+      if (endpoint) {
+        const status = await endpointStatus(endpoint);
+        if (status !== 'InService') throw new Error(`SageMaker endpoint ${endpoint} is ${status ?? 'not there'}; deploy it first (npm run models -- deploy-endpoint ${name} ${current.version}).`);
+      }
+      const record = await setAliasRouting(table, name!, alias, { endpoint }, { expected: current.version, by, reason: values.reason ?? (endpoint ? `served by SageMaker endpoint ${endpoint}` : 'served in Lambda again') });
+      return print(json, { ok: true, alias, version: record.version, endpoint: record.endpoint ?? null }, () => `${name} ${alias} (${record.version}) is served ${record.endpoint ? `by SageMaker endpoint ${record.endpoint}` : 'in Lambda'}`);
     }
     default:
       throw new UsageError(`${command ? `Unknown command "${command}".` : 'Give a command.'}\n${USAGE.trim()}`);

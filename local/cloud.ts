@@ -20,6 +20,7 @@ import { LocalFirehose } from './firehose';
 import { fixDelimitedListing } from './s3rver-listing';
 import { LocalGlue, type CrawlerSpec, type JobSpec } from './glue/service';
 import { LocalSqs } from './sqs';
+import { LocalSageMaker } from './sagemaker';
 import { LocalStepFunctions } from './stepfunctions';
 import { ACCOUNT_ID, IntrinsicResolver, packageTemplate, type PhysicalResource, type Template } from './template';
 import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
@@ -109,6 +110,7 @@ export class LocalCloud {
   glue!: LocalGlue;
   batch!: LocalBatch;
   stepFunctions!: LocalStepFunctions;
+  sageMaker!: LocalSageMaker;
   outputs!: StackOutputs;
   private readonly closables: Closable[] = [];
   private offline: ChildProcess | undefined;
@@ -183,6 +185,8 @@ export class LocalCloud {
       return { ...(response.FunctionError ? { functionError: response.FunctionError } : {}), payload };
     };
     this.stepFunctions = new LocalStepFunctions({ region: REGION, accountId: ACCOUNT_ID, invokeLambda, glue: this.glue, batch: this.batch, log: this.log });
+    this.sageMaker = new LocalSageMaker({ root, dataDir, region: REGION, accountId: ACCOUNT_ID, s3: s3Direct, faults: this.faults, log: this.log });
+    this.closables.push({ close: () => this.sageMaker.stop() });
     const edge = createEdge({
       kinesis: { url: `http://127.0.0.1:${kinesisPort}` },
       dynamodb: { url: `http://127.0.0.1:${dynamoPort}` },
@@ -192,6 +196,7 @@ export class LocalCloud {
       glue: jsonProtocolService('Glue', this.glue.operations),
       batch: this.batch.handle,
       states: jsonProtocolService('Step Functions', this.stepFunctions.operations, 'application/x-amz-json-1.0'),
+      sagemaker: this.sageMaker.handle,
       local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
     });
     const edgePort = await listen(edge, this.options.port, 'edge endpoint');

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { registryReader } from '../../src/adapters/model-registry';
+import { invokeModelEndpoint } from '../../src/adapters/sagemaker';
 import { MAX_PREDICT_BODY_BYTES, ModelCache, parsePredictRequest, PredictRequestError, predictThroughAlias } from '../../src/domain/serving';
 import { servingConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
@@ -22,12 +23,13 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
     throw error;
   }
   const served = await models.get(request.model, request.alias);
-  const { predictions, shadow } = predictThroughAlias(served, request.sessions, request.explain);
+  const { predictions, shadow } = await predictThroughAlias(served, request.sessions, request.explain, (endpoint, sessions, explain) => invokeModelEndpoint(endpoint, { instances: sessions, explain }));
   // One line per request with every session's version and score (and the shadow's), so versions can be compared.
   logger.info('predicted', {
     model: request.model,
     alias: served.alias,
     version: served.primary.version,
+    ...('endpoint' in served.primary ? { endpoint: served.primary.endpoint } : {}),
     ...(served.canary ? { canary: { version: served.canary.model.version, weight: served.canary.weight } } : {}),
     ...(shadow ? { shadow_version: shadow.version } : {}),
     sessions: predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),

@@ -11,7 +11,7 @@ export class NothingToRollBackError extends ClickstreamError {}
 export const registryReader = (tableName: string) => ({
   aliasTarget: async (model: string, alias: string): Promise<AliasTarget | undefined> => {
     const record = await getAlias(tableName, model, alias);
-    return record && { version: record.version, ...(record.canary ? { canary: record.canary } : {}), ...(record.shadow ? { shadow: record.shadow } : {}) };
+    return record && { version: record.version, ...(record.canary ? { canary: record.canary } : {}), ...(record.shadow ? { shadow: record.shadow } : {}), ...(record.endpoint ? { endpoint: record.endpoint } : {}) };
   },
   load: async (model: string, version: string): Promise<ServableModel> => {
     const entry = await getModelVersion(tableName, model, version);

@@ -54,8 +54,8 @@ export async function setAlias(
       new UpdateCommand({
         TableName: tableName,
         Key: { model_name: modelName, sk: aliasKey(alias) },
-        // A promotion ends any canary or shadow experiment on the alias.
-        UpdateExpression: 'SET #alias = :alias, #version = :to, updated_at = :at, #history = list_append(if_not_exists(#history, :empty), :entry) REMOVE canary, shadow',
+        // A promotion ends any canary or shadow experiment on the alias, and its endpoint hosts the old version.
+        UpdateExpression: 'SET #alias = :alias, #version = :to, updated_at = :at, #history = list_append(if_not_exists(#history, :empty), :entry) REMOVE canary, shadow, endpoint',
         ConditionExpression: change.expected === null ? 'attribute_not_exists(sk)' : '#version = :expected',
         ExpressionAttributeNames: { '#alias': 'alias', '#version': 'version', '#history': 'history' },
         ExpressionAttributeValues: { ':alias': alias, ':to': change.to, ':at': entry.at, ':empty': [], ':entry': [entry], ...(change.expected === null ? {} : { ':expected': change.expected }) },
@@ -72,25 +72,25 @@ export async function setAlias(
 }
 
 /**
- * Sets or clears an alias's canary (a version for `weight` of sessions) and shadow (a version scored but not
- * returned), if the alias still points at `expected`; recorded in its history like any change.
+ * Sets or clears an alias's canary (a version for `weight` of sessions), shadow (a version scored but not
+ * returned) and SageMaker endpoint, if the alias still points at `expected`; recorded in its history.
  */
 export async function setAliasRouting(
   tableName: string,
   modelName: string,
   alias: string,
-  routing: { canary?: AliasRouting['canary'] | null; shadow?: AliasRouting['shadow'] | null },
+  routing: { canary?: AliasRouting['canary'] | null; shadow?: AliasRouting['shadow'] | null; endpoint?: string | null },
   change: { expected: string; by: string; reason: string },
   now = new Date(),
 ): Promise<AliasRecord> {
-  for (const target of [routing.canary, routing.shadow]) {
+  for (const target of [routing.canary ?? undefined, routing.shadow ?? undefined]) {
     if (target && !(await getModelVersion(tableName, modelName, target.version))) throw new VersionNotFoundError(`${modelName} has no version ${target.version}.`);
   }
   const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.expected, by: change.by, reason: change.reason };
   const set = ['updated_at = :at', '#history = list_append(if_not_exists(#history, :empty), :entry)'];
   const remove: string[] = [];
   const values: Record<string, unknown> = { ':at': entry.at, ':empty': [], ':entry': [entry], ':expected': change.expected };
-  for (const key of ['canary', 'shadow'] as const) {
+  for (const key of ['canary', 'shadow', 'endpoint'] as const) {
     if (routing[key] === null) remove.push(key);
     else if (routing[key] !== undefined) {
       set.push(`${key} = :${key}`);

@@ -40,10 +40,14 @@ export interface AliasChange {
   reason: string;
 }
 
-/** Traffic an alias sends elsewhere: a canary version for a share of sessions, a shadow version scored on the side. */
+/**
+ * How an alias is served besides its version: a canary version for a share of sessions, a shadow version scored
+ * on the side, and a SageMaker endpoint (hosting the alias's version) instead of in-Lambda scoring.
+ */
 export interface AliasRouting {
   canary?: { version: string; weight: number };
   shadow?: { version: string };
+  endpoint?: string;
 }
 
 export interface AliasRecord extends AliasRouting {

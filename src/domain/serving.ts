@@ -119,13 +119,19 @@ export function scoreSessions(servable: ServableModel, sessions: PredictRequest[
 
 export type AliasTarget = { version: string } & AliasRouting;
 
-/** What an alias serves right now: its version, and the canary and shadow versions if it has them. */
+/**
+ * What an alias serves right now: its version — loaded here, or hosted by a SageMaker `endpoint` — and the
+ * canary and shadow versions if it has them.
+ */
 export interface AliasModels {
   alias: string;
-  primary: ServableModel;
+  primary: ServableModel | { name: string; version: string; endpoint: string };
   canary?: { model: ServableModel; weight: number };
   shadow?: ServableModel;
 }
+
+/** Scores sessions somewhere else (the SageMaker backend). */
+export type RemoteScorer = (endpoint: string, sessions: PredictRequest['sessions'], explain: boolean) => Promise<Prediction[]>;
 
 /** A session's place in [0, 1): FNV-1a of its id, so a session stays on one side of a canary split. */
 export function canaryBucket(sessionId: string): number {
@@ -142,14 +148,22 @@ export function canaryBucket(sessionId: string): number {
  * canary's weight (sessions without an id never do), else to the alias's version; the shadow version, if any,
  * scores every session too, returned apart (for logging, never to the caller).
  */
-export function predictThroughAlias(models: AliasModels, sessions: PredictRequest['sessions'], explain: boolean): { predictions: Prediction[]; shadow?: { version: string; probabilities: number[] } } {
-  const { canary } = models;
+export async function predictThroughAlias(
+  models: AliasModels,
+  sessions: PredictRequest['sessions'],
+  explain: boolean,
+  remote?: RemoteScorer,
+): Promise<{ predictions: Prediction[]; shadow?: { version: string; probabilities: number[] } }> {
+  const { canary, primary } = models;
   const toCanary = sessions.map((s) => canary !== undefined && s.session_id !== null && canaryBucket(s.session_id) < canary.weight);
-  const score = (servable: ServableModel, which: boolean) => {
-    const picked = sessions.filter((_, i) => toCanary[i] === which);
-    return scoreSessions(servable, picked, explain).map((p) => ({ ...p, version: servable.version }));
-  };
-  const main = score(models.primary, false);
+  const picked = (which: boolean) => sessions.filter((_, i) => toCanary[i] === which);
+  const score = (servable: ServableModel, which: boolean) => scoreSessions(servable, picked(which), explain).map((p) => ({ ...p, version: servable.version }));
+  let main: Prediction[];
+  if ('endpoint' in primary) {
+    if (!remote) throw new ModelUnavailableError(`Alias ${models.alias} is served by SageMaker endpoint ${primary.endpoint}, and no endpoint client is configured.`);
+    const share = picked(false);
+    main = share.length === 0 ? [] : (await remote(primary.endpoint, share, explain)).map((p) => ({ ...p, version: primary.version }));
+  } else main = score(primary, false);
   const side = canary ? score(canary.model, true) : [];
   const predictions = toCanary.map((c) => (c ? side.shift()! : main.shift()!));
   if (!models.shadow) return { predictions };
@@ -187,7 +201,7 @@ export class ModelCache {
     }
     const { target } = entry;
     const [primary, canary, shadow] = await Promise.all([
-      this.version(model, target.version),
+      target.endpoint ? { name: model, version: target.version, endpoint: target.endpoint } : this.version(model, target.version),
       target.canary && this.version(model, target.canary.version),
       target.shadow && this.version(model, target.shadow.version),
     ]);

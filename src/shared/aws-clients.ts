@@ -4,6 +4,8 @@ import { FirehoseClient } from '@aws-sdk/client-firehose';
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { MiddlewareStack } from '@smithy/types';
 import { awsSettings } from './config';
@@ -106,4 +108,22 @@ export const sfnClient = (): SFNClient =>
     const { region, endpointFor } = awsSettings();
     const endpoint = endpointFor('SFN');
     return explainUnreachableEndpoint(new SFNClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
+  });
+
+/** Endpoint calls sit inside a web request: a short timeout and one retry, then predict answers 503. */
+export const sageMakerRuntimeClient = (): SageMakerRuntimeClient =>
+  memo('sagemaker-runtime', () => {
+    const { region, endpointFor } = awsSettings();
+    const endpoint = endpointFor('SAGEMAKER_RUNTIME');
+    return explainUnreachableEndpoint(
+      new SageMakerRuntimeClient({ region, endpoint, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
+      endpoint,
+    );
+  });
+
+export const sageMakerClient = (): SageMakerClient =>
+  memo('sagemaker', () => {
+    const { region, endpointFor } = awsSettings();
+    const endpoint = endpointFor('SAGEMAKER');
+    return explainUnreachableEndpoint(new SageMakerClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
   });

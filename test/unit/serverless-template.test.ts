@@ -68,8 +68,9 @@ describe('serverless.yml, packaged for dev', () => {
     }
   });
 
-  // batch:DescribeJobs has no resource-level permissions in IAM: Step Functions' .sync Batch integration needs it on "*".
-  const NO_RESOURCE_LEVEL = new Set(['batch:DescribeJobs']);
+  // Actions IAM has no resource-level permissions for: Step Functions' .sync Batch integration needs DescribeJobs,
+  // a SageMaker endpoint needs the ECR login.
+  const NO_RESOURCE_LEVEL = new Set(['batch:DescribeJobs', 'ecr:GetAuthorizationToken']);
 
   it('grants no wildcard actions or resources to any role', () => {
     for (const [id, resource] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Role')) {

@@ -1,7 +1,7 @@
 import { sessionFeatures } from '../../../src/domain/features/session-features';
 import { predict } from '../../../src/domain/model/training-run';
 import { FEATURE_NAMES } from '../../../src/domain/features/spec';
-import { canaryBucket, ModelCache, ModelUnavailableError, parsePredictRequest, PredictRequestError, predictThroughAlias, scoreSessions, type AliasTarget, type ServableModel } from '../../../src/domain/serving';
+import { canaryBucket, ModelCache, ModelUnavailableError, parsePredictRequest, PredictRequestError, predictThroughAlias, scoreSessions, type AliasTarget, type RemoteScorer, type ServableModel } from '../../../src/domain/serving';
 import { ShopperModel } from '../../../src/domain/traffic/shopper-model';
 import { makeEvent } from '../../helpers/events';
 import { trainedModel } from '../../helpers/models';
@@ -117,8 +117,8 @@ describe('predictThroughAlias', () => {
   const other: ServableModel = { name: 'm', version: 'v2', model: trainedModel('gbdt', 600) };
   const sessions = Array.from({ length: 2000 }, (_, i) => ({ session_id: `session-${i}`, features: sessionFeatures(shoppers.session().events) }));
 
-  it('sends the canary its share of sessions, the same sessions every time, and scores them with its version', () => {
-    const first = predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, sessions, false).predictions;
+  it('sends the canary its share of sessions, the same sessions every time, and scores them with its version', async () => {
+    const first = (await predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, sessions, false)).predictions;
     const share = first.filter((p) => p.version === 'v2').length / sessions.length;
     expect(share).toBeGreaterThan(0.07);
     expect(share).toBeLessThan(0.13);
@@ -126,13 +126,27 @@ describe('predictThroughAlias', () => {
       expect(p.version).toBe(canaryBucket(sessions[i]!.session_id) < 0.1 ? 'v2' : 'v1');
       expect(p.probability).toBeCloseTo(scoreSessions(p.version === 'v2' ? other : primary, [sessions[i]!], false)[0]!.probability, 12);
     });
-    const again = predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, [...sessions].reverse(), false).predictions.reverse();
+    const again = (await predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, [...sessions].reverse(), false)).predictions.reverse();
     expect(again.map((p) => p.version)).toEqual(first.map((p) => p.version));
   });
 
-  it('scores every session with the shadow too, without returning it', () => {
-    const { predictions, shadow } = predictThroughAlias({ alias: 'production', primary, shadow: other }, sessions.slice(0, 10), false);
+  it('scores every session with the shadow too, without returning it', async () => {
+    const { predictions, shadow } = await predictThroughAlias({ alias: 'production', primary, shadow: other }, sessions.slice(0, 10), false);
     expect(predictions.every((p) => p.version === 'v1')).toBe(true);
     expect(shadow).toEqual({ version: 'v2', probabilities: scoreSessions(other, sessions.slice(0, 10), false).map((p) => p.probability) });
+  });
+
+  it('sends the alias\'s share to its SageMaker endpoint when it has one, and keeps the canary in-process', async () => {
+    const calls: { endpoint: string; ids: (string | null)[] }[] = [];
+    const remote: RemoteScorer = async (endpoint, share) => {
+      calls.push({ endpoint, ids: share.map((s) => s.session_id) });
+      return share.map((s) => ({ session_id: s.session_id, probability: 0.5 }));
+    };
+    const some = sessions.slice(0, 100);
+    const { predictions } = await predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' }, canary: { model: other, weight: 0.2 } }, some, false, remote);
+    const toCanary = some.map((s) => canaryBucket(s.session_id) < 0.2);
+    expect(calls).toEqual([{ endpoint: 'ep-1', ids: some.filter((_, i) => !toCanary[i]).map((s) => s.session_id) }]);
+    predictions.forEach((p, i) => expect([p.session_id, p.version]).toEqual([some[i]!.session_id, toCanary[i] ? 'v2' : 'v1']));
+    await expect(predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' } }, some, false)).rejects.toThrow(ModelUnavailableError);
   });
 });

@@ -1,0 +1,51 @@
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
+import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
+import type { InvocationRequest } from '../domain/invocations';
+import { ModelUnavailableError, type Prediction } from '../domain/serving';
+import { sageMakerClient, sageMakerRuntimeClient } from '../shared/aws-clients';
+
+/** Scores sessions on a SageMaker endpoint (the serving/ container); any failure is a 503 naming the endpoint. */
+export async function invokeModelEndpoint(endpointName: string, request: InvocationRequest): Promise<Prediction[]> {
+  let body: { predictions?: Prediction[]; message?: string };
+  try {
+    const response = await sageMakerRuntimeClient().send(
+      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'application/json', Accept: 'application/json', Body: Buffer.from(JSON.stringify(request)) }),
+    );
+    body = JSON.parse(Buffer.from(response.Body ?? new Uint8Array()).toString('utf8'));
+  } catch (error) {
+    throw new ModelUnavailableError(`SageMaker endpoint ${endpointName} did not answer (${(error as Error).name}: ${(error as Error).message}); check it is InService, or route the alias back to in-Lambda serving.`, { cause: error });
+  }
+  if (!Array.isArray(body.predictions) || body.predictions.length !== request.instances.length) {
+    throw new ModelUnavailableError(`SageMaker endpoint ${endpointName} answered without one prediction per session.`);
+  }
+  return body.predictions;
+}
+
+/**
+ * Creates a SageMaker model, endpoint config and endpoint for a model artifact (ModelDataUrl: a model.tar.gz)
+ * in the serving image, and waits until the endpoint is InService (or failed).
+ */
+export async function deployEndpoint(options: { endpointName: string; image: string; modelDataUrl: string; executionRoleArn: string; instanceType: string }, onStatus: (status: string) => void = () => undefined): Promise<string> {
+  const client = sageMakerClient();
+  const { endpointName } = options;
+  await client.send(new CreateModelCommand({ ModelName: endpointName, ExecutionRoleArn: options.executionRoleArn, PrimaryContainer: { Image: options.image, ModelDataUrl: options.modelDataUrl } }));
+  await client.send(new CreateEndpointConfigCommand({ EndpointConfigName: endpointName, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: endpointName, InstanceType: options.instanceType as never, InitialInstanceCount: 1 }] }));
+  await client.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointName }));
+  for (;;) {
+    const { EndpointStatus, FailureReason } = await client.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
+    onStatus(EndpointStatus ?? 'Unknown');
+    if (EndpointStatus === 'InService') return endpointName;
+    if (EndpointStatus === 'Failed' || EndpointStatus === 'OutOfService') throw new Error(`Endpoint ${endpointName} is ${EndpointStatus}: ${FailureReason ?? 'no reason given'}.`);
+    await new Promise((r) => setTimeout(r, 2_000));
+  }
+}
+
+/** An endpoint's status, or undefined if there is no such endpoint. */
+export async function endpointStatus(endpointName: string): Promise<string | undefined> {
+  try {
+    return (await sageMakerClient().send(new DescribeEndpointCommand({ EndpointName: endpointName }))).EndpointStatus;
+  } catch (error) {
+    if ((error as Error).name === 'ValidationException') return undefined;
+    throw error;
+  }
+}

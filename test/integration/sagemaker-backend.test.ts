@@ -1,0 +1,66 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { putArtifact } from '../../src/adapters/model-artifacts';
+import { putModelVersion, setAlias } from '../../src/adapters/models-table';
+import { sessionFeatures } from '../../src/domain/features/session-features';
+import { FEATURE_NAMES } from '../../src/domain/features/spec';
+import { predict } from '../../src/domain/model/training-run';
+import { versionKey } from '../../src/domain/registry';
+import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { addFaults, clearFaults, faults, outputs } from '../helpers/cloud';
+import { trainedModel } from '../helpers/models';
+
+const root = path.resolve(__dirname, '..', '..');
+const MODEL = `sm${Date.now().toString(36)}`;
+const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
+
+async function models(...args: string[]) {
+  const { stdout } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/models.ts', ...args, '--models-table', outputs().ModelsTableName!, '--json'], { cwd: root, env: process.env });
+  return JSON.parse(stdout);
+}
+
+async function post(body: unknown) {
+  const response = await fetch(`${outputs().ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as any };
+}
+
+/**
+ * The predict function's SageMaker backend against the local SageMaker stand-in, which runs the serving
+ * container's program (serving/server.ts) on the version's model.tar.gz: deployed and routed with the models CLI.
+ */
+describe('SageMaker backend', () => {
+  const gbdt = trainedModel('gbdt');
+  afterEach(() => clearFaults());
+
+  it('deploys a version to an endpoint, serves the alias from it, and answers 503 when the endpoint fails', async () => {
+    const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/v1/model.json`, { name: MODEL, version: 'v1', model: gbdt });
+    await putModelVersion(outputs().ModelsTableName!, {
+      model_name: MODEL, sk: versionKey('v1'), version: 'v1', kind: 'gbdt', created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES,
+      metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
+    });
+    await setAlias(outputs().ModelsTableName!, MODEL, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
+
+    const deployed = await models('deploy-endpoint', MODEL, 'v1', '--lake-bucket', outputs().LakeBucketName!, '--serving-image', `${outputs().ServingRepositoryUri}:test`, '--role-arn', outputs().SageMakerExecutionRoleArn!);
+    expect(deployed).toMatchObject({ ok: true, endpoint: `clickstream-ml-local-${MODEL}-v1`, model_data_url: expect.stringMatching(/model\.tar\.gz$/) });
+    expect(await models('endpoint', MODEL, deployed.endpoint)).toMatchObject({ ok: true, version: 'v1', endpoint: deployed.endpoint });
+
+    const shoppers = new ShopperModel(3, new Date('2025-01-01T00:00:00Z'), 86_400_000);
+    const sessions = Array.from({ length: 20 }, (_, i) => ({ session_id: `sm-${i}`, features: sessionFeatures(shoppers.session().events) }));
+
+    await addFaults([{ service: 'sagemaker', operation: 'InvokeEndpoint', type: 'throttle', count: 2, errorCode: 'ServiceUnavailable' }]);
+    const down = await post({ model: MODEL, sessions });
+    expect(down.status).toBe(503);
+    expect(down.body.message).toContain(`SageMaker endpoint ${deployed.endpoint} did not answer`);
+    expect(await faults()).toEqual([expect.objectContaining({ count: 0 })]);
+    await clearFaults();
+
+    const { status, body } = await post({ model: MODEL, sessions, explain: true });
+    expect(status).toBe(200);
+    body.predictions.forEach((p: { session_id: string; version: string; probability: number; explanation: unknown }, i: number) => {
+      expect([p.session_id, p.version]).toEqual([`sm-${i}`, 'v1']);
+      expect(p.probability).toBeCloseTo(predict(gbdt, FEATURE_NAMES.map((n) => sessions[i]!.features[n] ?? Number.NaN)), 12);
+      expect(p.explanation).toMatchObject({ top: expect.any(Array) });
+    });
+  });
+});
