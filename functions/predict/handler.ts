@@ -3,7 +3,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { registryReader } from '../../src/adapters/model-registry';
 import { invokeModelEndpoint } from '../../src/adapters/sagemaker';
-import { MAX_PREDICT_BODY_BYTES, ModelCache, parsePredictRequest, PredictRequestError, predictThroughAlias } from '../../src/domain/serving';
+import { MAX_PREDICT_BODY_BYTES, ModelCache, parsePredictRequest, PredictRequestError, predictThroughAlias, UnknownModelError } from '../../src/domain/serving';
 import { servingConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
 import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
@@ -22,7 +22,9 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
     if (error instanceof PredictRequestError) throw new RequestError(400, error.message, error.details);
     throw error;
   }
-  const served = await models.get(request.model, request.alias);
+  const served = await models.get(request.model, request.alias).catch((error: unknown) => {
+    throw error instanceof UnknownModelError ? new RequestError(404, error.message) : error;
+  });
   const { predictions, shadow } = await predictThroughAlias(served, request.sessions, request.explain, (endpoint, sessions, explain) => invokeModelEndpoint(endpoint, { instances: sessions, explain }));
   // One line per request with every session's version and score (and the shadow's), so versions can be compared.
   logger.info('predicted', {

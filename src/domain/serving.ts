@@ -23,7 +23,10 @@ export class PredictRequestError extends ClickstreamError {
   }
 }
 
-/** No model to answer with (none promoted, missing or corrupt artifact): a 503, never a crash. */
+/** The model or alias asked for does not exist (yet): the caller's mistake or too early, a 404. */
+export class UnknownModelError extends ClickstreamError {}
+
+/** A model that should answer cannot (missing version, corrupt artifact, endpoint down): a 503, never a crash. */
 export class ModelUnavailableError extends UnavailableError {}
 
 interface SessionInput {
@@ -191,11 +194,11 @@ export class ModelCache {
     if (!entry || this.now() - entry.checkedAt >= this.ttlMs) {
       try {
         const target = await this.registry.aliasTarget(model, alias);
-        if (target === undefined) throw new ModelUnavailableError(`Model ${model} has no "${alias}" alias yet: train and promote one (npm run train).`);
+        if (target === undefined) throw new UnknownModelError(`Model ${model} has no "${alias}" alias: check the name (GET /models lists models and aliases), or train and promote one (npm run train).`);
         entry = { target, checkedAt: this.now() };
         this.aliases.set(key, entry);
       } catch (error) {
-        if (!entry || error instanceof ModelUnavailableError) throw error;
+        if (!entry || error instanceof UnknownModelError) throw error;
         entry.checkedAt = this.now();
       }
     }

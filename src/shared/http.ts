@@ -21,7 +21,7 @@ export function header(event: HttpEvent, name: string): string | undefined {
 
 /** The raw body bytes, decoding API Gateway's base64 form. */
 export const bodyBytes = (event: HttpEvent): Buffer =>
-  event.body === undefined ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+  event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
 
 /**
  * Client mistakes (RequestError) become 4xx with a clear message, UnavailableError a 503 saying what is

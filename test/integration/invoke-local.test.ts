@@ -19,11 +19,17 @@ async function invokeLocal(fn: string, fixture: string, endpoint: string): Promi
   return `${stdout}${stderr}`;
 }
 
+/** The handler's result: `sls invoke local` prints it as an indented JSON object; log lines (stdout or stderr) surround it. */
+function result(out: string): any {
+  const start = out.lastIndexOf('\n{\n') + 1;
+  return JSON.parse(out.slice(start, out.indexOf('\n}', start) + 2));
+}
+
 /** The fixtures in events/ work with `sls invoke local --stage local` against the local cloud. */
 describe('sls invoke local', () => {
   it('collect: a fixture batch is accepted, the invalid event listed', async () => {
     const out = await invokeLocal('collect', 'events/http/collect-batch.json', outputs().Endpoint);
-    const response = JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
+    const response = result(out);
     expect(response.statusCode).toBe(202);
     expect(JSON.parse(response.body)).toMatchObject({ accepted: 3, rejected: [{ index: 3 }] });
   });
@@ -34,11 +40,10 @@ describe('sls invoke local', () => {
   });
 
   it('planTraining: a manual range, the schedule\'s default range, and a reversed range refused by name', async () => {
-    const parse = (out: string) => JSON.parse(out.slice(out.indexOf('{'), out.lastIndexOf('}') + 1));
-    expect(parse(await invokeLocal('planTraining', 'events/stepfunctions/plan-training.json', outputs().Endpoint))).toEqual({
+    expect(result(await invokeLocal('planTraining', 'events/stepfunctions/plan-training.json', outputs().Endpoint))).toEqual({
       run_id: 'manual-run-1', model_name: 'purchase-propensity', version: '20261115T030000Z-alrun1', from: '2026-11-01', to: '2026-11-14',
     });
-    expect(parse(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-scheduled.json', outputs().Endpoint))).toMatchObject({ from: '2026-11-01', to: '2026-11-14' });
+    expect(result(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-scheduled.json', outputs().Endpoint))).toMatchObject({ from: '2026-11-01', to: '2026-11-14' });
     expect(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-bad-range.json', outputs().Endpoint)).toContain('InvalidTrainingRequestError');
   });
 
@@ -50,21 +55,18 @@ describe('sls invoke local', () => {
 
   it('predict and models: every fixture answers as its name says', async () => {
     const response = async (fixture: string, fn = 'predict') => {
-      const out = await invokeLocal(fn, `events/http/${fixture}.json`, outputs().Endpoint);
-      // The handler's result is printed as an indented JSON object; log lines (stdout or stderr) surround it.
-      const start = out.lastIndexOf('\n{\n') + 1;
-      const result = JSON.parse(out.slice(start, out.indexOf('\n}', start) + 2));
-      return { status: result.statusCode as number, body: JSON.parse(result.body) };
+      const answer = result(await invokeLocal(fn, `events/http/${fixture}.json`, outputs().Endpoint));
+      return { status: answer.statusCode as number, body: JSON.parse(answer.body) };
     };
     // The fixtures ask for the default model; the training-workflow test promotes one, but files run in any order.
     const production = (await response('models-list', 'models')).body.models.some((m: { name: string; aliases: Record<string, string> }) => m.name === 'purchase-propensity' && m.aliases.production);
     for (const fixture of ['predict-features', 'predict-events']) {
       const { status, body } = await response(fixture);
       if (production) expect([fixture, status, body.predictions[0].probability]).toEqual([fixture, 200, expect.any(Number)]);
-      else expect([fixture, status]).toEqual([fixture, 503]);
+      else expect([fixture, status]).toEqual([fixture, 404]);
     }
     expect(await response('predict-unknown-feature')).toMatchObject({ status: 400, body: { message: expect.stringContaining('clicks') } });
-    expect(await response('predict-no-alias')).toMatchObject({ status: 503, body: { error: 'ModelUnavailableError' } });
+    expect(await response('predict-no-alias')).toMatchObject({ status: 404, body: { message: expect.stringContaining('no "shadow" alias') } });
     expect(await response('models-show-unknown', 'models')).toMatchObject({ status: 404 });
   });
 

@@ -9,6 +9,8 @@ import { canaryBucket } from '../../src/domain/serving';
 import { versionKey } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { s3Client } from '../../src/shared/aws-clients';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { outputs } from '../helpers/cloud';
 import { trainedModel } from '../helpers/models';
 
@@ -78,10 +80,11 @@ describe('POST /predict', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+|node_modules/);
   });
 
-  it('answers 503, saying what to do, for a model that has no such alias or whose artifact is corrupt', async () => {
+  it('answers 404 for an unknown model or alias, and 503, saying what to do, for a model whose artifact is corrupt', async () => {
     const missing = await post({ model: MODEL, alias: 'shadow', session: { features: {} } });
-    expect(missing.status).toBe(503);
-    expect(missing.body).toMatchObject({ error: 'ModelUnavailableError', message: expect.stringContaining('no "shadow" alias') });
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ message: expect.stringContaining('no "shadow" alias') });
+    expect((await post({ model: 'no-such-model', session: { features: {} } })).status).toBe(404);
 
     const broken = `${MODEL}-broken`;
     const artifact = await register(broken, 'v1', gbdt);
@@ -104,6 +107,29 @@ describe('POST /predict', () => {
     expect(body.version).toBe('v1');
     expect(body.predictions.map((p: { version: string }) => p.version)).toEqual(sessions.map((s) => (canaryBucket(s.session_id) < 0.25 ? 'v2' : 'v1')));
     expect(new Set(body.predictions.map((p: { version: string }) => p.version))).toEqual(new Set(['v1', 'v2']));
+  });
+
+  it('picks up a promotion within the cache TTL, without a restart, and logs shadow scores beside the served ones', async () => {
+    const swap = `${MODEL}-swap`;
+    const logistic = trainedModel('logistic_regression');
+    await register(swap, 'v1', gbdt);
+    await register(swap, 'v2', logistic);
+    await setAlias(table(), swap, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
+    const features = sessionFeatures(shoppers.session().events);
+    const request = { model: swap, session: { session_id: 'swap-session', features } };
+    expect((await post(request)).body.version).toBe('v1');
+    await setAlias(table(), swap, 'production', { to: 'v2', expected: 'v1', by: 'test', reason: 'second' });
+    await setAliasRouting(table(), swap, 'production', { shadow: { version: 'v1' } }, { expected: 'v2', by: 'test', reason: 'shadow v1' });
+    // The local stage's modelCacheTtlSeconds is 2: within that the old version may still answer, after it the new one must.
+    await new Promise((r) => setTimeout(r, 2_100));
+    const after = await post(request);
+    expect(after.body).toMatchObject({ version: 'v2', predictions: [{ version: 'v2', probability: expect.closeTo(predict(logistic, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN)), 12) }] });
+
+    const log = readFileSync(path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log'), 'utf8');
+    const line = log.split('\n').filter((l) => l.includes('"shadow_version"') && l.includes('swap-session')).at(-1);
+    const logged = JSON.parse(line!.slice(line!.indexOf('{')));
+    expect(logged).toMatchObject({ model: swap, version: 'v2', shadow_version: 'v1' });
+    expect(logged.sessions).toEqual([['swap-session', 'v2', after.body.predictions[0].probability, expect.closeTo(predict(gbdt, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN)), 12)]]);
   });
 
   it('lists models, shows one, its versions and its alias history; unknown ones are 404', async () => {

@@ -1,7 +1,7 @@
 import { sessionFeatures } from '../../../src/domain/features/session-features';
 import { predict } from '../../../src/domain/model/training-run';
 import { FEATURE_NAMES } from '../../../src/domain/features/spec';
-import { canaryBucket, ModelCache, ModelUnavailableError, parsePredictRequest, PredictRequestError, predictThroughAlias, scoreSessions, type AliasTarget, type RemoteScorer, type ServableModel } from '../../../src/domain/serving';
+import { canaryBucket, ModelCache, ModelUnavailableError, UnknownModelError, parsePredictRequest, PredictRequestError, predictThroughAlias, scoreSessions, type AliasTarget, type RemoteScorer, type ServableModel } from '../../../src/domain/serving';
 import { ShopperModel } from '../../../src/domain/traffic/shopper-model';
 import { makeEvent } from '../../helpers/events';
 import { trainedModel } from '../../helpers/models';
@@ -97,7 +97,7 @@ describe('ModelCache', () => {
     expect(state).toMatchObject({ aliasReads: 3, loads: ['v1', 'v2', 'v3'] });
   });
 
-  it('keeps serving what it has when the registry cannot be read, and says what is missing when there is nothing', async () => {
+  it('keeps serving what it has when the registry cannot be read, and says what is unknown when there is nothing', async () => {
     const { state, port } = registry();
     let now = 0;
     const cache = new ModelCache(port, 1_000, () => now);
@@ -107,8 +107,8 @@ describe('ModelCache', () => {
     expect((await cache.get('m', 'production')).primary.version).toBe('v1');
     state.failing = false;
     state.target = undefined;
-    await expect(cache.get('m', 'shadow')).rejects.toThrow(ModelUnavailableError);
-    await expect(cache.get('m', 'shadow')).rejects.toThrow(/has no "shadow" alias yet/);
+    await expect(cache.get('m', 'shadow')).rejects.toThrow(UnknownModelError);
+    await expect(cache.get('m', 'shadow')).rejects.toThrow(/has no "shadow" alias/);
   });
 });
 
