@@ -42,7 +42,9 @@ const models = async (event: HttpEvent): Promise<HttpResult> => {
       const name = param(event, 'name');
       const version = await getModelVersion(config.modelsTableName, name, param(event, 'version'));
       if (!version) throw new RequestError(404, `${name} has no version ${event.pathParameters?.version}. GET /models/${name} lists them.`);
-      return json(200, version);
+      // The inline artifact is the model itself: GET shows where it is and its checksum, not its parameters.
+      const { inline: _inline, ...artifact } = version.artifact;
+      return json(200, { ...version, artifact });
     }
     case 'GET /models/{name}/history': {
       const name = param(event, 'name');

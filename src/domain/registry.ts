@@ -22,7 +22,8 @@ export interface ModelVersion {
   version: string;
   kind: 'gbdt' | 'logistic_regression';
   created_at: string;
-  artifact: { uri: string; sha256: string; bytes: number };
+  /** Where the artifact is, its SHA-256, and the artifact itself (`inline`) when it is small. */
+  artifact: { uri: string; sha256: string; bytes: number; inline?: string };
   feature_spec: readonly string[];
   metrics: { validation: Metrics; test: Metrics };
   /** The production version of the time, scored on this version's test window (absent when there was none). */
@@ -104,5 +105,5 @@ export function summarizeModels(items: readonly { model_name: string; sk: string
 export const aliasHistory = (aliases: readonly AliasRecord[]) =>
   aliases.flatMap((a) => a.history.map((change) => ({ alias: a.alias, ...change }))).sort((x, y) => x.at.localeCompare(y.at));
 
-/** A version as listed (without its artifact location and the full metrics). */
+/** A version as listed (without its artifact and the full metrics). */
 export const versionSummary = (v: ModelVersion) => ({ version: v.version, kind: v.kind, created_at: v.created_at, test_roc_auc: v.metrics.test.roc_auc, test_ece: v.metrics.test.ece, data: { from: v.data.from, to: v.data.to } });

@@ -53,7 +53,7 @@ describe('sls invoke local', () => {
     expect(await queryModel(outputs().ModelsTableName!, 'purchase-propensity', runKey('manual-run-3'))).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'States.TaskFailed' }) })]);
   });
 
-  it('predict and models: every fixture answers as its name says', async () => {
+  it('predict, models and admin: every fixture answers as its name says', async () => {
     const response = async (fixture: string, fn = 'predict') => {
       const answer = result(await invokeLocal(fn, `events/http/${fixture}.json`, outputs().Endpoint));
       return { status: answer.statusCode as number, body: JSON.parse(answer.body) };
@@ -68,6 +68,9 @@ describe('sls invoke local', () => {
     expect(await response('predict-unknown-feature')).toMatchObject({ status: 400, body: { message: expect.stringContaining('clicks') } });
     expect(await response('predict-no-alias')).toMatchObject({ status: 404, body: { message: expect.stringContaining('no "shadow" alias') } });
     expect(await response('models-show-unknown', 'models')).toMatchObject({ status: 404 });
+    expect(await response('models-version-unknown', 'models')).toMatchObject({ status: 404 });
+    expect(await response('admin-promote-unknown-version', 'admin')).toMatchObject({ status: 404, body: { message: expect.stringContaining('no version 19700101T000000Z') } });
+    expect(await response('admin-rollback-unknown-model', 'admin')).toMatchObject({ status: 409, body: { message: expect.stringContaining('no earlier version') } });
   });
 
   it('without a local cloud, says how to start it', async () => {

@@ -1,4 +1,3 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { rollbackAlias } from '../../src/adapters/model-registry';
 import { putArtifact } from '../../src/adapters/model-artifacts';
 import { putModelVersion, setAlias, setAliasRouting } from '../../src/adapters/models-table';
@@ -8,7 +7,6 @@ import { predict, type TrainedModel } from '../../src/domain/model/training-run'
 import { canaryBucket } from '../../src/domain/serving';
 import { versionKey } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { s3Client } from '../../src/shared/aws-clients';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { outputs } from '../helpers/cloud';
@@ -18,8 +16,9 @@ const MODEL = `it-predict-${Date.now()}`;
 const table = () => outputs().ModelsTableName!;
 const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
 
-async function register(model: string, version: string, trained: TrainedModel) {
-  const artifact = await putArtifact(outputs().LakeBucketName!, `models/${model}/${version}/model.json`, { name: model, version, model: trained });
+async function register(model: string, version: string, trained: TrainedModel, recordedSha256?: string) {
+  const stored = await putArtifact(outputs().LakeBucketName!, `models/${model}/${version}/model.json`, { name: model, version, model: trained });
+  const artifact = recordedSha256 ? { ...stored, sha256: recordedSha256 } : stored;
   await putModelVersion(table(), {
     model_name: model, sk: versionKey(version), version, kind: trained.kind, created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES,
     metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
@@ -86,10 +85,10 @@ describe('POST /predict', () => {
     expect(missing.body).toMatchObject({ message: expect.stringContaining('no "shadow" alias') });
     expect((await post({ model: 'no-such-model', session: { features: {} } })).status).toBe(404);
 
+    // The registry recorded another checksum than the artifact's bytes have: corrupt, whichever copy is read.
     const broken = `${MODEL}-broken`;
-    const artifact = await register(broken, 'v1', gbdt);
-    await setAlias(table(), broken, 'production', { to: 'v1', expected: null, by: 'test', reason: 'will be corrupted' });
-    await s3Client().send(new PutObjectCommand({ Bucket: outputs().LakeBucketName!, Key: artifact.uri.split('/').slice(3).join('/'), Body: '{"model":"tampered"}' }));
+    await register(broken, 'v1', gbdt, '0'.repeat(64));
+    await setAlias(table(), broken, 'production', { to: 'v1', expected: null, by: 'test', reason: 'corrupt' });
     const corrupt = await post({ model: broken, session: { features: {} } });
     expect(corrupt.status).toBe(503);
     expect(corrupt.body.message).toMatch(/cannot be loaded: .*SHA-256/);

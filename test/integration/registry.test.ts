@@ -1,15 +1,15 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ArtifactIntegrityError, getArtifact, putArtifact } from '../../src/adapters/model-artifacts';
-import { getAlias, putModelVersion, setAlias } from '../../src/adapters/models-table';
-import { AliasConflictError, versionKey, VersionNotFoundError, type ModelVersion } from '../../src/domain/registry';
+import { getAlias, getModelVersion, putModelVersion, setAlias } from '../../src/adapters/models-table';
+import { AliasConflictError, VersionExistsError, versionKey, VersionNotFoundError, type ModelVersion } from '../../src/domain/registry';
 import { s3Client } from '../../src/shared/aws-clients';
 import { outputs } from '../helpers/cloud';
 
 const MODEL = `it-registry-${Date.now()}`;
 const table = () => outputs().ModelsTableName!;
 
-async function registerVersion(version: string): Promise<ModelVersion> {
-  const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/${version}/model.json`, { version });
+async function registerVersion(version: string, padding = 0): Promise<ModelVersion> {
+  const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/${version}/model.json`, { version, ...(padding ? { padding: 'x'.repeat(padding) } : {}) });
   const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
   const entry: ModelVersion = {
     model_name: MODEL, sk: versionKey(version), version, kind: 'logistic_regression', created_at: new Date().toISOString(), artifact,
@@ -38,10 +38,22 @@ describe('model registry (models table)', () => {
     await expect(setAlias(table(), MODEL, 'production', { to: 'v9', expected: 'v3', by: 'test', reason: 'missing' })).rejects.toBeInstanceOf(VersionNotFoundError);
   });
 
-  it('refuses an artifact whose bytes no longer match the recorded checksum', async () => {
-    const { artifact } = await registerVersion('v4');
-    await expect(getArtifact(artifact)).resolves.toEqual({ version: 'v4' });
-    await s3Client().send(new PutObjectCommand({ Bucket: outputs().LakeBucketName!, Key: `models/${MODEL}/v4/model.json`, Body: '{"version":"tampered"}' }));
-    await expect(getArtifact(artifact)).rejects.toBeInstanceOf(ArtifactIntegrityError);
+  it('keeps a small artifact inline and a large one in S3, and refuses either when its bytes no longer match the checksum', async () => {
+    const small = (await registerVersion('v4')).artifact;
+    expect(small.inline).toBe('{"version":"v4"}');
+    await expect(getArtifact(small)).resolves.toEqual({ version: 'v4' });
+    await expect(getArtifact({ ...small, inline: '{"version":"v5"}' })).rejects.toBeInstanceOf(ArtifactIntegrityError);
+
+    const large = (await registerVersion('v5', 100_000)).artifact;
+    expect(large.inline).toBeUndefined();
+    await expect(getArtifact(large)).resolves.toMatchObject({ version: 'v5' });
+    await s3Client().send(new PutObjectCommand({ Bucket: outputs().LakeBucketName!, Key: `models/${MODEL}/v5/model.json`, Body: '{"version":"tampered"}' }));
+    await expect(getArtifact(large)).rejects.toBeInstanceOf(ArtifactIntegrityError);
+  });
+
+  it('never overwrites a version once written', async () => {
+    const before = await getModelVersion(table(), MODEL, 'v4');
+    await expect(registerVersion('v4', 10)).rejects.toBeInstanceOf(VersionExistsError);
+    expect(await getModelVersion(table(), MODEL, 'v4')).toEqual(before);
   });
 });
