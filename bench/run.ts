@@ -7,11 +7,17 @@ import { parseCli, runCli } from '../cli/args';
 import { benchEvents, kinesisBatch } from './fixtures';
 import { machine, summarize, time, type Figure } from './harness';
 import { startSink } from './sink';
+import { startRegistrySink } from './registry-sink';
+import { shopperRows, trainedModel } from '../test/helpers/models';
+import { createHash } from 'node:crypto';
+import { ShopperModel } from '../src/domain/traffic/shopper-model';
+import { FEATURE_NAMES } from '../src/domain/features/spec';
+import { predict } from '../src/domain/model/training-run';
 
 const USAGE = `
 npm run bench -- [name…] [--json]
 
-Benchmarks, each next to a bare baseline measured in the same run: ingest, collect, coldstart, memory.
+Benchmarks, each next to a bare baseline measured in the same run: ingest, collect, predict, coldstart, memory.
 Prints a table and writes bench/results/latest.json.
 `;
 
@@ -85,6 +91,60 @@ async function collectBench(): Promise<Figure[]> {
   return [rateFigure('collect handler, 500 events', 500, samples, 'JSON.parse + JSON.stringify', baseline)];
 }
 
+/** Per-call times in microseconds: each sample is one call. */
+async function microseconds(fn: () => unknown, warmup: number, repeats: number): Promise<number[]> {
+  return (await time(fn, warmup, repeats)).map((ms) => ms * 1000);
+}
+
+function microFigure(name: string, samples: number[], baselineName: string, baseline: number[], target?: [string, (f: { p99: number; ratio: number }) => boolean]): Figure {
+  const t = summarize(samples);
+  const b = summarize(baseline);
+  const ratio = t.median / b.median;
+  return { name, unit: 'µs', ...t, baseline: { name: baselineName, median: b.median }, ratio, ...(target ? { target: target[0], met: target[1]({ p99: t.p99, ratio }) } : {}) };
+}
+
+/**
+ * The predict handler in-process and warm (its model cached), for both model kinds: one session from features,
+ * one from raw events, and a batch of 1,000 — against the bare model function on the same feature vectors.
+ */
+async function predictBench(): Promise<Figure[]> {
+  const models = { gbdt: trainedModel('gbdt', 4000), logistic_regression: trainedModel('logistic_regression', 4000) };
+  const items: Record<string, unknown>[] = [];
+  for (const [name, model] of Object.entries(models)) {
+    const text = JSON.stringify({ model });
+    const sha256 = createHash('sha256').update(text).digest('hex');
+    items.push({ model_name: name, sk: 'alias#production', alias: 'production', version: 'v1', history: [] });
+    items.push({ model_name: name, sk: 'version#v1', version: 'v1', kind: model.kind, artifact: { uri: `s3://bench/${name}`, sha256, bytes: text.length, inline: text } });
+  }
+  const registry = await startRegistrySink(items);
+  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: registry.url, MODELS_TABLE_NAME: 'bench', LOG_LEVEL: 'ERROR', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' });
+  const { handler } = await import('../functions/predict/handler');
+  const request = (body: unknown) => ({ version: '2.0', routeKey: 'POST /predict', rawPath: '/predict', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { http: { method: 'POST' } } });
+  const rows = shopperRows(1000, 77);
+  const vectors = rows.map((r) => FEATURE_NAMES.map((n) => r[n] ?? Number.NaN));
+  const features = rows.map((r) => Object.fromEntries(FEATURE_NAMES.map((n) => [n, r[n]])));
+  const { events } = new ShopperModel(78, new Date('2025-01-01T00:00:00Z'), 86_400_000).session();
+  const figures: Figure[] = [];
+  for (const [name, model] of Object.entries(models)) {
+    const one = request({ model: name, session: { features: features[0] } });
+    const fromEvents = request({ model: name, session: { events } });
+    const batch = request({ model: name, sessions: features.map((f, i) => ({ session_id: `s${i}`, features: f })) });
+    const call = async (req: unknown) => {
+      const res = (await handler(req as never, context)) as { statusCode: number };
+      if (res.statusCode !== 200) throw new Error(`predict answered ${res.statusCode} in the benchmark`);
+    };
+    let k = 0;
+    const bareOne = await microseconds(() => predict(model, vectors[k++ % vectors.length]!), 2000, 5000);
+    figures.push(microFigure(`predict handler (${name}), 1 session, features`, await microseconds(() => call(one), 200, 3000), 'bare model, 1 vector', bareOne, ['p99 < 1,000 µs', (f) => f.p99 < 1000]));
+    figures.push(microFigure(`predict handler (${name}), 1 session, raw events`, await microseconds(() => call(fromEvents), 200, 3000), 'bare model, 1 vector', bareOne));
+    const bareBatch = (await microseconds(() => vectors.forEach((v) => predict(model, v)), 5, 100)).map((us) => us / 1000);
+    const handlerBatch = (await microseconds(() => call(batch), 3, 40)).map((us) => us / 1000);
+    figures.push(microFigure(`predict handler (${name}), batch of 1,000, per prediction`, handlerBatch, 'bare model, per vector', bareBatch, ['≤ 2× bare model', (f) => f.ratio <= 2]));
+  }
+  await registry.close();
+  return figures;
+}
+
 /** Bundle size and import time of each function's esbuild bundle, against an empty module. */
 function coldStartBench(): Figure[] {
   const out = mkdtempSync(path.join(os.tmpdir(), 'bench-package-'));
@@ -97,11 +157,11 @@ function coldStartBench(): Figure[] {
   writeFileSync(empty, '');
   const importMs = (file: string) =>
     Array.from({ length: 7 }, () =>
-      Number(execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { env: { ...process.env, CLICKSTREAM_STREAM_NAME: 'x', RAW_DELIVERY_STREAM_NAME: 'x', BAD_DELIVERY_STREAM_NAME: 'x', DEDUP_TABLE_NAME: 'x' } }).toString()),
+      Number(execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { env: { ...process.env, CLICKSTREAM_STREAM_NAME: 'x', RAW_DELIVERY_STREAM_NAME: 'x', BAD_DELIVERY_STREAM_NAME: 'x', DEDUP_TABLE_NAME: 'x', MODELS_TABLE_NAME: 'x' } }).toString()),
     );
   const baseline = summarize(importMs(empty));
   const figures: Figure[] = [];
-  for (const fn of ['collect', 'ingest']) {
+  for (const fn of ['collect', 'ingest', 'predict']) {
     const zip = path.join(out, `${fn}.zip`);
     const dir = path.join(out, fn);
     execFileSync('unzip', ['-q', '-o', zip, '-d', dir]);
@@ -124,7 +184,7 @@ function memoryBench(): Figure[] {
   return [{ name: 'ingest peak RSS, 10,000 records', unit: 'MB', ...ingest, baseline: { name: 'bare decode in a fresh process', median: bare.median }, ratio: ingest.median / bare.median }];
 }
 
-const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = { ingest: ingestBench, collect: collectBench, coldstart: coldStartBench, memory: memoryBench };
+const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = { ingest: ingestBench, collect: collectBench, predict: predictBench, coldstart: coldStartBench, memory: memoryBench };
 
 runCli(async () => {
   const { values, positionals } = parseCli(USAGE, {});

@@ -457,9 +457,9 @@ export class LocalCloud {
       this.faults.add(JSON.parse(body.toString('utf8') || '[]') as FaultRule[]);
       return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
     }
-    if (url === '/_local/faults' && method === 'DELETE') {
-      this.faults.clear();
-      return sendJson(res, 200, { faults: [] }, 'application/json');
+    if (url.startsWith('/_local/faults') && method === 'DELETE') {
+      this.faults.clear(new URL(url, 'http://edge').searchParams.get('service') ?? undefined);
+      return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
     }
     if (url === '/_local/faults') return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
     if (url === '/_local/drain' && method === 'POST') {

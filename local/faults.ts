@@ -32,8 +32,9 @@ export class FaultInjector {
     this.rules.push(...rules.map((r) => ({ ...r })));
   }
 
-  clear(): void {
-    this.rules = [];
+  /** Removes every rule, or only one service's (tests running side by side each clear their own). */
+  clear(service?: string): void {
+    this.rules = service === undefined ? [] : this.rules.filter((r) => r.service !== service);
   }
 
   list(): FaultRule[] {

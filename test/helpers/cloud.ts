@@ -19,9 +19,10 @@ async function admin(method: string, path: string, body?: unknown): Promise<unkn
 /** Waits until every record on the stream is handled and every Firehose buffer is in S3. */
 export const drain = () => admin('POST', '/_local/drain');
 export const addFaults = (rules: FaultRule[]) => admin('POST', '/_local/faults', rules);
-export const clearFaults = () => admin('DELETE', '/_local/faults');
+/** Clears one service's fault rules (test files run side by side; each clears only its own). */
+export const clearFaults = (service: string) => admin('DELETE', `/_local/faults?service=${service}`);
 /** The armed fault rules, with what is left of their counts (a test checks its faults really fired). */
-export const faults = async () => ((await admin('GET', '/_local/faults')) as { faults: FaultRule[] }).faults;
+export const faults = async (service?: string) => ((await admin('GET', '/_local/faults')) as { faults: FaultRule[] }).faults.filter((f) => service === undefined || f.service === service);
 
 export async function postEvents(body: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
   const response = await fetch(`${outputs().ApiUrl}/events`, {

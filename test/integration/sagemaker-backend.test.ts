@@ -31,7 +31,7 @@ async function post(body: unknown) {
  */
 describe('SageMaker backend', () => {
   const gbdt = trainedModel('gbdt');
-  afterEach(() => clearFaults());
+  afterEach(() => clearFaults('sagemaker'));
 
   it('deploys a version to an endpoint, serves the alias from it, and answers 503 when the endpoint fails', async () => {
     const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/v1/model.json`, { name: MODEL, version: 'v1', model: gbdt });
@@ -52,8 +52,8 @@ describe('SageMaker backend', () => {
     const down = await post({ model: MODEL, sessions });
     expect(down.status).toBe(503);
     expect(down.body.message).toContain(`SageMaker endpoint ${deployed.endpoint} did not answer`);
-    expect(await faults()).toEqual([expect.objectContaining({ count: 0 })]);
-    await clearFaults();
+    expect(await faults('sagemaker')).toEqual([expect.objectContaining({ count: 0 })]);
+    await clearFaults('sagemaker');
 
     const { status, body } = await post({ model: MODEL, sessions, explain: true });
     expect(status).toBe(200);

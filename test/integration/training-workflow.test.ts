@@ -49,7 +49,10 @@ describe('training workflow', () => {
     await sendEvents(outputs().ApiUrl, Array.from({ length: 1500 }, () => shoppers.session()).flatMap((s) => s.events));
     await drain();
   });
-  afterEach(() => clearFaults());
+  afterEach(async () => {
+    await clearFaults('glue');
+    await clearFaults('batch');
+  });
 
   it('crawls, builds features, trains, passes the gate and promotes the version to production', async () => {
     const { execution, events, output, name } = await run(range);
@@ -73,7 +76,7 @@ describe('training workflow', () => {
     const { execution, events } = await run(range);
     expect(execution.status).toBe('SUCCEEDED');
     expect(failedAttempts(events, 'StartCrawler')).toEqual(['Glue.CrawlerRunningException']);
-    expect(await faults()).toEqual([expect.objectContaining({ count: 0 })]);
+    expect(await faults('glue')).toEqual([expect.objectContaining({ count: 0 })]);
   });
 
   it('runs a failed Glue job once more (Retry on States.TaskFailed)', async () => {
