@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import type { StackOutputs } from '../../local/cloud';
 import type { FaultRule } from '../../local/faults';
 import { listObjects, readJsonLines } from '../../src/adapters/s3';
@@ -47,4 +49,18 @@ export async function lakeRows<T = any>(zone: LakeZone): Promise<LakeRow<T>[]> {
     for (const row of await readJsonLines<T>(bucket, object.key)) rows.push({ key: object.key, partition: partitionOf(object.key), row });
   }
   return rows;
+}
+
+/**
+ * The last JSON log line the local functions wrote that matches, parsed. The API's output reaches its log file
+ * through a pipe, a moment after the response, so this waits for it (up to 10 s).
+ */
+export async function functionLogLine(matches: (line: string) => boolean): Promise<any> {
+  const file = path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log');
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    const line = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('{') && matches(l)).at(-1);
+    if (line) return JSON.parse(line.slice(line.indexOf('{')));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`No matching log line in ${file} after 10 s.`);
 }

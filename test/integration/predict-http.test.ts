@@ -7,9 +7,7 @@ import { predict, type TrainedModel } from '../../src/domain/model/training-run'
 import { canaryBucket } from '../../src/domain/serving';
 import { versionKey } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { outputs } from '../helpers/cloud';
+import { functionLogLine, outputs } from '../helpers/cloud';
 import { trainedModel } from '../helpers/models';
 
 const MODEL = `it-predict-${Date.now()}`;
@@ -124,9 +122,7 @@ describe('POST /predict', () => {
     const after = await post(request);
     expect(after.body).toMatchObject({ version: 'v2', predictions: [{ version: 'v2', probability: expect.closeTo(predict(logistic, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN)), 12) }] });
 
-    const log = readFileSync(path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log'), 'utf8');
-    const line = log.split('\n').filter((l) => l.includes('"shadow_version"') && l.includes('swap-session')).at(-1);
-    const logged = JSON.parse(line!.slice(line!.indexOf('{')));
+    const logged = await functionLogLine((l) => l.includes('"shadow_version"') && l.includes('swap-session') && l.includes('"v2"'));
     expect(logged).toMatchObject({ model: swap, version: 'v2', shadow_version: 'v1' });
     expect(logged.sessions).toEqual([['swap-session', 'v2', after.body.predictions[0].probability, expect.closeTo(predict(gbdt, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN)), 12)]]);
   });
