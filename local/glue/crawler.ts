@@ -1,5 +1,6 @@
 import schema from '../../schemas/clickstream-event.schema.json';
 import { listObjects } from '../../src/adapters/s3';
+import { ENRICHMENT_FIELDS } from '../../src/domain/events/enrich';
 import { LAKE_PREFIXES } from '../../src/domain/lake';
 
 /** A Glue Data Catalog table as the crawler leaves it (the fields of glue:GetTable / GetPartitions that matter). */
@@ -29,7 +30,7 @@ function glueType(node: JsonSchema): string {
 /** The raw zone's columns: the event contract's fields plus what ingest adds (src/domain/events/enrich.ts). */
 export const RAW_COLUMNS = [
   ...Object.entries(schema.properties as Record<string, JsonSchema>).map(([name, node]) => ({ Name: name, Type: glueType(node) })),
-  ...['received_at', 'ingested_at', 'device_class', 'schema_version', 'replay_id'].map((name) => ({ Name: name, Type: 'string' })),
+  ...ENRICHMENT_FIELDS.map((name) => ({ Name: name, Type: 'string' })),
 ];
 
 /**

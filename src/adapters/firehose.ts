@@ -1,4 +1,4 @@
-import { PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { DescribeDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { DeliveryPort } from '../domain/ingest';
 import { firehoseClient } from '../shared/aws-clients';
 import type { BackoffOptions } from '../shared/retry';
@@ -31,3 +31,14 @@ export function putRecordBatch(deliveryStreamName: string, rows: readonly unknow
 export const firehoseDelivery = (streams: { raw: string; bad: string }, backoff?: BackoffOptions): DeliveryPort => ({
   deliver: (target, rows) => putRecordBatch(streams[target], rows, backoff),
 });
+
+/** Whether the delivery stream exists (a replay checks before it sends anything). */
+export async function deliveryStreamExists(name: string): Promise<boolean> {
+  try {
+    await firehoseClient().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return false;
+    throw error;
+  }
+}

@@ -1,4 +1,4 @@
-import { PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '../shared/aws-clients';
 import type { BackoffOptions } from '../shared/retry';
 import { sendInChunks } from './chunk';
@@ -28,4 +28,15 @@ export function putRecords(streamName: string, records: readonly OutgoingRecord[
     },
     backoff,
   );
+}
+
+/** Whether the stream exists (a replay checks before it sends anything). */
+export async function streamExists(streamName: string): Promise<boolean> {
+  try {
+    await kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    return true;
+  } catch (error) {
+    if ((error as Error).name === 'ResourceNotFoundException') return false;
+    throw error;
+  }
 }

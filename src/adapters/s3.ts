@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -51,4 +51,15 @@ export function stageObjects(bucket: string, keys: readonly string[], dir: strin
 
 export async function uploadFile(bucket: string, key: string, file: string, contentType?: string): Promise<void> {
   await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: await readFile(file), ...(contentType ? { ContentType: contentType } : {}) }));
+}
+
+/** Whether the bucket exists and can be read. */
+export async function bucketExists(bucket: string): Promise<boolean> {
+  try {
+    await s3Client().send(new HeadBucketCommand({ Bucket: bucket }));
+    return true;
+  } catch (error) {
+    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 || (error as Error).name === 'NotFound') return false;
+    throw error;
+  }
 }

@@ -82,10 +82,13 @@ export interface IngestSummary {
 }
 
 /**
- * What makes a record a repeat: a valid event by its event_id (retries and replays keep it); a bad row by
- * the stream record it came from (a re-driven batch must not write the same bad row twice).
+ * What makes a record a repeat: a valid event by its event_id (client retries keep it), within its replay run
+ * if it is a replay — so a replayed copy is not mistaken for the original, and a replay re-driven twice lands
+ * once (the curated layer keeps the earliest copy of an event_id); a bad row by the stream record it came
+ * from (a re-driven batch must not write the same bad row twice).
  */
-const dedupKey = (c: Classified, record: StreamRecord): string => (c.kind === 'valid' ? c.event.event_id : `record:${record.recordId}`);
+const dedupKey = (c: Classified, record: StreamRecord): string =>
+  c.kind === 'valid' ? (c.event.replay_id === undefined ? c.event.event_id : `replay:${c.event.replay_id}:${c.event.event_id}`) : `record:${record.recordId}`;
 
 /**
  * Processes a whole batch: duplicates (in the batch, then across batches) are dropped, valid events

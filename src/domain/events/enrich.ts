@@ -2,6 +2,9 @@ import { SCHEMA_VERSION, type ClickstreamEvent } from './schema';
 
 export type DeviceClass = 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown';
 
+/** What ingest adds to a contract event (a replay strips them again to recover the event as sent). */
+export const ENRICHMENT_FIELDS = ['received_at', 'ingested_at', 'device_class', 'schema_version', 'replay_id'] as const;
+
 /** A valid event as stored in the lake's raw zone. */
 export interface LakeEvent extends ClickstreamEvent {
   received_at: string;
