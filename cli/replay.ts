@@ -3,7 +3,8 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import path from 'node:path';
 import { deliveryStreamExists, putRecordBatch } from '../src/adapters/firehose';
 import { putRecords, streamExists } from '../src/adapters/kinesis';
-import { bucketExists, listObjects, readJsonLines } from '../src/adapters/s3';
+import { bucketExists, listObjects, putObject, readJsonLines } from '../src/adapters/s3';
+import { describeExecution, startExecution } from '../src/adapters/stepfunctions';
 import type { BadRow } from '../src/domain/events/bad-row';
 import { enrich, type LakeEvent } from '../src/domain/events/enrich';
 import { encodeEnvelope } from '../src/domain/events/envelope';
@@ -26,7 +27,8 @@ import { progressBar } from './progress';
 const USAGE = `
 npm run replay -- --from T1 --to T2 [--source raw|bad] [--type T[,T…]] [--session ID] [--fix MODULE]
                   [--target stream|raw|file:PATH] [--dry-run] [--rate N] [--concurrency C] [--resume]
-                  [--lake-bucket B --stream S --raw-delivery-stream F] [--checkpoint FILE] [--json]
+                  [--cloud [--state-machine-arn ARN]] [--lake-bucket B --stream S --raw-delivery-stream F]
+                  [--checkpoint FILE] [--json]
 
 Re-drives archived events. --from (inclusive) and --to (exclusive): dates (UTC midnight) or ISO timestamps,
 on event time for --source raw (default), on rejection time for --source bad.
@@ -38,6 +40,8 @@ on event time for --source raw (default), on rejection time for --source bad.
   --dry-run      counts per partition and type, and bytes; sends nothing
   --rate N       at most N events/s; --concurrency C batches of ≤ 500 in flight (default 2)
   --resume       continue an interrupted run (Ctrl-C writes the checkpoint) without re-sending what was acknowledged
+  --cloud        run it in the replay state machine (statemachines/replay.asl.yaml: a Distributed Map over the
+                 objects, 10 workers at --rate/10 events/s each) instead of from this machine; raw → stream only
 Every replayed event keeps its event_id and event_time and carries one replay_id per run; ingest deduplicates
 per replay, the curated layer keeps the earliest copy of an event_id, so replaying twice changes no features.
 Locally the bucket and streams come from the running local cloud; on AWS pass them.
@@ -83,6 +87,8 @@ runCli(async () => {
     'lake-bucket': { type: 'string' },
     stream: { type: 'string' },
     'raw-delivery-stream': { type: 'string' },
+    cloud: { type: 'boolean', default: false },
+    'state-machine-arn': { type: 'string' },
   });
   const json = values.json === true;
   const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
@@ -115,6 +121,32 @@ runCli(async () => {
 
   const keys: string[] = [];
   for (const prefix of partitionPrefixes(source, range)) for (const o of await listObjects(bucket, prefix)) keys.push(o.key);
+  if (values.cloud) {
+    if (source !== 'raw' || target.kind !== 'stream' || values['dry-run'] || values.resume) throw new UsageError('--cloud replays raw events onto the stream; --source bad, other targets, --dry-run and --resume run from this machine.');
+    const stateMachineArn = values['state-machine-arn'] ?? outputs.ReplayStateMachineArn;
+    if (!stateMachineArn) throw new UsageError('--cloud needs --state-machine-arn (stack output ReplayStateMachineArn).');
+    const replayId = randomUUID();
+    const manifestKey = `replay/manifests/${replayId}.json`;
+    await putObject(bucket, manifestKey, JSON.stringify(keys.map((Key) => ({ Key }))));
+    // The state machine runs 10 workers (MaxConcurrency); each gets a tenth of the rate.
+    const input = { replay_id: replayId, manifest_key: manifestKey, from: range.from, to: range.to, types: values.type ? [...filter.types!] : null, session: values.session ?? null, rate_per_worker: Math.max(1, Math.ceil((rate ?? 100_000) / 10)) };
+    const executionArn = await startExecution(stateMachineArn, input);
+    say(`replay: ${keys.length} objects in s3://${bucket}/${manifestKey}; execution ${executionArn}`);
+    const started = Date.now();
+    let execution = await describeExecution(executionArn);
+    while (execution.status === 'RUNNING') {
+      await new Promise((r) => setTimeout(r, 1_000));
+      execution = await describeExecution(executionArn);
+      if (!json && Math.round((Date.now() - started) / 1000) % 10 === 0) say(`  … running ${Math.round((Date.now() - started) / 1000)}s`);
+    }
+    const results = execution.output ? (JSON.parse(execution.output) as { read: number; selected: number; sent: number; failed: number; skipped_duplicates: number }[]) : [];
+    const sum = (k: 'read' | 'selected' | 'sent' | 'failed' | 'skipped_duplicates') => results.reduce((a, r) => a + r[k], 0);
+    const summary = { ok: execution.status === 'SUCCEEDED', replay_id: replayId, execution_arn: executionArn, status: execution.status, objects: keys.length, read: sum('read'), selected: sum('selected'), sent: sum('sent'), failed: sum('failed'), skipped_duplicates: sum('skipped_duplicates'), ...(execution.error ? { error: execution.error, cause: execution.cause } : {}) };
+    if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stdout.write(`replay ${replayId} (${execution.status}): read ${summary.read} rows, selected ${summary.selected}, sent ${summary.sent}, failed ${summary.failed}${execution.error ? `; ${execution.error}: ${execution.cause}` : ''}\n`);
+    if (!summary.ok) process.exit(1);
+    return;
+  }
   say(`replay: reading ${keys.length} objects of ${source}/ (${new Date(range.from).toISOString()} … ${new Date(range.to).toISOString()})`);
   const rows: { key: string; row: unknown }[] = [];
   for (const key of keys) {

@@ -1,6 +1,6 @@
 import { CreateStreamCommand, KinesisClient, ResourceInUseException } from '@aws-sdk/client-kinesis';
 import { CreateTableCommand, DynamoDBClient, ResourceInUseException as TableInUse } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -184,7 +184,8 @@ export class LocalCloud {
       const payload = text ? (JSON.parse(text) as unknown) : null;
       return { ...(response.FunctionError ? { functionError: response.FunctionError } : {}), payload };
     };
-    this.stepFunctions = new LocalStepFunctions({ region: REGION, accountId: ACCOUNT_ID, invokeLambda, glue: this.glue, batch: this.batch, log: this.log });
+    const readObject = async (bucket: string, key: string) => Buffer.from(await (await s3Direct.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    this.stepFunctions = new LocalStepFunctions({ region: REGION, accountId: ACCOUNT_ID, invokeLambda, glue: this.glue, batch: this.batch, readObject, log: this.log });
     this.sageMaker = new LocalSageMaker({ root, dataDir, region: REGION, accountId: ACCOUNT_ID, s3: s3Direct, faults: this.faults, log: this.log });
     this.closables.push({ close: () => this.sageMaker.stop() });
     const edge = createEdge({

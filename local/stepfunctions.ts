@@ -50,6 +50,8 @@ export interface LocalStepFunctionsOptions {
   invokeLambda: (functionName: string, payload: unknown) => Promise<{ functionError?: string; payload: unknown }>;
   glue: LocalGlue;
   batch: LocalBatch;
+  /** Reads an S3 object (a Distributed Map's ItemReader). */
+  readObject: (bucket: string, key: string) => Promise<Buffer>;
   log: (line: string) => void;
   /** Local time is compressed: every Wait state and every retry interval takes this long (ms). */
   waitMs?: number;
@@ -66,6 +68,38 @@ class TaskError extends Error {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const ITEM_READER = 'arn:aws:states:::local:distributedMapItemReader';
+
+/**
+ * aws-local-stepfunctions runs Map states inline and has no ItemReader or ItemBatcher. A Distributed Map that
+ * reads a JSON array from S3 is run here as two states: a reader task (the S3 object, cut into the batches the
+ * ItemBatcher would make, with its BatchInput) and an inline Map over those batches with the same processor,
+ * concurrency, result handling and transition. Other ItemReader kinds are refused when the machine is created.
+ */
+function localizeDistributedMaps(states: Record<string, any>): Record<string, any> {
+  const out: Record<string, any> = {};
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type !== 'Map' || !state.ItemReader) {
+      out[name] = state.ItemProcessor ? { ...state, ItemProcessor: { ...state.ItemProcessor, States: localizeDistributedMaps(state.ItemProcessor.States) } } : state;
+      continue;
+    }
+    const reader = state.ItemReader;
+    if (reader.Resource !== 'arn:aws:states:::s3:getObject' || reader.ReaderConfig?.InputType !== 'JSON') {
+      throw new AwsJsonError('InvalidDefinition', `Map state ${name}: the local cloud reads only JSON arrays from S3 (ItemReader s3:getObject, InputType JSON).`);
+    }
+    const { ItemReader: _r, ItemBatcher: batcher, ToleratedFailurePercentage: _t, ToleratedFailureCount: _c, Label: _l, ResultWriter: _w, ...map } = state;
+    out[name] = {
+      Type: 'Task',
+      Resource: ITEM_READER,
+      Parameters: { ...reader.Parameters, MaxItemsPerBatch: batcher?.MaxItemsPerBatch ?? 1, ...(batcher?.BatchInput ? { BatchInput: batcher.BatchInput } : {}) },
+      ResultPath: '$.localDistributedMapItems',
+      Next: `${name}Items`,
+    };
+    out[`${name}Items`] = { ...map, ItemsPath: '$.localDistributedMapItems', ItemProcessor: { ...map.ItemProcessor, ProcessorConfig: { Mode: 'INLINE' }, States: localizeDistributedMaps(map.ItemProcessor.States) } };
+  }
+  return out;
+}
 const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 /**
@@ -84,8 +118,9 @@ export class LocalStepFunctions {
 
   createStateMachine(name: string, definition: Json, roleArn: string): string {
     const arn = `arn:aws:states:${this.options.region}:${this.options.accountId}:stateMachine:${name}`;
-    new StateMachine(definition, { validationOptions: { checkArn: false } });
-    this.machines.set(arn, { name, definition, roleArn, creationDate: Date.now() / 1000 });
+    const local = { ...definition, States: localizeDistributedMaps(definition.States) };
+    new StateMachine(local, { validationOptions: { checkArn: false } });
+    this.machines.set(arn, { name, definition: local, roleArn, creationDate: Date.now() / 1000 });
     return arn;
   }
 
@@ -117,6 +152,7 @@ export class LocalStepFunctions {
     if (sdk) return async (input) => this.callGlue(upperFirst(sdk[1]!), input);
     if (resource === 'arn:aws:states:::glue:startJobRun.sync') return (input) => this.glueJobSync(input);
     if (resource === 'arn:aws:states:::batch:submitJob.sync') return (input) => this.batchJobSync(input);
+    if (resource === ITEM_READER) return (input) => this.readItems(input);
     return async () => {
       throw new TaskError('States.Runtime', `The local cloud cannot run Task resource ${resource}.`);
     };
@@ -152,6 +188,19 @@ export class LocalStepFunctions {
       if (JobRun.JobRunState !== 'RUNNING') throw new TaskError('States.TaskFailed', JSON.stringify(JobRun));
       await sleep(this.options.pollMs ?? 200);
     }
+  }
+
+  private async readItems(input: { Bucket: string; Key: string; MaxItemsPerBatch: number; BatchInput?: Json }): Promise<Json> {
+    let items: unknown;
+    try {
+      items = JSON.parse((await this.options.readObject(input.Bucket, input.Key)).toString('utf8'));
+    } catch (error) {
+      throw new TaskError('States.ItemReaderFailed', `Cannot read the items of s3://${input.Bucket}/${input.Key}: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(items)) throw new TaskError('States.ItemReaderFailed', `s3://${input.Bucket}/${input.Key} does not hold a JSON array.`);
+    const batches: Json[] = [];
+    for (let i = 0; i < items.length; i += input.MaxItemsPerBatch) batches.push({ Items: items.slice(i, i + input.MaxItemsPerBatch), ...(input.BatchInput ? { BatchInput: input.BatchInput } : {}) });
+    return batches;
   }
 
   private async batchJobSync(input: { JobName: string; JobQueue: string; JobDefinition: string; Parameters?: Record<string, string> }): Promise<Json> {

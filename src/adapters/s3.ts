@@ -63,3 +63,7 @@ export async function bucketExists(bucket: string): Promise<boolean> {
     throw error;
   }
 }
+
+export async function putObject(bucket: string, key: string, body: string | Uint8Array, contentType = 'application/json'): Promise<void> {
+  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+}

@@ -9,6 +9,9 @@ import { LAKE_PREFIXES } from './lake';
 
 export class ReplayRequestError extends ClickstreamError {}
 
+/** Events still failed after every retry; the replay state machine retries the batch (the stream dedups per replay). */
+export class ReplayDeliveryError extends ClickstreamError {}
+
 export type ReplaySource = 'raw' | 'bad';
 
 export interface ReplayFilter {

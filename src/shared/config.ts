@@ -90,3 +90,8 @@ export const authorizerConfig = (env: Env = process.env) => ({
   /** SHA-256 hashes of the keys this authorizer accepts (comma-separated hex). Empty: nobody gets in. */
   apiKeyHashes: optionalString('API_KEY_HASHES', env),
 });
+
+export const replayConfig = (env: Env = process.env) => ({
+  lakeBucketName: requireString('LAKE_BUCKET_NAME', env),
+  streamName: requireString('CLICKSTREAM_STREAM_NAME', env),
+});

@@ -75,6 +75,17 @@ describe('npm run replay', () => {
     });
   });
 
+  it('runs the same replay in the replay state machine (--cloud): a Distributed Map of replay-objects workers', async () => {
+    const { code, summary } = await replay(['--from', DAY.from, '--to', DAY.to, '--cloud', '--state-machine-arn', outputs().ReplayStateMachineArn!]);
+    expect([code, summary]).toEqual([0, expect.objectContaining({ ok: true, status: 'SUCCEEDED', failed: 0 })]);
+    // Workers dedup within their batch of objects; the stream dedups the rest per replay_id.
+    expect(summary.sent).toBeGreaterThanOrEqual(originals.size);
+    await drain();
+    const copies = (await lakeRows<LakeEvent>('raw')).filter((r) => inDay(r) && r.row.replay_id === summary.replay_id).map((r) => r.row.event_id);
+    expect(copies).toHaveLength(originals.size);
+    expect(new Set(copies)).toEqual(originals);
+  });
+
   it('keeps to --rate, measured on when each batch was sent', async () => {
     const file = path.join(work, 'rate.jsonl');
     const { summary } = await replay(['--from', DAY.from, '--to', DAY.to, '--target', `file:${file}`, '--rate', '1000', '--concurrency', '1']);

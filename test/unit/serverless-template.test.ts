@@ -45,6 +45,12 @@ describe('serverless.yml, packaged for dev', () => {
     expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'cron(0 3 * * ? *)', State: 'DISABLED' });
   });
 
+  it('deploys statemachines/replay.asl.yaml as written, with a substitution for each placeholder', () => {
+    const machine = resources.ReplayStateMachine!.Properties;
+    expect(JSON.parse(machine.DefinitionString)).toEqual(readDefinition('replay'));
+    expect(Object.keys(machine.DefinitionSubstitutions).sort()).toEqual(placeholders('replay'));
+  });
+
   it('points the Glue job at the scripts deployment uploads, and the Batch job at its image and parameters', () => {
     const job = resources.FeaturesJob!.Properties;
     const keys = glueScripts().map((s) => s.key);

@@ -8,6 +8,7 @@ function substitute(value: unknown): unknown {
       if (name.endsWith('FunctionArn')) return `arn:aws:lambda:us-east-1:123456789012:function:${name}`;
       if (name.endsWith('JobQueueArn')) return 'arn:aws:batch:us-east-1:123456789012:job-queue/training';
       if (name.endsWith('JobDefinitionArn')) return 'arn:aws:batch:us-east-1:123456789012:job-definition/train:1';
+      if (name.endsWith('BucketName')) return 'lake-bucket';
       return name;
     });
   }
@@ -39,5 +40,21 @@ describe('statemachines/training.asl.yaml', () => {
     for (const state of Object.values(definition.States as Record<string, any>)) {
       for (const retrier of state.Retry ?? []) expect(retrier.JitterStrategy).toBe('FULL');
     }
+  });
+});
+
+describe('statemachines/replay.asl.yaml', () => {
+  const definition = readDefinition('replay');
+
+  it('is valid Amazon States Language once its placeholders are filled (asl-validator)', () => {
+    const { isValid, errorsText } = aslValidator(substitute(definition) as never);
+    expect(errorsText('\n')).toBe('');
+    expect(isValid).toBe(true);
+  });
+
+  it('is a Distributed Map over a manifest, whose worker batches are retried with jitter', () => {
+    const map = definition.States.ReplayObjects;
+    expect(map).toMatchObject({ Type: 'Map', ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' } }, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
+    expect(map.ItemProcessor.States.ReplayBatch.Retry[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['ReplayDeliveryError']), JitterStrategy: 'FULL' });
   });
 });
