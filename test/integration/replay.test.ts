@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { sendEvents } from '../../cli/collector-client';
+import { putObject } from '../../src/adapters/s3';
+import { badRow } from '../../src/domain/events/bad-row';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { readFeatureRows } from '../../src/adapters/feature-store';
 import type { LakeEvent } from '../../src/domain/events/enrich';
@@ -136,6 +139,21 @@ describe('npm run replay', () => {
 });
 
 describe('npm run replay -- --source bad', () => {
+  it('recovers rows an older contract rejected once the current contract accepts them, without a fix', async () => {
+    // Bad rows as an older schema left them: events of a type it did not know ("search" came later), rejected then.
+    const failedAt = '2024-09-13T09:30:00.000Z';
+    const accepted = [makeEvent({ event_type: 'search', event_time: '2024-09-13T09:29:00.000Z', search: { query: 'headphones' } } as never), makeEvent({ event_type: 'search', event_time: '2024-09-13T09:29:30.000Z' })];
+    const rows = accepted.map((event, i) =>
+      badRow({ type: 'schema_violation', errors: [{ path: '/event_type', message: 'must be one of page_view, product_view' }], payload: Buffer.from(JSON.stringify({ v: 1, received_at: failedAt, event })), failedAt, eventId: event.event_id, source: { stream: 's', partition_key: 'k', sequence_number: String(i), approximate_arrival: failedAt } }),
+    );
+    await putObject(outputs().LakeBucketName!, 'bad/clickstream/dt=2024-09-13/hour=09/old-schema-1.gz', gzipSync(rows.map((r) => `${JSON.stringify(r)}\n`).join('')));
+    const { summary } = await replay(['--source', 'bad', '--from', '2024-09-13T09:00:00Z', '--to', '2024-09-13T10:00:00Z']);
+    expect(summary).toMatchObject({ ok: true, selected: 2, sent: 2, still_invalid: 0 });
+    await drain();
+    const landed = (await lakeRows<LakeEvent>('raw')).filter((r) => accepted.some((e) => e.event_id === r.row.event_id));
+    expect(landed.map((r) => [r.row.event_type, r.row.replay_id])).toEqual([['search', summary.replay_id], ['search', summary.replay_id]]);
+  });
+
   it('recovers, with the example fix, the bad rows the current contract accepts and lists the ones it does not', async () => {
     const start = new Date(Date.now() - 60_000).toISOString();
     const legacy = Array.from({ length: 5 }, () => {
