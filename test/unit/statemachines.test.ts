@@ -17,14 +17,16 @@ function substitute(value: unknown): unknown {
   return value;
 }
 
-describe('statemachines/training.asl.yaml', () => {
-  const definition = readDefinition('training');
-
+describe.each(['training', 'replay'])('statemachines/%s.asl.yaml', (name) => {
   it('is valid Amazon States Language once its placeholders are filled (asl-validator)', () => {
-    const { isValid, errorsText } = aslValidator(substitute(definition) as never);
+    const { isValid, errorsText } = aslValidator(substitute(readDefinition(name)) as never);
     expect(errorsText('\n')).toBe('');
     expect(isValid).toBe(true);
   });
+});
+
+describe('statemachines/training.asl.yaml', () => {
+  const definition = readDefinition('training');
 
   it('routes every failure of every task to the failure recorder, and the recorder to a Fail state', () => {
     const states = definition.States as Record<string, any>;
@@ -45,12 +47,6 @@ describe('statemachines/training.asl.yaml', () => {
 
 describe('statemachines/replay.asl.yaml', () => {
   const definition = readDefinition('replay');
-
-  it('is valid Amazon States Language once its placeholders are filled (asl-validator)', () => {
-    const { isValid, errorsText } = aslValidator(substitute(definition) as never);
-    expect(errorsText('\n')).toBe('');
-    expect(isValid).toBe(true);
-  });
 
   it('is a Distributed Map over a manifest, whose worker batches are retried with jitter', () => {
     const map = definition.States.ReplayObjects;
