@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
@@ -13,11 +15,14 @@ import { createHash } from 'node:crypto';
 import { ShopperModel } from '../src/domain/traffic/shopper-model';
 import { FEATURE_NAMES } from '../src/domain/features/spec';
 import { predict } from '../src/domain/model/training-run';
+import { enrich } from '../src/domain/events/enrich';
+import { encodeEnvelope } from '../src/domain/events/envelope';
 
 const USAGE = `
 npm run bench -- [name…] [--json]
 
-Benchmarks, each next to a bare baseline measured in the same run: ingest, collect, predict, coldstart, memory.
+Benchmarks, each next to a bare baseline measured in the same run: ingest, collect, predict, predict-http,
+pipeline, coldstart, memory, training.
 Prints a table and writes bench/results/latest.json.
 `;
 
@@ -175,6 +180,150 @@ function coldStartBench(): Figure[] {
   return figures;
 }
 
+/** A local cloud of its own (free ports, temporary data), and this process pointed at it. */
+async function startBenchCloud() {
+  // Earlier benchmarks pointed single services at in-process sinks; the cloud and its functions must not inherit that.
+  for (const key of Object.keys(process.env)) if (key.startsWith('AWS_ENDPOINT_URL_')) delete process.env[key];
+  process.env.LOG_LEVEL = 'ERROR';
+  const { LocalCloud } = await import('../local/cloud');
+  const cloud = await LocalCloud.start({ root, dataDir: mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-')), port: 0, apiPort: 0 });
+  Object.assign(process.env, cloud.env);
+  (await import('../src/shared/aws-clients')).resetClients();
+  return cloud;
+}
+
+/**
+ * POST /predict over HTTP on the local cloud (serverless-offline), in-Lambda and with the SageMaker backend
+ * (the local stand-in running the serving container's program): p50/p99 per request and the ratio endpoint ÷
+ * in-Lambda. Baseline: a bare Node HTTP round trip on the same machine.
+ */
+async function predictHttpBench(): Promise<Figure[]> {
+  const cloud = await startBenchCloud();
+  try {
+    const { putArtifact } = await import('../src/adapters/model-artifacts');
+    const { putModelVersion, setAlias, setAliasRouting } = await import('../src/adapters/models-table');
+    const { deployEndpoint } = await import('../src/adapters/sagemaker');
+    const { putObject } = await import('../src/adapters/s3');
+    const { tarGz } = await import('../src/domain/tar');
+    const table = cloud.outputs.ModelsTableName!;
+    const bucket = cloud.outputs.LakeBucketName!;
+    const model = trainedModel('gbdt', 2000);
+    for (const name of ['bench-lambda', 'bench-sagemaker']) {
+      const artifact = await putArtifact(bucket, `models/${name}/v1/model.json`, { name, version: 'v1', model });
+      const metrics = { roc_auc: 0, pr_auc: 0, log_loss: 0, brier: 0, f1: 0, accuracy: 0, ece: 0, count: 0, positives: 0 };
+      await putModelVersion(table, { model_name: name, sk: 'version#v1', version: 'v1', kind: model.kind, created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES, metrics: { validation: metrics, test: metrics }, data: { from: '', to: '', partitions: [] }, job_id: 'bench', code_version: 'bench' });
+      await setAlias(table, name, 'production', { to: 'v1', expected: null, by: 'bench', reason: 'bench' });
+    }
+    await putObject(bucket, 'models/bench-sagemaker/v1/model.tar.gz', tarGz({ 'model.json': Buffer.from(JSON.stringify({ name: 'bench-sagemaker', version: 'v1', model })) }), 'application/gzip');
+    const endpoint = await deployEndpoint({ endpointName: 'clickstream-ml-local-bench', image: 'bench', modelDataUrl: `s3://${bucket}/models/bench-sagemaker/v1/model.tar.gz`, executionRoleArn: 'bench', instanceType: 'ml.m5.large' });
+    await setAliasRouting(table, 'bench-sagemaker', 'production', { endpoint }, { expected: 'v1', by: 'bench', reason: 'bench' });
+    const features = Object.fromEntries(FEATURE_NAMES.map((n) => [n, shopperRows(1, 5)[0]![n]]));
+    const post = (name: string) => async () => {
+      const response = await fetch(`${cloud.outputs.ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: name, session: { session_id: 's', features } }) });
+      if (response.status !== 200) throw new Error(`POST /predict answered ${response.status}: ${await response.text()}`);
+      await response.arrayBuffer();
+    };
+    const echo = http.createServer((req, res) => req.resume().on('end', () => res.end('{}')));
+    await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+    const echoUrl = `http://127.0.0.1:${(echo.address() as AddressInfo).port}/`;
+    const bare = await time(async () => (await fetch(echoUrl, { method: 'POST', body: JSON.stringify({ features }) })).arrayBuffer(), 20, 300);
+    const inLambda = await time(post('bench-lambda'), 20, 300);
+    const viaEndpoint = await time(post('bench-sagemaker'), 20, 300);
+    echo.close();
+    const b = summarize(bare);
+    const l = summarize(inLambda);
+    const e = summarize(viaEndpoint);
+    return [
+      { name: 'POST /predict over HTTP (sls offline), in-Lambda model', unit: 'ms', ...l, baseline: { name: 'bare Node HTTP round trip', median: b.median }, ratio: l.median / b.median },
+      { name: 'POST /predict over HTTP, SageMaker backend (local stand-in)', unit: 'ms', ...e, baseline: { name: 'the same, in-Lambda model', median: l.median }, ratio: e.median / l.median },
+    ];
+  } finally {
+    await cloud.stop();
+  }
+}
+
+/**
+ * End to end through the local cloud: 100,000 events posted to POST /events until every one is in S3 (collector
+ * → Kinesis → ingest → Firehose → S3). Baseline: PutRecords of the same records onto a stream of the same
+ * kinesalite with nothing reading it.
+ */
+async function pipelineBench(): Promise<Figure[]> {
+  const { sendEvents } = await import('../cli/collector-client');
+  const cloud = await startBenchCloud();
+  try {
+    const { putRecords } = await import('../src/adapters/kinesis');
+    const { kinesisClient } = await import('../src/shared/aws-clients');
+    const { CreateStreamCommand } = await import('@aws-sdk/client-kinesis');
+    const n = 100_000;
+    const shoppers = new ShopperModel(12, new Date('2026-10-20T00:00:00Z'), 86_400_000);
+    const events: { session_id: string }[] = [];
+    while (events.length < n) events.push(...shoppers.session().events);
+    events.length = n;
+    await kinesisClient().send(new CreateStreamCommand({ StreamName: 'bench-baseline', ShardCount: 4 }));
+    const records = events.map((event) => ({ data: encodeEnvelope({ v: 1, received_at: '2026-10-20T00:00:00.000Z', event }), partitionKey: event.session_id }));
+    let started = Date.now();
+    for (let i = 0; i < records.length; i += 5_000) await Promise.all([0, 1, 2, 3].map((k) => putRecords('bench-baseline', records.slice(i + k * 1_250, i + (k + 1) * 1_250))));
+    const baselineSeconds = (Date.now() - started) / 1000;
+    started = Date.now();
+    await sendEvents(cloud.outputs.ApiUrl, events, { concurrency: 4 });
+    await cloud.drain(600_000);
+    const seconds = (Date.now() - started) / 1000;
+    const rate = n / seconds;
+    const baselineRate = n / baselineSeconds;
+    return [{ name: 'pipeline, 100,000 events POST /events → S3', unit: 'events/s', median: rate, p99: rate, min: rate, max: rate, runs: 1, baseline: { name: 'kinesalite PutRecords alone', median: baselineRate }, ratio: rate / baselineRate }];
+  } finally {
+    await cloud.stop();
+  }
+}
+
+/** A file of `events` raw lake rows (generated shoppers, enriched as ingest does), for the training benchmark. */
+function lakeFile(dir: string, events: number): string {
+  const file = path.join(dir, `lake-${events}.jsonl`);
+  const shoppers = new ShopperModel(31, new Date('2026-10-01T00:00:00Z'), 14 * 86_400_000);
+  const fd = openSync(file, 'w');
+  let written = 0;
+  while (written < events) {
+    const lines = shoppers.session().events.map((e) => JSON.stringify(enrich(e, { receivedAt: e.event_time, ingestedAt: e.event_time })));
+    writeSync(fd, `${lines.join('\n')}\n`);
+    written += lines.length;
+  }
+  closeSync(fd);
+  return file;
+}
+
+/**
+ * Features (glue/features.sql on DuckDB) and fit (both trainers) on 100 k and 1 M generated events, each in a
+ * fresh process: seconds, the growth exponent between the sizes (1 = linear), the trainer's peak RSS.
+ * Baseline: DuckDB counting events per session over the same file.
+ */
+function trainingBench(): Figure[] {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-training-'));
+  const probe = (mode: string, file: string) =>
+    JSON.parse(execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(__dirname, 'training-probe.ts'), mode, file], { cwd: root, env: process.env, maxBuffer: 1024 * 1024 }).toString());
+  const runs: Record<number, { features_s: number; fit_s: number; sessions: number; rss_mb: number; baseline_s: number }> = {};
+  for (const events of [100_000, 1_000_000]) {
+    const file = lakeFile(dir, events);
+    runs[events] = { ...probe('features', file), baseline_s: probe('baseline', file).seconds };
+    rmSync(file, { force: true });
+  }
+  const figures: Figure[] = [];
+  const one = (value: number) => ({ median: value, p99: value, min: value, max: value, runs: 1 });
+  for (const events of [100_000, 1_000_000]) {
+    const r = runs[events]!;
+    const label = events === 100_000 ? '100 k' : '1 M';
+    figures.push({ name: `features (DuckDB), ${label} events, ${r.sessions.toLocaleString('en-US')} sessions`, unit: 's', ...one(r.features_s), baseline: { name: 'DuckDB count per session', median: r.baseline_s }, ratio: r.features_s / r.baseline_s });
+    figures.push({ name: `fit (GBDT + logistic), ${label} events`, unit: 's', ...one(r.fit_s) });
+  }
+  const exponent = (a: number, b: number) => Math.log(b / a) / Math.log(10);
+  const small = runs[100_000]!;
+  const large = runs[1_000_000]!;
+  figures.push({ name: 'growth exponent, features 100 k → 1 M', unit: '', ...one(exponent(small.features_s, large.features_s)), target: 'linear (≤ 1.1)', met: exponent(small.features_s, large.features_s) <= 1.1 });
+  figures.push({ name: 'growth exponent, fit 100 k → 1 M', unit: '', ...one(exponent(small.fit_s, large.fit_s)), target: 'linear (≤ 1.1)', met: exponent(small.fit_s, large.fit_s) <= 1.1 });
+  figures.push({ name: 'trainer peak RSS, 1 M events', unit: 'MB', ...one(large.rss_mb) });
+  rmSync(dir, { recursive: true, force: true });
+  return figures;
+}
+
 /** Peak RSS of a fresh process running the ingest handler on 10,000 records, against one doing the bare decode. */
 function memoryBench(): Figure[] {
   const script = (mode: string) =>
@@ -184,7 +333,7 @@ function memoryBench(): Figure[] {
   return [{ name: 'ingest peak RSS, 10,000 records', unit: 'MB', ...ingest, baseline: { name: 'bare decode in a fresh process', median: bare.median }, ratio: ingest.median / bare.median }];
 }
 
-const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = { ingest: ingestBench, collect: collectBench, predict: predictBench, coldstart: coldStartBench, memory: memoryBench };
+const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = { ingest: ingestBench, collect: collectBench, predict: predictBench, 'predict-http': predictHttpBench, pipeline: pipelineBench, coldstart: coldStartBench, memory: memoryBench, training: trainingBench };
 
 runCli(async () => {
   const { values, positionals } = parseCli(USAGE, {});
