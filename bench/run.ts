@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
@@ -162,15 +162,18 @@ function coldStartBench(): Figure[] {
   writeFileSync(empty, '');
   const importMs = (file: string) =>
     Array.from({ length: 7 }, () =>
-      Number(execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { env: { ...process.env, CLICKSTREAM_STREAM_NAME: 'x', RAW_DELIVERY_STREAM_NAME: 'x', BAD_DELIVERY_STREAM_NAME: 'x', DEDUP_TABLE_NAME: 'x', MODELS_TABLE_NAME: 'x' } }).toString()),
+      Number(execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { env: { ...process.env, CLICKSTREAM_STREAM_NAME: 'x', RAW_DELIVERY_STREAM_NAME: 'x', BAD_DELIVERY_STREAM_NAME: 'x', DEDUP_TABLE_NAME: 'x', MODELS_TABLE_NAME: 'x', LAKE_BUCKET_NAME: 'x' } }).toString()),
     );
   const baseline = summarize(importMs(empty));
   const figures: Figure[] = [];
-  for (const fn of ['collect', 'ingest', 'predict']) {
+  // Every function the template packages; the handler's folder is the function name in kebab case.
+  const functions = readdirSync(out).filter((f) => f.endsWith('.zip')).map((f) => f.slice(0, -4)).sort();
+  for (const fn of functions) {
     const zip = path.join(out, `${fn}.zip`);
     const dir = path.join(out, fn);
     execFileSync('unzip', ['-q', '-o', zip, '-d', dir]);
-    const bundle = path.join(dir, 'functions', fn, 'handler.js');
+    const handlerDir = readdirSync(path.join(dir, 'functions'))[0]!;
+    const bundle = path.join(dir, 'functions', handlerDir, 'handler.js');
     const kb = statSync(bundle).size / 1024;
     figures.push({ name: `${fn} bundle size`, unit: 'KB', median: kb, p99: kb, min: kb, max: kb, runs: 1, target: '< 300 KB', met: kb < 300 });
     const s = summarize(importMs(bundle));
