@@ -10,19 +10,31 @@ const USAGE = `
 npm run codegen -- [--check] [--json]
 
 Regenerates, from schemas/clickstream-event.schema.json, the TypeScript event type and the precompiled
-ajv validator (src/domain/events/*.generated.*). --check writes nothing and exits 1 when one is out of date.
+ajv validator (src/domain/events/*.generated.*), and from schemas/predict-request.schema.json the predict
+request validator (src/domain/validate-predict-request.generated.*). --check writes nothing and exits 1 when
+one is out of date.
 `;
 
 const root = path.resolve(__dirname, '..');
 const SCHEMA = path.join(root, 'schemas/clickstream-event.schema.json');
+const PREDICT_SCHEMA = path.join(root, 'schemas/predict-request.schema.json');
 const BANNER = '/* Generated from schemas/clickstream-event.schema.json by "npm run codegen". Do not edit. */';
+const PREDICT_BANNER = '/* Generated from schemas/predict-request.schema.json by "npm run codegen". Do not edit. */';
 
-/** The validator is compiled here, at build time, so functions load no schema compiler at cold start. */
-function validatorSource(): string {
-  const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true, esm: false } });
+/** Validators are compiled here, at build time, so functions load no schema compiler at cold start. */
+function validatorSource(schemaFile: string, banner: string, options: { strictRequired?: boolean } = {}): string {
+  const ajv = new Ajv({ allErrors: true, strict: true, ...options, code: { source: true, esm: false } });
   addFormats(ajv, ['uuid', 'date-time']);
-  return `${BANNER}\n${standaloneCode(ajv, ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8'))))}\n`;
+  return `${banner}\n${standaloneCode(ajv, ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8'))))}\n`;
 }
+
+// strictRequired off: the predict schema's oneOf branches name properties declared one level up ("session" or "sessions").
+const PREDICT_VALIDATOR_TYPES = `${PREDICT_BANNER}
+import type { ErrorObject } from 'ajv';
+
+declare const validate: ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
+export = validate;
+`;
 
 const VALIDATOR_TYPES = `${BANNER}
 import type { ErrorObject } from 'ajv';
@@ -36,8 +48,10 @@ runCli(async () => {
   const { values } = parseCli(USAGE, { check: { type: 'boolean', default: false } });
   const files: Record<string, string> = {
     'src/domain/events/clickstream-event.generated.ts': await compileFromFile(SCHEMA, { bannerComment: BANNER }),
-    'src/domain/events/validate-event.generated.js': validatorSource(),
+    'src/domain/events/validate-event.generated.js': validatorSource(SCHEMA, BANNER),
     'src/domain/events/validate-event.generated.d.ts': VALIDATOR_TYPES,
+    'src/domain/validate-predict-request.generated.js': validatorSource(PREDICT_SCHEMA, PREDICT_BANNER, { strictRequired: false }),
+    'src/domain/validate-predict-request.generated.d.ts': PREDICT_VALIDATOR_TYPES,
   };
   const stale = Object.keys(files).filter((file) => {
     try {

@@ -1,5 +1,4 @@
-import Ajv, { type ErrorObject } from 'ajv';
-import schema from '../../schemas/predict-request.schema.json';
+import type { ErrorObject } from 'ajv';
 import { ClickstreamError, UnavailableError } from '../shared/errors';
 import { validateEvent } from './events/schema';
 import { sessionFeatures } from './features/session-features';
@@ -8,6 +7,7 @@ import { explainGbdt } from './model/gbdt';
 import { explainLogistic } from './model/logistic';
 import { predict, type TrainedModel } from './model/training-run';
 import { PRODUCTION_ALIAS, type AliasRouting } from './registry';
+import validatePredictRequest from './validate-predict-request.generated';
 
 /** Serving: what POST /predict accepts, how a session becomes a feature vector, and the scores it returns. */
 
@@ -50,9 +50,8 @@ export interface PredictRequest {
   sessions: { session_id: string | null; features: Record<string, number | null> }[];
 }
 
-// Compiled once per container; the request shape is small and fixed.
-// strictRequired off: oneOf branches name properties declared one level up ("session" or "sessions").
-const validateBody = new Ajv({ allErrors: true, strict: true, strictRequired: false }).compile<RequestBody>(schema);
+// schemas/predict-request.schema.json, compiled at build time (npm run codegen) like the event validator.
+const validateBody = validatePredictRequest as ((value: unknown) => value is RequestBody) & { errors?: ErrorObject[] | null };
 const KNOWN_FEATURES = new Set<string>(FEATURE_NAMES);
 const issue = (e: ErrorObject) => {
   if (e.keyword === 'oneOf') return { path: e.instancePath || '/', message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session" or "sessions"' };
