@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { readFeatureRows } from '../src/adapters/feature-store';
 import { getArtifact, putArtifact } from '../src/adapters/model-artifacts';
 import { getAlias, getModelVersion, putModelVersion } from '../src/adapters/models-table';
-import { PRODUCTION_ALIAS, versionKey, type ModelVersion } from '../src/domain/registry';
+import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '../src/domain/registry';
 import { FEATURE_NAMES } from '../src/domain/features/spec';
 import { bayesGap, scoreRows, trainPurchasePropensity, type FeatureRow, type TrainedModel } from '../src/domain/model/training-run';
 import { trainConfig } from '../src/shared/config';
@@ -54,7 +54,7 @@ runCli(async () => {
   log(`${rows.length} sessions in ${partitions.length} partitions; training`);
   const result = trainPurchasePropensity(rows);
   const createdAt = new Date().toISOString();
-  const version = values.version ?? createdAt.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const version = values.version ?? versionStamp(new Date(createdAt));
   const baseline = await scoreProduction(config.modelsTableName, config.modelName, result.testRows, log);
   if (baseline) log(`production ${baseline.version} on the same test window: ROC-AUC ${baseline.test.roc_auc.toFixed(3)}`);
   const artifact = {

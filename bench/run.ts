@@ -203,8 +203,8 @@ async function startBenchCloud() {
 async function predictHttpBench(): Promise<Figure[]> {
   const cloud = await startBenchCloud();
   try {
-    const { putArtifact } = await import('../src/adapters/model-artifacts');
-    const { putModelVersion, setAlias, setAliasRouting } = await import('../src/adapters/models-table');
+    const { setAlias, setAliasRouting } = await import('../src/adapters/models-table');
+    const { registerVersion } = await import('../test/helpers/registry');
     const { deployEndpoint } = await import('../src/adapters/sagemaker');
     const { putObject } = await import('../src/adapters/s3');
     const { tarGz } = await import('../src/domain/tar');
@@ -212,9 +212,7 @@ async function predictHttpBench(): Promise<Figure[]> {
     const bucket = cloud.outputs.LakeBucketName!;
     const model = trainedModel('gbdt', 2000);
     for (const name of ['bench-lambda', 'bench-sagemaker']) {
-      const artifact = await putArtifact(bucket, `models/${name}/v1/model.json`, { name, version: 'v1', model });
-      const metrics = { roc_auc: 0, pr_auc: 0, log_loss: 0, brier: 0, f1: 0, accuracy: 0, ece: 0, count: 0, positives: 0 };
-      await putModelVersion(table, { model_name: name, sk: 'version#v1', version: 'v1', kind: model.kind, created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES, metrics: { validation: metrics, test: metrics }, data: { from: '', to: '', partitions: [] }, job_id: 'bench', code_version: 'bench' });
+      await registerVersion({ model: name, version: 'v1', kind: model.kind, artifact: { name, version: 'v1', model } }, { table, bucket });
       await setAlias(table, name, 'production', { to: 'v1', expected: null, by: 'bench', reason: 'bench' });
     }
     await putObject(bucket, 'models/bench-sagemaker/v1/model.tar.gz', tarGz({ 'model.json': Buffer.from(JSON.stringify({ name: 'bench-sagemaker', version: 'v1', model })) }), 'application/gzip');

@@ -6,8 +6,10 @@ import { LOCAL_CREDENTIALS } from '../local/cloud';
  * Points this process at the running local cloud, as Lambda/Batch/Glue environments point theirs at AWS:
  * AWS_ENDPOINT_URL, credentials, and the resource names from .local/stack-outputs.json.
  */
-export function useLocalCloud(): { Endpoint: string; LakeBucketName: string; ModelsTableName: string } {
-  let outputs: { Endpoint: string; LakeBucketName: string; ModelsTableName: string };
+export type LocalStackOutputs = Record<string, string | undefined> & { Endpoint: string; LakeBucketName: string; ModelsTableName: string };
+
+export function useLocalCloud(): LocalStackOutputs {
+  let outputs: LocalStackOutputs;
   try {
     outputs = JSON.parse(readFileSync(path.resolve(__dirname, '..', '.local', 'stack-outputs.json'), 'utf8'));
   } catch {

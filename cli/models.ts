@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getArtifact } from '../src/adapters/model-artifacts';
 import { rollbackAlias } from '../src/adapters/model-registry';
@@ -48,9 +46,8 @@ runCli(async () => {
     'serving-image': { type: 'string' },
     'role-arn': { type: 'string' },
   });
-  const local = values['models-table'] === undefined;
-  const table = values['models-table'] ?? useLocalCloud().ModelsTableName;
-  const outputs = (): Record<string, string> => (local ? JSON.parse(readFileSync(path.resolve(__dirname, '..', '.local', 'stack-outputs.json'), 'utf8')) : {});
+  const stack: Record<string, string | undefined> = values['models-table'] === undefined ? useLocalCloud() : {};
+  const table = values['models-table'] ?? stack.ModelsTableName!;
   const json = values.json === true;
   const alias = values.alias ?? PRODUCTION_ALIAS;
   const [command, name, version] = positionals;
@@ -119,7 +116,6 @@ runCli(async () => {
       need(version, 'a version');
       const entry = await getModelVersion(table, name!, version!);
       if (!entry) throw new Error(`${name} has no version ${version}.`);
-      const stack = outputs();
       const bucket = values['lake-bucket'] ?? stack.LakeBucketName;
       const image = values['serving-image'] ?? (stack.ServingRepositoryUri ? `${stack.ServingRepositoryUri}:local` : undefined);
       const role = values['role-arn'] ?? stack.SageMakerExecutionRoleArn;
@@ -128,7 +124,7 @@ runCli(async () => {
       const artifact = await getArtifact(entry.artifact);
       const key = `models/${name}/${version}/model.tar.gz`;
       await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tarGz({ 'model.json': Buffer.from(JSON.stringify(artifact)) }) }));
-      const stage = stack.ModelsTableName?.replace(/-models$/, '') ?? table.replace(/-models$/, '');
+      const stage = table.replace(/-models$/, '');
       const endpointName = `${stage}-${name}-${version}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
       const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
       say(`deploying ${name} ${version} to SageMaker endpoint ${endpointName} (${image})`);

@@ -108,8 +108,7 @@ runCli(async () => {
   const filter = { ...range, ...(values.type ? { types: new Set(values.type.split(',').map((t) => t.trim())) } : {}), ...(values.session ? { session: values.session } : {}) };
 
   const local = values['lake-bucket'] === undefined;
-  const outputs: Record<string, string> = local ? JSON.parse(readFileSync(path.join(root, '.local', 'stack-outputs.json'), 'utf8').toString()) : {};
-  if (local) (await import('./local-env')).useLocalCloud();
+  const outputs: Record<string, string | undefined> = local ? (await import('./local-env')).useLocalCloud() : {};
   const bucket = values['lake-bucket'] ?? outputs.LakeBucketName!;
   const target = parseTarget(values.target, values.stream ?? outputs.ClickstreamStreamName ?? '', values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName ?? '');
 

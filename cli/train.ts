@@ -1,5 +1,3 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { parseCli, runCli, UsageError } from './args';
 import { useLocalCloud } from './local-env';
 import { describeOutcome, runTrainingWorkflow } from './training-workflow';
@@ -29,9 +27,8 @@ runCli(async () => {
     target = { stateMachineArn: values['state-machine-arn'], modelsTableName: values['models-table'] };
   } else {
     const outputs = useLocalCloud();
-    const all = JSON.parse(readFileSync(path.resolve(__dirname, '..', '.local', 'stack-outputs.json'), 'utf8')) as Record<string, string>;
-    if (!all.TrainingStateMachineArn) throw new Error('The local cloud has no training state machine; restart it (`npm run local`).');
-    target = { stateMachineArn: all.TrainingStateMachineArn, modelsTableName: outputs.ModelsTableName };
+    if (!outputs.TrainingStateMachineArn) throw new Error('The local cloud has no training state machine; restart it (`npm run local`).');
+    target = { stateMachineArn: outputs.TrainingStateMachineArn, modelsTableName: outputs.ModelsTableName };
   }
   const json = values.json === true;
   const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));

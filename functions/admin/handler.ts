@@ -2,21 +2,13 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { NothingToRollBackError, rollbackAlias } from '../../src/adapters/model-registry';
 import { getAlias, setAlias } from '../../src/adapters/models-table';
-import { AliasConflictError, PRODUCTION_ALIAS, VersionNotFoundError } from '../../src/domain/registry';
+import { ALIAS_RULE, AliasConflictError, NAME_RULE, PRODUCTION_ALIAS, VersionNotFoundError } from '../../src/domain/registry';
 import { servingConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
-import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
+import { httpErrors, json, parseJsonBody, pathParam, type HttpEvent, type HttpResult } from '../../src/shared/http';
 import { logger } from '../../src/shared/logger';
 
 const config = servingConfig();
-const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-const ALIAS = /^[a-z0-9_-]{1,32}$/;
-
-function param(event: HttpEvent, name: string, pattern: RegExp): string {
-  const value = event.pathParameters?.[name];
-  if (!value || !pattern.test(value)) throw new RequestError(400, `Path parameter ${name} is not valid (${pattern.source}).`);
-  return value;
-}
 
 function body(event: HttpEvent): Record<string, unknown> {
   if (!event.body) return {};
@@ -39,20 +31,20 @@ const text = (value: unknown, name: string, pattern?: RegExp): string | undefine
  * concurrent change makes them 409 and change nothing.
  */
 const admin = async (event: HttpEvent): Promise<HttpResult> => {
-  const name = param(event, 'name', NAME);
+  const name = pathParam(event, 'name', NAME_RULE);
   const input = body(event);
   const by = `api/${(event.requestContext as { authorizer?: { lambda?: { api_key?: string } } }).authorizer?.lambda?.api_key ?? 'unknown'}`;
   try {
     if (event.routeKey === 'POST /models/{name}/rollback') {
-      const alias = text(input.alias, 'alias', ALIAS) ?? PRODUCTION_ALIAS;
+      const alias = text(input.alias, 'alias', ALIAS_RULE.pattern) ?? PRODUCTION_ALIAS;
       const record = await rollbackAlias(config.modelsTableName, name, alias, by, text(input.reason, 'reason') ?? 'rolled back over the API');
       logger.info('alias rolled back', { name, alias, version: record.version, by });
       return json(200, { name, alias, version: record.version, history: record.history });
     }
-    const alias = param(event, 'alias', ALIAS);
-    const version = text(input.version, 'version', NAME);
+    const alias = pathParam(event, 'alias', ALIAS_RULE);
+    const version = text(input.version, 'version', NAME_RULE.pattern);
     if (!version) throw new RequestError(400, 'Give the "version" to point the alias at.');
-    const expected = input.expected_version === undefined ? ((await getAlias(config.modelsTableName, name, alias))?.version ?? null) : (text(input.expected_version, 'expected_version', NAME) ?? null);
+    const expected = input.expected_version === undefined ? ((await getAlias(config.modelsTableName, name, alias))?.version ?? null) : (text(input.expected_version, 'expected_version', NAME_RULE.pattern) ?? null);
     const record = await setAlias(config.modelsTableName, name, alias, { to: version, expected, by, reason: text(input.reason, 'reason') ?? 'promoted over the API' });
     logger.info('alias moved', { name, alias, from: expected, to: version, by });
     return json(200, { name, alias, version: record.version, previous: expected });

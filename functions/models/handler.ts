@@ -1,20 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { getModelVersion, queryModel, scanRegistry } from '../../src/adapters/models-table';
-import { aliasHistory, summarizeModels, versionSummary, type AliasRecord, type ModelVersion, type RunRecord } from '../../src/domain/registry';
+import { aliasHistory, NAME_RULE, summarizeModels, versionSummary, type AliasRecord, type ModelVersion, type RunRecord } from '../../src/domain/registry';
 import { servingConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
-import { httpErrors, json, type HttpEvent, type HttpResult } from '../../src/shared/http';
+import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from '../../src/shared/http';
 import { logger } from '../../src/shared/logger';
 
 const config = servingConfig();
-const NAME = /^[A-Za-z0-9._-]{1,64}$/;
-
-function param(event: HttpEvent, name: string): string {
-  const value = event.pathParameters?.[name];
-  if (!value || !NAME.test(value)) throw new RequestError(400, `Path parameter ${name} must be 1–64 letters, digits, ".", "_" or "-".`);
-  return value;
-}
 
 async function modelItems(name: string) {
   const items = await queryModel(config.modelsTableName, name, '');
@@ -29,7 +22,7 @@ const models = async (event: HttpEvent): Promise<HttpResult> => {
     case 'GET /models':
       return json(200, { models: summarizeModels(await scanRegistry(config.modelsTableName)) });
     case 'GET /models/{name}': {
-      const name = param(event, 'name');
+      const name = pathParam(event, 'name', NAME_RULE);
       const { versions, aliases, runs } = await modelItems(name);
       return json(200, {
         name,
@@ -39,15 +32,15 @@ const models = async (event: HttpEvent): Promise<HttpResult> => {
       });
     }
     case 'GET /models/{name}/versions/{version}': {
-      const name = param(event, 'name');
-      const version = await getModelVersion(config.modelsTableName, name, param(event, 'version'));
+      const name = pathParam(event, 'name', NAME_RULE);
+      const version = await getModelVersion(config.modelsTableName, name, pathParam(event, 'version', NAME_RULE));
       if (!version) throw new RequestError(404, `${name} has no version ${event.pathParameters?.version}. GET /models/${name} lists them.`);
       // The inline artifact is the model itself: GET shows where it is and its checksum, not its parameters.
       const { inline: _inline, ...artifact } = version.artifact;
       return json(200, { ...version, artifact });
     }
     case 'GET /models/{name}/history': {
-      const name = param(event, 'name');
+      const name = pathParam(event, 'name', NAME_RULE);
       return json(200, { name, history: aliasHistory((await modelItems(name)).aliases) });
     }
     default:

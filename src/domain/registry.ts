@@ -11,10 +11,17 @@ import type { Metrics } from './model/metrics';
  *   sk = "run#<run id>"       the outcome of one training workflow run (promoted, rejected, failed)
  */
 export const versionKey = (version: string) => `version#${version}`;
+
+/** A version's time part: the UTC instant to the second, compact ("20261125T030007Z"), so versions sort by time. */
+export const versionStamp = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 export const aliasKey = (alias: string) => `alias#${alias}`;
 export const runKey = (runId: string) => `run#${runId}`;
 
 export const PRODUCTION_ALIAS = 'production';
+
+/** What the registry accepts as a model name or version, and as an alias (the HTTP routes check both). */
+export const NAME_RULE = { pattern: /^[A-Za-z0-9._-]{1,64}$/, says: '1–64 letters, digits, ".", "_" or "-"' };
+export const ALIAS_RULE = { pattern: /^[a-z0-9_-]{1,32}$/, says: '1–32 lower-case letters, digits, "_" or "-"' };
 
 export interface ModelVersion {
   model_name: string;

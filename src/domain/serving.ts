@@ -158,16 +158,18 @@ export async function predictThroughAlias(
 ): Promise<{ predictions: Prediction[]; shadow?: { version: string; probabilities: number[] } }> {
   const { canary, primary } = models;
   const toCanary = sessions.map((s) => canary !== undefined && s.session_id !== null && canaryBucket(s.session_id) < canary.weight);
-  const picked = (which: boolean) => sessions.filter((_, i) => toCanary[i] === which);
-  const score = (servable: ServableModel, which: boolean) => scoreSessions(servable, picked(which), explain).map((p) => ({ ...p, version: servable.version }));
+  const share = (which: boolean) => sessions.filter((_, i) => toCanary[i] === which);
+  const mainShare = canary ? share(false) : sessions;
   let main: Prediction[];
   if ('endpoint' in primary) {
     if (!remote) throw new ModelUnavailableError(`Alias ${models.alias} is served by SageMaker endpoint ${primary.endpoint}, and no endpoint client is configured.`);
-    const share = picked(false);
-    main = share.length === 0 ? [] : (await remote(primary.endpoint, share, explain)).map((p) => ({ ...p, version: primary.version }));
-  } else main = score(primary, false);
-  const side = canary ? score(canary.model, true) : [];
-  const predictions = toCanary.map((c) => (c ? side.shift()! : main.shift()!));
+    main = mainShare.length === 0 ? [] : await remote(primary.endpoint, mainShare, explain);
+  } else main = scoreSessions(primary, mainShare, explain);
+  const side = canary ? scoreSessions(canary.model, share(true), explain) : [];
+  // Both shares are in request order: merge them back by walking each once.
+  let m = 0;
+  let c = 0;
+  const predictions = toCanary.map((toC) => (toC ? { ...side[c++]!, version: canary!.model.version } : { ...main[m++]!, version: primary.version }));
   if (!models.shadow) return { predictions };
   return { predictions, shadow: { version: models.shadow.version, probabilities: scoreSessions(models.shadow, sessions, false).map((p) => p.probability) } };
 }

@@ -1,6 +1,7 @@
 import { ClickstreamError } from '../shared/errors';
 import { datesBetween } from './lake';
 import type { Metrics } from './model/metrics';
+import { versionStamp } from './registry';
 
 /** The training workflow's own logic: what a run covers, and whether its candidate may replace production. */
 
@@ -42,7 +43,7 @@ export function planTraining(
   const to = input.to === undefined ? day(1) : checkDate(input.to, 'to');
   if (from > to) throw new InvalidTrainingRequestError(`"from" (${from}) is after "to" (${to}).`);
   if (datesBetween(from, to).length > MAX_DAYS) throw new InvalidTrainingRequestError(`The range ${from} … ${to} is longer than ${MAX_DAYS} days.`);
-  const stamp = start.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = versionStamp(start);
   const tail = execution.name.replace(/[^A-Za-z0-9]/g, '').slice(-6).toLowerCase();
   return { run_id: execution.name, model_name: options.modelName, version: tail ? `${stamp}-${tail}` : stamp, from, to };
 }

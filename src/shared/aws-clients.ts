@@ -58,72 +58,48 @@ export function resetClients(): void {
 
 const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
 
-export const kinesisClient = (): KinesisClient =>
-  memo('kinesis', () => {
-    const { region, endpointFor } = awsSettings();
-    const endpoint = endpointFor('KINESIS');
-    // Kinesis defaults to an HTTP/2 handler; HTTP/1.1 works on AWS and on every emulator.
-    return explainUnreachableEndpoint(new KinesisClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
-  });
+type ClientConfig = { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler };
 
-export const firehoseClient = (): FirehoseClient =>
-  memo('firehose', () => {
-    const { region, endpointFor } = awsSettings();
-    const endpoint = endpointFor('FIREHOSE');
-    return explainUnreachableEndpoint(new FirehoseClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
-  });
+/** One cached client per service: the region, the service's endpoint (AWS_ENDPOINT_URL[_<SERVICE>]), the unreachable-endpoint message. */
+function clientFactory<T extends ClientLike>(envSuffix: string, make: (config: ClientConfig) => T): () => T {
+  return () =>
+    memo(envSuffix, () => {
+      const { region, endpointFor } = awsSettings();
+      const endpoint = endpointFor(envSuffix);
+      return explainUnreachableEndpoint(make({ region, endpoint, requestHandler: httpHandler() }), endpoint);
+    });
+}
 
-export const dynamoDbClient = (): DynamoDBClient =>
-  memo('dynamodb', () => {
-    const { region, endpointFor } = awsSettings();
-    const endpoint = endpointFor('DYNAMODB');
-    return explainUnreachableEndpoint(new DynamoDBClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
-  });
+// Kinesis defaults to an HTTP/2 handler; HTTP/1.1 (the factory's handler) works on AWS and on every emulator.
+export const kinesisClient = clientFactory('KINESIS', (config) => new KinesisClient(config));
+
+export const firehoseClient = clientFactory('FIREHOSE', (config) => new FirehoseClient(config));
+
+export const dynamoDbClient = clientFactory('DYNAMODB', (config) => new DynamoDBClient(config));
 
 export const dynamoDbDocumentClient = (): DynamoDBDocumentClient =>
   memo('dynamodb-document', () =>
     DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
   );
 
-export const s3Client = (): S3Client =>
-  memo('s3', () => {
-    const { region, endpointFor } = awsSettings();
-    const endpoint = endpointFor('S3');
-    return explainUnreachableEndpoint(
-      new S3Client({
-        region,
-        endpoint,
-        // Custom endpoints seldom have wildcard DNS for virtual-hosted buckets.
-        forcePathStyle: endpoint !== undefined,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-        requestHandler: httpHandler(),
-      }),
-      endpoint,
-    );
-  });
+export const s3Client = clientFactory(
+  'S3',
+  (config) =>
+    new S3Client({
+      ...config,
+      // Custom endpoints seldom have wildcard DNS for virtual-hosted buckets.
+      forcePathStyle: config.endpoint !== undefined,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    }),
+);
 
-export const sfnClient = (): SFNClient =>
-  memo('sfn', () => {
-    const { region, endpointFor } = awsSettings();
-    const endpoint = endpointFor('SFN');
-    return explainUnreachableEndpoint(new SFNClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
-  });
+export const sfnClient = clientFactory('SFN', (config) => new SFNClient(config));
 
 /** Endpoint calls sit inside a web request: a short timeout and one retry, then predict answers 503. */
-export const sageMakerRuntimeClient = (): SageMakerRuntimeClient =>
-  memo('sagemaker-runtime', () => {
-    const { region, endpointFor } = awsSettings();
-    const endpoint = endpointFor('SAGEMAKER_RUNTIME');
-    return explainUnreachableEndpoint(
-      new SageMakerRuntimeClient({ region, endpoint, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
-      endpoint,
-    );
-  });
+export const sageMakerRuntimeClient = clientFactory(
+  'SAGEMAKER_RUNTIME',
+  (config) => new SageMakerRuntimeClient({ ...config, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
+);
 
-export const sageMakerClient = (): SageMakerClient =>
-  memo('sagemaker', () => {
-    const { region, endpointFor } = awsSettings();
-    const endpoint = endpointFor('SAGEMAKER');
-    return explainUnreachableEndpoint(new SageMakerClient({ region, endpoint, requestHandler: httpHandler() }), endpoint);
-  });
+export const sageMakerClient = clientFactory('SAGEMAKER', (config) => new SageMakerClient(config));

@@ -60,3 +60,10 @@ export function parseJsonBody(event: HttpEvent, maxBytes: number): unknown {
     throw new RequestError(400, `Body is not valid JSON: ${(error as Error).message}`);
   }
 }
+
+/** A path parameter that must match a rule; otherwise a 400 that says what it must be. */
+export function pathParam(event: HttpEvent, name: string, rule: { pattern: RegExp; says: string }): string {
+  const value = event.pathParameters?.[name];
+  if (!value || !rule.pattern.test(value)) throw new RequestError(400, `Path parameter ${name} must be ${rule.says}.`);
+  return value;
+}

@@ -1,13 +1,10 @@
-import { putArtifact } from '../../src/adapters/model-artifacts';
-import { getAlias, putModelVersion } from '../../src/adapters/models-table';
-import { FEATURE_NAMES } from '../../src/domain/features/spec';
-import { versionKey } from '../../src/domain/registry';
+import { getAlias } from '../../src/adapters/models-table';
 import { outputs } from '../helpers/cloud';
+import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 
 const MODEL = `it-admin-${Date.now()}`;
 const ADMIN_KEY = 'local-admin-key';
-const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
 
 async function call(path: string, body?: unknown, key?: string) {
   const response = await fetch(`${outputs().ApiUrl}${path}`, {
@@ -22,13 +19,7 @@ async function call(path: string, body?: unknown, key?: string) {
 describe('admin routes', () => {
   beforeAll(async () => {
     const model = trainedModel('logistic_regression', 600);
-    for (const version of ['v1', 'v2']) {
-      const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/${version}/model.json`, { model });
-      await putModelVersion(outputs().ModelsTableName!, {
-        model_name: MODEL, sk: versionKey(version), version, kind: model.kind, created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES,
-        metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
-      });
-    }
+    for (const version of ['v1', 'v2']) await registerVersion({ model: MODEL, version, kind: model.kind, artifact: { model } });
   });
 
   it('refuses a request without a key (401) or with a wrong one (403), and changes nothing', async () => {

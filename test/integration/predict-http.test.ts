@@ -1,28 +1,18 @@
 import { rollbackAlias } from '../../src/adapters/model-registry';
-import { putArtifact } from '../../src/adapters/model-artifacts';
-import { putModelVersion, setAlias, setAliasRouting } from '../../src/adapters/models-table';
+import { setAlias, setAliasRouting } from '../../src/adapters/models-table';
 import { sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict, type TrainedModel } from '../../src/domain/model/training-run';
 import { canaryBucket } from '../../src/domain/serving';
-import { versionKey } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { functionLogLine, outputs } from '../helpers/cloud';
+import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 
 const MODEL = `it-predict-${Date.now()}`;
 const table = () => outputs().ModelsTableName!;
-const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
-
-async function register(model: string, version: string, trained: TrainedModel, recordedSha256?: string) {
-  const stored = await putArtifact(outputs().LakeBucketName!, `models/${model}/${version}/model.json`, { name: model, version, model: trained });
-  const artifact = recordedSha256 ? { ...stored, sha256: recordedSha256 } : stored;
-  await putModelVersion(table(), {
-    model_name: model, sk: versionKey(version), version, kind: trained.kind, created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES,
-    metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
-  });
-  return artifact;
-}
+const register = (model: string, version: string, trained: TrainedModel, recordedSha256?: string) =>
+  registerVersion({ model, version, kind: trained.kind, artifact: { name: model, version, model: trained }, ...(recordedSha256 ? { recordedSha256 } : {}) });
 
 async function post(body: unknown, contentType = 'application/json') {
   const response = await fetch(`${outputs().ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });

@@ -1,28 +1,20 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ArtifactIntegrityError, getArtifact, putArtifact } from '../../src/adapters/model-artifacts';
-import { getAlias, getModelVersion, putModelVersion, setAlias } from '../../src/adapters/models-table';
-import { AliasConflictError, VersionExistsError, versionKey, VersionNotFoundError, type ModelVersion } from '../../src/domain/registry';
+import { ArtifactIntegrityError, getArtifact } from '../../src/adapters/model-artifacts';
+import { getAlias, getModelVersion, setAlias } from '../../src/adapters/models-table';
+import { AliasConflictError, VersionExistsError, VersionNotFoundError } from '../../src/domain/registry';
 import { s3Client } from '../../src/shared/aws-clients';
 import { outputs } from '../helpers/cloud';
+import { registerVersion } from '../helpers/registry';
 
 const MODEL = `it-registry-${Date.now()}`;
 const table = () => outputs().ModelsTableName!;
 
-async function registerVersion(version: string, padding = 0): Promise<ModelVersion> {
-  const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/${version}/model.json`, { version, ...(padding ? { padding: 'x'.repeat(padding) } : {}) });
-  const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
-  const entry: ModelVersion = {
-    model_name: MODEL, sk: versionKey(version), version, kind: 'logistic_regression', created_at: new Date().toISOString(), artifact,
-    feature_spec: ['a'], metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
-  };
-  await putModelVersion(table(), entry);
-  return entry;
-}
+const register = (version: string, padding = 0) => registerVersion({ model: MODEL, version, artifact: { version, ...(padding ? { padding: 'x'.repeat(padding) } : {}) } });
 
 /** The registry's alias writes against the local DynamoDB: optimistic locking, history in the same item, verified artifacts. */
 describe('model registry (models table)', () => {
   it('lets exactly one of two concurrent promotions win, and records each change', async () => {
-    await Promise.all(['v1', 'v2', 'v3'].map(registerVersion));
+    await Promise.all(['v1', 'v2', 'v3'].map((v) => register(v)));
     const results = await Promise.allSettled(['v1', 'v2'].map((to) => setAlias(table(), MODEL, 'production', { to, expected: null, by: 'test', reason: `promote ${to}` })));
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -39,12 +31,12 @@ describe('model registry (models table)', () => {
   });
 
   it('keeps a small artifact inline and a large one in S3, and refuses either when its bytes no longer match the checksum', async () => {
-    const small = (await registerVersion('v4')).artifact;
+    const small = (await register('v4')).artifact;
     expect(small.inline).toBe('{"version":"v4"}');
     await expect(getArtifact(small)).resolves.toEqual({ version: 'v4' });
     await expect(getArtifact({ ...small, inline: '{"version":"v5"}' })).rejects.toBeInstanceOf(ArtifactIntegrityError);
 
-    const large = (await registerVersion('v5', 100_000)).artifact;
+    const large = (await register('v5', 100_000)).artifact;
     expect(large.inline).toBeUndefined();
     await expect(getArtifact(large)).resolves.toMatchObject({ version: 'v5' });
     await s3Client().send(new PutObjectCommand({ Bucket: outputs().LakeBucketName!, Key: `models/${MODEL}/v5/model.json`, Body: '{"version":"tampered"}' }));
@@ -53,7 +45,7 @@ describe('model registry (models table)', () => {
 
   it('never overwrites a version once written', async () => {
     const before = await getModelVersion(table(), MODEL, 'v4');
-    await expect(registerVersion('v4', 10)).rejects.toBeInstanceOf(VersionExistsError);
+    await expect(register('v4', 10)).rejects.toBeInstanceOf(VersionExistsError);
     expect(await getModelVersion(table(), MODEL, 'v4')).toEqual(before);
   });
 });

@@ -1,19 +1,17 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { putArtifact } from '../../src/adapters/model-artifacts';
-import { putModelVersion, setAlias } from '../../src/adapters/models-table';
+import { setAlias } from '../../src/adapters/models-table';
 import { sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict } from '../../src/domain/model/training-run';
-import { versionKey } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { addFaults, clearFaults, faults, outputs } from '../helpers/cloud';
+import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 
 const root = path.resolve(__dirname, '..', '..');
 const MODEL = `sm${Date.now().toString(36)}`;
-const metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
 
 async function models(...args: string[]) {
   const { stdout } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/models.ts', ...args, '--models-table', outputs().ModelsTableName!, '--json'], { cwd: root, env: process.env });
@@ -34,11 +32,7 @@ describe('SageMaker backend', () => {
   afterEach(() => clearFaults('sagemaker'));
 
   it('deploys a version to an endpoint, serves the alias from it, and answers 503 when the endpoint fails', async () => {
-    const artifact = await putArtifact(outputs().LakeBucketName!, `models/${MODEL}/v1/model.json`, { name: MODEL, version: 'v1', model: gbdt });
-    await putModelVersion(outputs().ModelsTableName!, {
-      model_name: MODEL, sk: versionKey('v1'), version: 'v1', kind: 'gbdt', created_at: new Date().toISOString(), artifact, feature_spec: FEATURE_NAMES,
-      metrics: { validation: metrics, test: metrics }, data: { from: '2025-01-01', to: '2025-01-02', partitions: [] }, job_id: 'test', code_version: 'test',
-    });
+    await registerVersion({ model: MODEL, version: 'v1', kind: 'gbdt', artifact: { name: MODEL, version: 'v1', model: gbdt } });
     await setAlias(outputs().ModelsTableName!, MODEL, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
 
     const deployed = await models('deploy-endpoint', MODEL, 'v1', '--lake-bucket', outputs().LakeBucketName!, '--serving-image', `${outputs().ServingRepositoryUri}:test`, '--role-arn', outputs().SageMakerExecutionRoleArn!);

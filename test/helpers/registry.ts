@@ -1,0 +1,34 @@
+import { putArtifact } from '../../src/adapters/model-artifacts';
+import { putModelVersion } from '../../src/adapters/models-table';
+import { FEATURE_NAMES } from '../../src/domain/features/spec';
+import type { Metrics } from '../../src/domain/model/metrics';
+import { versionKey, type ModelVersion } from '../../src/domain/registry';
+import { outputs } from './cloud';
+
+const METRICS: Metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
+
+/**
+ * Stores an artifact and registers it as a model version, as the training job would (fixed metrics and data
+ * range). `recordedSha256` records another checksum than the artifact's: a corrupt version.
+ */
+export async function registerVersion(
+  spec: { model: string; version: string; artifact: unknown; kind?: ModelVersion['kind']; recordedSha256?: string },
+  where: { table: string; bucket: string } = { table: outputs().ModelsTableName!, bucket: outputs().LakeBucketName! },
+): Promise<ModelVersion> {
+  const stored = await putArtifact(where.bucket, `models/${spec.model}/${spec.version}/model.json`, spec.artifact);
+  const entry: ModelVersion = {
+    model_name: spec.model,
+    sk: versionKey(spec.version),
+    version: spec.version,
+    kind: spec.kind ?? 'logistic_regression',
+    created_at: new Date().toISOString(),
+    artifact: spec.recordedSha256 ? { ...stored, sha256: spec.recordedSha256 } : stored,
+    feature_spec: FEATURE_NAMES,
+    metrics: { validation: METRICS, test: METRICS },
+    data: { from: '2025-01-01', to: '2025-01-02', partitions: [] },
+    job_id: 'test',
+    code_version: 'test',
+  };
+  await putModelVersion(where.table, entry);
+  return entry;
+}
