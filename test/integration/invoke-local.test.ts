@@ -73,6 +73,15 @@ describe('sls invoke local', () => {
     expect(await response('admin-rollback-unknown-model', 'admin')).toMatchObject({ status: 409, body: { message: expect.stringContaining('no earlier version') } });
   });
 
+  it('the other training steps, the authorizers and the replay worker: every fixture answers as its name says', async () => {
+    const endpoint = outputs().Endpoint;
+    expect(await invokeLocal('evaluateCandidate', 'events/stepfunctions/evaluate-candidate-unregistered.json', endpoint)).toContain('VersionNotFoundError');
+    expect(await invokeLocal('promoteCandidate', 'events/stepfunctions/promote-candidate-unregistered.json', endpoint)).toContain('VersionNotFoundError');
+    expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-local-key.json', endpoint))).toEqual({ isAuthorized: true, context: { api_key: '4ab7b7cd' } });
+    expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-wrong-key.json', endpoint))).toEqual({ isAuthorized: false });
+    expect(result(await invokeLocal('replayObjects', 'events/stepfunctions/replay-objects-empty-batch.json', endpoint))).toEqual({ objects: 0, read: 0, selected: 0, skipped_duplicates: 0, sent: 0, failed: 0 });
+  });
+
   it('without a local cloud, says how to start it', async () => {
     const out = await invokeLocal('collect', 'events/http/collect-single.json', 'http://127.0.0.1:9');
     expect(out).toContain('npm run local');
