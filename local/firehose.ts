@@ -36,14 +36,67 @@ interface DeliveryStream {
   createdAt: Date;
   destination: S3Destination;
   bucket: string;
-  extractKeys?: (record: unknown) => Record<string, unknown>;
+  processing: Processing;
   buffers: Map<string, Buffered>;
 }
 
 const MAX_BATCH_RECORDS = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_RECORD_BYTES = 1000 * 1024;
-const SUPPORTED_PROCESSORS = new Set(['MetadataExtraction']);
+const NEWLINE = Buffer.from('\n');
+const SUPPORTED_PROCESSORS = new Set(['RecordDeAggregation', 'MetadataExtraction', 'AppendDelimiterToRecord']);
+/** Multi-record deaggregation splits at most this many rows out of one record. */
+const MAX_SUB_RECORDS = 500;
+
+/** What the destination's processors do to a record, in Firehose's order: deaggregate → extract keys → append a delimiter. */
+interface Processing {
+  deaggregate?: (data: Buffer) => Buffer[];
+  extractKeys?: (record: unknown) => Record<string, unknown>;
+  appendNewline: boolean;
+}
+
+/** SubRecordType JSON: consecutive JSON objects, whitespace (e.g. newlines) between them ignored. */
+export function splitJsonObjects(data: Buffer): Buffer[] {
+  const objects: Buffer[] = [];
+  let depth = 0;
+  let inString = false;
+  let start = -1;
+  for (let i = 0; i < data.length; i++) {
+    const c = data[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      if (depth === 0) throw new Error('a string outside any JSON object');
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (depth === 0) {
+        if (c !== 0x7b) throw new Error('JSON arrays are not records (send objects, one after another)');
+        start = i;
+      }
+      depth++;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+      if (depth < 0) throw new Error('unbalanced JSON');
+      if (depth === 0) objects.push(data.subarray(start, i + 1));
+    } else if (depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
+      throw new Error('bytes outside any JSON object');
+    }
+  }
+  if (depth !== 0 || inString) throw new Error('truncated JSON object');
+  return objects;
+}
+
+function splitDelimited(data: Buffer, delimiter: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let from = 0;
+  for (let at = data.indexOf(delimiter, from); at !== -1; at = data.indexOf(delimiter, from)) {
+    if (at > from) parts.push(data.subarray(from, at));
+    from = at + delimiter.length;
+  }
+  if (from < data.length) parts.push(data.subarray(from));
+  return parts;
+}
 
 /** Firehose's `!{timestamp:<Java DateTimeFormatter>}`: the patterns real prefixes use. */
 function formatTimestamp(pattern: string, at: Date): string {
@@ -83,22 +136,35 @@ export function renderPrefix(
   });
 }
 
-function checkDestination(name: string, destination: S3Destination): ((record: unknown) => Record<string, unknown>) | undefined {
-  for (const processor of destination.ProcessingConfiguration?.Processors ?? []) {
+function checkDestination(name: string, destination: S3Destination): Processing {
+  const processors = destination.ProcessingConfiguration?.Enabled === false ? [] : (destination.ProcessingConfiguration?.Processors ?? []);
+  for (const processor of processors) {
     if (!SUPPORTED_PROCESSORS.has(processor.Type)) {
-      throw new AwsJsonError('InvalidArgumentException', `${name}: processor ${processor.Type} is not supported by the local Firehose (supported: MetadataExtraction).`);
+      throw new AwsJsonError('InvalidArgumentException', `${name}: processor ${processor.Type} is not supported by the local Firehose (supported: ${[...SUPPORTED_PROCESSORS].join(', ')}).`);
     }
   }
-  const query = destination.ProcessingConfiguration?.Processors?.find((p) => p.Type === 'MetadataExtraction')
-    ?.Parameters?.find((p) => p.ParameterName === 'MetadataExtractionQuery')?.ParameterValue;
+  const parameter = (type: string, parameterName: string) =>
+    processors.find((p) => p.Type === type)?.Parameters?.find((p) => p.ParameterName === parameterName)?.ParameterValue;
   // Fails fast on prefix namespaces the stand-in cannot evaluate.
   renderPrefix(destination.Prefix ?? '', { at: new Date(), partitionKeys: new Proxy({}, { get: () => 'x' }) });
   renderPrefix(destination.ErrorOutputPrefix ?? '', { at: new Date() });
+  const processing: Processing = { appendNewline: processors.some((p) => p.Type === 'AppendDelimiterToRecord') };
+  if (processors.some((p) => p.Type === 'RecordDeAggregation')) {
+    const subRecordType = parameter('RecordDeAggregation', 'SubRecordType');
+    if (subRecordType === 'JSON') processing.deaggregate = splitJsonObjects;
+    else if (subRecordType === 'DELIMITED') {
+      const delimiter = Buffer.from(parameter('RecordDeAggregation', 'Delimiter') ?? '', 'base64');
+      if (delimiter.length === 0) throw new AwsJsonError('InvalidArgumentException', `${name}: RecordDeAggregation DELIMITED needs a base64 Delimiter.`);
+      processing.deaggregate = (data) => splitDelimited(data, delimiter);
+    } else throw new AwsJsonError('InvalidArgumentException', `${name}: RecordDeAggregation SubRecordType must be JSON or DELIMITED.`);
+  }
+  const query = parameter('MetadataExtraction', 'MetadataExtractionQuery');
   try {
-    return query === undefined ? undefined : compileJq(query);
+    if (query !== undefined) processing.extractKeys = compileJq(query);
   } catch (error) {
     throw new AwsJsonError('InvalidArgumentException', `${name}: ${(error as Error).message}`);
   }
+  return processing;
 }
 
 /**
@@ -135,7 +201,7 @@ export class LocalFirehose {
         throw new AwsJsonError('InvalidArgumentException', `${name}: the local Firehose supports DirectPut streams with an ExtendedS3DestinationConfiguration.`);
       }
       const destination = input.ExtendedS3DestinationConfiguration;
-      const extractKeys = checkDestination(name, destination);
+      const processing = checkDestination(name, destination);
       const arn = `arn:aws:firehose:${this.region}:${this.account}:deliverystream/${name}`;
       this.streams.set(name, {
         name,
@@ -143,7 +209,7 @@ export class LocalFirehose {
         createdAt: new Date(),
         destination,
         bucket: destination.BucketARN.replace(/^arn:aws:s3:::/, ''),
-        ...(extractKeys === undefined ? {} : { extractKeys }),
+        processing,
         buffers: new Map(),
       });
       return { DeliveryStreamARN: arn };
@@ -213,27 +279,44 @@ export class LocalFirehose {
   }
 
   private buffer(stream: DeliveryStream, records: Buffer[], at: Date): void {
-    const { destination } = stream;
+    const { destination, processing } = stream;
     const dynamic = destination.DynamicPartitioningConfiguration?.Enabled === true;
+    const failed = (data: Buffer, errorOutputType: string, errorCode: string, message: string) =>
+      this.append(stream, renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType }), Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode, errorMessage: message })}\n`));
     for (const data of records) {
-      let key: string;
-      let error: string | undefined;
-      try {
-        const partitionKeys = dynamic && stream.extractKeys ? stream.extractKeys(JSON.parse(data.toString('utf8'))) : undefined;
-        key = renderPrefix(destination.Prefix ?? '', { at, ...(partitionKeys ? { partitionKeys } : {}) });
-      } catch (e) {
-        error = (e as Error).message;
-        key = renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType: 'partitioning-failed' });
+      let rows = [data];
+      if (processing.deaggregate) {
+        try {
+          rows = processing.deaggregate(data);
+          if (rows.length > MAX_SUB_RECORDS) throw new Error(`${rows.length} sub-records; deaggregation is capped at ${MAX_SUB_RECORDS} per record`);
+        } catch (e) {
+          // The stand-in's own error code: AWS documents the error output, not a code for this case.
+          failed(data, 'processing-failed', 'RecordDeAggregation.Failed', (e as Error).message);
+          continue;
+        }
       }
-      const payload = error === undefined ? data : Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode: 'DynamicPartitioning.MetadataExtractionFailed', errorMessage: error })}\n`);
-      let buffered = stream.buffers.get(key);
-      if (!buffered) {
-        buffered = { key, records: [], bytes: 0, firstAt: Date.now() };
-        stream.buffers.set(key, buffered);
+      for (const row of rows) {
+        let key: string;
+        try {
+          const partitionKeys = dynamic && processing.extractKeys ? processing.extractKeys(JSON.parse(row.toString('utf8'))) : undefined;
+          key = renderPrefix(destination.Prefix ?? '', { at, ...(partitionKeys ? { partitionKeys } : {}) });
+        } catch (e) {
+          failed(row, 'partitioning-failed', 'DynamicPartitioning.MetadataExtractionFailed', (e as Error).message);
+          continue;
+        }
+        this.append(stream, key, processing.appendNewline ? Buffer.concat([row, NEWLINE]) : row);
       }
-      buffered.records.push(payload);
-      buffered.bytes += payload.length;
     }
+  }
+
+  private append(stream: DeliveryStream, key: string, payload: Buffer): void {
+    let buffered = stream.buffers.get(key);
+    if (!buffered) {
+      buffered = { key, records: [], bytes: 0, firstAt: Date.now() };
+      stream.buffers.set(key, buffered);
+    }
+    buffered.records.push(payload);
+    buffered.bytes += payload.length;
   }
 
   /** Writes every buffer that is full or old enough (or all of them on `force`). Serialized, so an object is never written twice. */

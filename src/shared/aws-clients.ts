@@ -60,46 +60,61 @@ const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, reques
 
 type ClientConfig = { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler };
 
-/** One cached client per service: the region, the service's endpoint (AWS_ENDPOINT_URL[_<SERVICE>]), the unreachable-endpoint message. */
-function clientFactory<T extends ClientLike>(envSuffix: string, make: (config: ClientConfig) => T): () => T {
-  return () =>
-    memo(envSuffix, () => {
-      const { region, endpointFor } = awsSettings();
-      const endpoint = endpointFor(envSuffix);
-      return explainUnreachableEndpoint(make({ region, endpoint, requestHandler: httpHandler() }), endpoint);
-    });
+/**
+ * The service's cached client: the region, its endpoint (AWS_ENDPOINT_URL[_<SERVICE>]), the unreachable-endpoint
+ * message. The exports below are function declarations, so a bundle keeps only the clients its function calls.
+ */
+function cachedClient<T extends ClientLike>(envSuffix: string, make: (config: ClientConfig) => T): T {
+  return memo(envSuffix, () => {
+    const { region, endpointFor } = awsSettings();
+    const endpoint = endpointFor(envSuffix);
+    return explainUnreachableEndpoint(make({ region, endpoint, requestHandler: httpHandler() }), endpoint);
+  });
 }
 
 // Kinesis defaults to an HTTP/2 handler; HTTP/1.1 (the factory's handler) works on AWS and on every emulator.
-export const kinesisClient = clientFactory('KINESIS', (config) => new KinesisClient(config));
+export function kinesisClient(): KinesisClient {
+  return cachedClient('KINESIS', (config) => new KinesisClient(config));
+}
 
-export const firehoseClient = clientFactory('FIREHOSE', (config) => new FirehoseClient(config));
+export function firehoseClient(): FirehoseClient {
+  return cachedClient('FIREHOSE', (config) => new FirehoseClient(config));
+}
 
-export const dynamoDbClient = clientFactory('DYNAMODB', (config) => new DynamoDBClient(config));
+export function dynamoDbClient(): DynamoDBClient {
+  return cachedClient('DYNAMODB', (config) => new DynamoDBClient(config));
+}
 
-export const dynamoDbDocumentClient = (): DynamoDBDocumentClient =>
-  memo('dynamodb-document', () =>
-    DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }),
+export function dynamoDbDocumentClient(): DynamoDBDocumentClient {
+  return memo('dynamodb-document', () => DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }));
+}
+
+export function s3Client(): S3Client {
+  return cachedClient(
+    'S3',
+    (config) =>
+      new S3Client({
+        ...config,
+        // Custom endpoints seldom have wildcard DNS for virtual-hosted buckets.
+        forcePathStyle: config.endpoint !== undefined,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
   );
+}
 
-export const s3Client = clientFactory(
-  'S3',
-  (config) =>
-    new S3Client({
-      ...config,
-      // Custom endpoints seldom have wildcard DNS for virtual-hosted buckets.
-      forcePathStyle: config.endpoint !== undefined,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }),
-);
-
-export const sfnClient = clientFactory('SFN', (config) => new SFNClient(config));
+export function sfnClient(): SFNClient {
+  return cachedClient('SFN', (config) => new SFNClient(config));
+}
 
 /** Endpoint calls sit inside a web request: a short timeout and one retry, then predict answers 503. */
-export const sageMakerRuntimeClient = clientFactory(
-  'SAGEMAKER_RUNTIME',
-  (config) => new SageMakerRuntimeClient({ ...config, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
-);
+export function sageMakerRuntimeClient(): SageMakerRuntimeClient {
+  return cachedClient(
+    'SAGEMAKER_RUNTIME',
+    (config) => new SageMakerRuntimeClient({ ...config, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
+  );
+}
 
-export const sageMakerClient = clientFactory('SAGEMAKER', (config) => new SageMakerClient(config));
+export function sageMakerClient(): SageMakerClient {
+  return cachedClient('SAGEMAKER', (config) => new SageMakerClient(config));
+}

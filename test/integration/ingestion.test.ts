@@ -1,6 +1,8 @@
+import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { randomUUID } from 'node:crypto';
 import { makeEvent } from '../helpers/events';
-import { drain, lakeRows, postEvents } from '../helpers/cloud';
+import { drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
+import { listObjects, readJsonLines } from '../../src/adapters/s3';
 import type { LakeEvent } from '../../src/domain/events/enrich';
 import type { BadRow } from '../../src/domain/events/bad-row';
 
@@ -66,5 +68,21 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
       expect(partition).toMatch(/^dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}$/);
       expect(invalid).toContainEqual(payload.event);
     }
+  });
+  it('splits packed raw records again (RecordDeAggregation); a record that is not JSON objects goes to errors/, whole', async () => {
+    const firehose = new FirehoseClient({ endpoint: outputs().Endpoint });
+    const packed = [makeEvent({ session_id: `${run}-packed`, event_time: '2026-11-18T05:00:00.000Z' }), makeEvent({ session_id: `${run}-packed`, event_time: '2026-11-18T06:00:00.000Z' })];
+    const garbage = `[${JSON.stringify(packed[0])}] ${run}`;
+    const { FailedPutCount } = await firehose.send(
+      new PutRecordBatchCommand({ DeliveryStreamName: outputs().RawDeliveryStreamName, Records: [{ Data: Buffer.from(packed.map((e) => JSON.stringify(e)).join('')) }, { Data: Buffer.from(garbage) }] }),
+    );
+    expect(FailedPutCount).toBe(0);
+    await drain();
+    const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.session_id === `${run}-packed`);
+    expect(rows.map((r) => [r.partition, r.row.event_id]).sort()).toEqual([['dt=2026-11-18/hour=05', packed[0]!.event_id], ['dt=2026-11-18/hour=06', packed[1]!.event_id]]);
+    const bucket = outputs().LakeBucketName!;
+    const failures = [];
+    for (const object of await listObjects(bucket, 'errors/raw/processing-failed/')) failures.push(...(await readJsonLines<{ rawData: string; errorMessage: string }>(bucket, object.key)));
+    expect(failures.filter((f) => Buffer.from(f.rawData, 'base64').toString() === garbage)).toEqual([expect.objectContaining({ errorMessage: expect.stringMatching(/arrays/) })]);
   });
 });

@@ -6,37 +6,49 @@ import { putRecordBatch } from '../../../src/adapters/firehose';
 describe('putRecordBatch', () => {
   const firehose = mockClient(FirehoseClient);
   const fast = { attempts: 3, baseMs: 1, capMs: 1 };
+  const sentRecords = () => firehose.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString()));
   beforeEach(() => firehose.reset());
 
-  it('splits into calls of at most 500 records and 4 MiB', async () => {
+  it('packs up to 500 rows (and 1,000 KiB) into one record, one row per line, in order', async () => {
     firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [] });
     const small = Array.from({ length: 1_200 }, (_, i) => ({ i }));
     await putRecordBatch('raw', small, fast);
-    expect(firehose.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input.Records!.length)).toEqual([500, 500, 200]);
+    const records = sentRecords();
+    expect(records.map((call) => call.length)).toEqual([3]);
+    expect(records[0]!.map((r) => r.split('\n').length - 1)).toEqual([500, 500, 200]);
+    expect(records[0]!.join('')).toBe(small.map((row) => `${JSON.stringify(row)}\n`).join(''));
 
     firehose.reset();
     firehose.on(PutRecordBatchCommand).resolves({ FailedPutCount: 0, RequestResponses: [] });
-    const big = Array.from({ length: 10 }, () => ({ blob: 'x'.repeat(900 * 1024) }));
+    const big = Array.from({ length: 10 }, (_, i) => ({ i, blob: 'é'.repeat(200 * 1024) }));
     await putRecordBatch('raw', big, fast);
-    const calls = firehose.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input.Records!.reduce((n, r) => n + r.Data!.length, 0));
-    expect(Math.max(...calls)).toBeLessThanOrEqual(4 * 1024 * 1024);
-    expect(calls.length).toBeGreaterThan(2);
+    const calls = firehose.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input.Records!.map((r) => r.Data!.length));
+    expect(Math.max(...calls.flat())).toBeLessThanOrEqual(1000 * 1024);
+    expect(Math.max(...calls.map((sizes) => sizes.reduce((a, b) => a + b, 0)))).toBeLessThanOrEqual(4 * 1024 * 1024);
+    expect(sentRecords().flat().join('')).toBe(big.map((row) => `${JSON.stringify(row)}\n`).join(''));
   });
 
-  it('re-sends the entries FailedPutCount names and reports those that never succeed', async () => {
+  it('re-sends the rows of a failed record one per record, and reports the rows that never succeed', async () => {
     let call = 0;
     firehose.on(PutRecordBatchCommand).callsFake((input: { Records: { Data: Uint8Array }[] }) => {
       call += 1;
-      // {"n":1} fails once, {"n":2} always fails.
+      // The packed record fails; then {"n":1} fails once more and {"n":2} always fails.
       const RequestResponses = input.Records.map((r) => {
-        const n = JSON.parse(Buffer.from(r.Data).toString()).n as number;
-        return n === 2 || (n === 1 && call === 1) ? { ErrorCode: 'InternalFailure', ErrorMessage: 'boom' } : { RecordId: `r${n}` };
+        const rows = Buffer.from(r.Data).toString().trim().split('\n');
+        const n = rows.length === 1 ? (JSON.parse(rows[0]!).n as number) : -1;
+        return n === -1 || n === 2 || (n === 1 && call === 2) ? { ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'busy' } : { RecordId: `r${n}` };
       });
       return { FailedPutCount: RequestResponses.filter((r) => 'ErrorCode' in r).length, RequestResponses };
     });
     const { failed } = await putRecordBatch('raw', [{ n: 0 }, { n: 1 }, { n: 2 }], fast);
-    expect(failed).toEqual([{ index: 2, error: 'InternalFailure: boom' }]);
-    const sent = firehose.commandCalls(PutRecordBatchCommand).map((c) => c.args[0].input.Records!.map((r) => Buffer.from(r.Data!).toString().trim()));
-    expect(sent).toEqual([['{"n":0}', '{"n":1}', '{"n":2}'], ['{"n":1}', '{"n":2}'], ['{"n":2}']]);
+    expect(failed).toEqual([{ index: 2, error: 'ServiceUnavailableException: busy' }]);
+    expect(sentRecords().map((records) => records.map((r) => r.trim()))).toEqual([['{"n":0}\n{"n":1}\n{"n":2}'], ['{"n":0}', '{"n":1}', '{"n":2}'], ['{"n":1}', '{"n":2}']]);
+  });
+
+  it('reports every row of a throttled call once the attempts run out', async () => {
+    firehose.on(PutRecordBatchCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
+    const { failed } = await putRecordBatch('raw', [{ n: 0 }, { n: 1 }], fast);
+    expect(failed).toEqual([{ index: 0, error: 'ThrottlingException' }, { index: 1, error: 'ThrottlingException' }]);
+    expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(3);
   });
 });

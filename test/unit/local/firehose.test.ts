@@ -1,4 +1,4 @@
-import { renderPrefix } from '../../../local/firehose';
+import { renderPrefix, splitJsonObjects } from '../../../local/firehose';
 import { routeFor } from '../../../local/edge';
 import { compileJq } from '../../../local/jq-subset';
 
@@ -39,5 +39,22 @@ describe('metadata-extraction jq subset', () => {
   it('refuses what it does not implement, at compile time', () => {
     expect(() => compileJq('{dt: .event_time | strptime("%Y")}')).toThrow(/outside it/);
     expect(() => compileJq('.event_time')).toThrow(/outside it/);
+  });
+});
+
+describe('multi-record deaggregation (SubRecordType JSON)', () => {
+  const split = (text: string) => splitJsonObjects(Buffer.from(text)).map((b) => b.toString());
+
+  it('splits consecutive and newline-delimited objects, whatever their strings hold', () => {
+    expect(split('{"a":1}{"a":2}')).toEqual(['{"a":1}', '{"a":2}']);
+    expect(split('{"a":1}\n{"a":2}\n')).toEqual(['{"a":1}', '{"a":2}']);
+    const tricky = [{ s: 'a } { b' }, { s: 'quote \" and \\' }, { nested: { list: [{ x: '}' }] } }, { s: 'é ✓' }];
+    expect(split(tricky.map((o) => JSON.stringify(o)).join('\n')).map((t) => JSON.parse(t))).toEqual(tricky);
+  });
+
+  it('refuses what AWS documents as invalid input: arrays, bytes between objects, truncated objects', () => {
+    expect(() => split('[{"a":1},{"a":2}]')).toThrow(/arrays/);
+    expect(() => split('{"a":1},{"a":2}')).toThrow(/outside/);
+    expect(() => split('{"a":1}{"a":')).toThrow(/truncated/);
   });
 });
