@@ -48,7 +48,7 @@ describe('multi-record deaggregation (SubRecordType JSON)', () => {
   it('splits consecutive and newline-delimited objects, whatever their strings hold', () => {
     expect(split('{"a":1}{"a":2}')).toEqual(['{"a":1}', '{"a":2}']);
     expect(split('{"a":1}\n{"a":2}\n')).toEqual(['{"a":1}', '{"a":2}']);
-    const tricky = [{ s: 'a } { b' }, { s: 'quote \" and \\' }, { nested: { list: [{ x: '}' }] } }, { s: 'é ✓' }];
+    const tricky = [{ s: 'a } { b' }, { s: 'quote " and \\' }, { nested: { list: [{ x: '}' }] } }, { s: 'é ✓' }];
     expect(split(tricky.map((o) => JSON.stringify(o)).join('\n')).map((t) => JSON.parse(t))).toEqual(tricky);
   });
 
