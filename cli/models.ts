@@ -3,7 +3,7 @@ import { getArtifact } from '../src/adapters/model-artifacts';
 import { rollbackAlias } from '../src/adapters/model-registry';
 import { deployEndpoint, endpointStatus } from '../src/adapters/sagemaker';
 import { tarGz } from '../src/domain/tar';
-import { s3Client } from '../src/shared/aws-clients';
+import { s3Client } from '../src/adapters/s3';
 import { getAlias, getModelVersion, queryModel, scanRegistry, setAlias, setAliasRouting } from '../src/adapters/models-table';
 import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type ModelVersion } from '../src/domain/registry';
 import { parseCli, runCli, UsageError } from './args';

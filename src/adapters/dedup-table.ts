@@ -1,6 +1,6 @@
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DedupPort } from '../domain/ingest';
-import { dynamoDbDocumentClient } from '../shared/aws-clients';
+import { dynamoDbDocumentClient } from './dynamodb';
 import { DeliveryError } from '../shared/errors';
 import { mapConcurrent } from '../shared/concurrency';
 import { DEFAULT_BACKOFF, sendWithRetries, type BackoffOptions } from '../shared/retry';

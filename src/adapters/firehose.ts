@@ -1,8 +1,12 @@
-import { DescribeDeliveryStreamCommand, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { DescribeDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import type { DeliveryPort } from '../domain/ingest';
-import { firehoseClient } from '../shared/aws-clients';
+import { cachedClient } from '../shared/aws-clients';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from '../shared/retry';
 import { chunkBySize, sendInChunks } from './chunk';
+
+export function firehoseClient(): FirehoseClient {
+  return cachedClient('FIREHOSE', (config) => new FirehoseClient(config));
+}
 
 // PutRecordBatch limits: 500 records and 4 MiB per call.
 const CALL_LIMITS = { maxCount: 500, maxBytes: 4 * 1024 * 1024, sizeOf: (data: Uint8Array) => data.length };

@@ -1,7 +1,12 @@
-import { DescribeStreamSummaryCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { kinesisClient } from '../shared/aws-clients';
+import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { cachedClient } from '../shared/aws-clients';
 import type { BackoffOptions } from '../shared/retry';
 import { sendInChunks } from './chunk';
+
+// Kinesis defaults to an HTTP/2 handler; HTTP/1.1 (the factory's handler) works on AWS and on every emulator.
+export function kinesisClient(): KinesisClient {
+  return cachedClient('KINESIS', (config) => new KinesisClient(config));
+}
 
 export interface OutgoingRecord {
   data: Uint8Array;

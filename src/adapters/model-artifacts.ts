@@ -1,6 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
-import { s3Client } from '../shared/aws-clients';
 import { ClickstreamError } from '../shared/errors';
 
 /**
@@ -9,6 +7,9 @@ import { ClickstreamError } from '../shared/errors';
  * 400 KB, so larger artifacts are loaded from S3 by pointer.
  */
 export const INLINE_ARTIFACT_MAX_BYTES = 64 * 1024;
+
+// Loaded on first use: predict reads most artifacts inline, and the S3 client is a quarter of its start-up.
+const s3 = () => import('./s3');
 
 export interface ArtifactLocation {
   uri: string;
@@ -23,7 +24,7 @@ export async function putArtifact(bucket: string, key: string, artifact: unknown
   const text = JSON.stringify(artifact);
   const body = Buffer.from(text);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: { sha256 } }));
+  await (await s3()).putObject(bucket, key, body, 'application/json', { sha256 });
   return { uri: `s3://${bucket}/${key}`, sha256, bytes: body.length, ...(body.length <= INLINE_ARTIFACT_MAX_BYTES ? { inline: text } : {}) };
 }
 
@@ -41,8 +42,7 @@ export async function getArtifact(location: { uri: string; sha256: string; inlin
   if (!match) throw new ArtifactIntegrityError(`Artifact location ${location.uri} is not an s3:// URI.`);
   let body: Buffer;
   try {
-    const response = await s3Client().send(new GetObjectCommand({ Bucket: match[1], Key: match[2] }));
-    body = Buffer.from(await response.Body!.transformToByteArray());
+    body = await (await s3()).getObjectBytes(match[1]!, match[2]!);
   } catch (error) {
     if ((error as Error).name === 'NoSuchKey') throw new ArtifactIntegrityError(`Artifact ${location.uri} does not exist.`, { cause: error });
     throw error;

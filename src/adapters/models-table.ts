@@ -13,7 +13,7 @@ import {
   type ModelVersion,
   type RunRecord,
 } from '../domain/registry';
-import { dynamoDbDocumentClient } from '../shared/aws-clients';
+import { dynamoDbDocumentClient } from './dynamodb';
 
 /** Writes a model version once: versions are immutable, so an existing one is never overwritten. */
 export async function putModelVersion(tableName: string, version: ModelVersion): Promise<void> {

@@ -1,11 +1,25 @@
-import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { s3Client } from '../shared/aws-clients';
+import { cachedClient } from '../shared/aws-clients';
 
 const gunzipAsync = promisify(gunzip);
+
+export function s3Client(): S3Client {
+  return cachedClient(
+    'S3',
+    (config) =>
+      new S3Client({
+        ...config,
+        // Custom endpoints seldom have wildcard DNS for virtual-hosted buckets.
+        forcePathStyle: config.endpoint !== undefined,
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+  );
+}
 
 export interface LakeObject {
   key: string;
@@ -23,19 +37,23 @@ export async function listObjects(bucket: string, prefix: string): Promise<LakeO
   return objects;
 }
 
+export async function getObjectBytes(bucket: string, key: string): Promise<Buffer> {
+  const response = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return Buffer.from(await response.Body!.transformToByteArray());
+}
+
 /** Reads a Firehose object: newline-delimited JSON, gunzipped when the key ends in .gz. */
 export async function readJsonLines<T = unknown>(bucket: string, key: string): Promise<T[]> {
-  const response = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  const bytes = Buffer.from(await response.Body!.transformToByteArray());
+  const bytes = await getObjectBytes(bucket, key);
   const text = (key.endsWith('.gz') ? await gunzipAsync(bytes) : bytes).toString('utf8');
   return text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as T);
 }
 
 /** Downloads an object to a local file (for engines that read files: DuckDB stands in for Glue locally). */
 export async function downloadObject(bucket: string, key: string, file: string): Promise<void> {
-  const response = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const bytes = await getObjectBytes(bucket, key);
   await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, Buffer.from(await response.Body!.transformToByteArray()));
+  await writeFile(file, bytes);
 }
 
 /** Downloads objects into `dir`, each at the path `fileFor` gives it; returns the files in key order. */
@@ -64,6 +82,6 @@ export async function bucketExists(bucket: string): Promise<boolean> {
   }
 }
 
-export async function putObject(bucket: string, key: string, body: string | Uint8Array, contentType = 'application/json'): Promise<void> {
-  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType }));
+export async function putObject(bucket: string, key: string, body: string | Uint8Array, contentType = 'application/json', metadata?: Record<string, string>): Promise<void> {
+  await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...(metadata ? { Metadata: metadata } : {}) }));
 }

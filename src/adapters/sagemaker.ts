@@ -1,24 +1,8 @@
-import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand } from '@aws-sdk/client-sagemaker';
-import { InvokeEndpointCommand } from '@aws-sdk/client-sagemaker-runtime';
-import type { InvocationRequest } from '../domain/invocations';
-import { ModelUnavailableError, type Prediction } from '../domain/serving';
-import { sageMakerClient, sageMakerRuntimeClient } from '../shared/aws-clients';
+import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { cachedClient } from '../shared/aws-clients';
 
-/** Scores sessions on a SageMaker endpoint (the serving/ container); any failure is a 503 naming the endpoint. */
-export async function invokeModelEndpoint(endpointName: string, request: InvocationRequest): Promise<Prediction[]> {
-  let body: { predictions?: Prediction[]; message?: string };
-  try {
-    const response = await sageMakerRuntimeClient().send(
-      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'application/json', Accept: 'application/json', Body: Buffer.from(JSON.stringify(request)) }),
-    );
-    body = JSON.parse(Buffer.from(response.Body ?? new Uint8Array()).toString('utf8'));
-  } catch (error) {
-    throw new ModelUnavailableError(`SageMaker endpoint ${endpointName} did not answer (${(error as Error).name}: ${(error as Error).message}); check it is InService, or route the alias back to in-Lambda serving.`, { cause: error });
-  }
-  if (!Array.isArray(body.predictions) || body.predictions.length !== request.instances.length) {
-    throw new ModelUnavailableError(`SageMaker endpoint ${endpointName} answered without one prediction per session.`);
-  }
-  return body.predictions;
+export function sageMakerClient(): SageMakerClient {
+  return cachedClient('SAGEMAKER', (config) => new SageMakerClient(config));
 }
 
 /**

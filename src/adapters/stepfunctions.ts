@@ -1,5 +1,9 @@
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, StartExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent } from '@aws-sdk/client-sfn';
-import { sfnClient } from '../shared/aws-clients';
+import { DescribeExecutionCommand, GetExecutionHistoryCommand, SFNClient, StartExecutionCommand, type DescribeExecutionCommandOutput, type HistoryEvent } from '@aws-sdk/client-sfn';
+import { cachedClient } from '../shared/aws-clients';
+
+export function sfnClient(): SFNClient {
+  return cachedClient('SFN', (config) => new SFNClient(config));
+}
 
 export async function startExecution(stateMachineArn: string, input: unknown): Promise<string> {
   const { executionArn } = await sfnClient().send(new StartExecutionCommand({ stateMachineArn, input: JSON.stringify(input) }));

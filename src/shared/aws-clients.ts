@@ -1,19 +1,11 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { FirehoseClient } from '@aws-sdk/client-firehose';
-import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
-import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { MiddlewareStack } from '@smithy/types';
 import { awsSettings } from './config';
 import { EndpointUnreachableError } from './errors';
 
 /**
- * The one place AWS SDK clients are made. Every client honours AWS_ENDPOINT_URL and
- * AWS_ENDPOINT_URL_<SERVICE>; nothing else in the code knows whether it talks to AWS or the local cloud.
+ * Where AWS SDK clients are made. Every client honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>;
+ * nothing else in the code knows whether it talks to AWS or the local cloud.
  */
 interface ClientLike {
   middlewareStack: MiddlewareStack<any, any>;
@@ -58,13 +50,14 @@ export function resetClients(): void {
 
 const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
 
-type ClientConfig = { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler };
+export type ClientConfig = { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler };
 
 /**
- * The service's cached client: the region, its endpoint (AWS_ENDPOINT_URL[_<SERVICE>]), the unreachable-endpoint
- * message. The exports below are function declarations, so a bundle keeps only the clients its function calls.
+ * The one way a client is made: cached per service, with the region, the service's endpoint
+ * (AWS_ENDPOINT_URL[_<SERVICE>]) and the unreachable-endpoint message. Each adapter declares its service's
+ * client with it (a function declaration), so a bundle holds, and starts, only the clients its function uses.
  */
-function cachedClient<T extends ClientLike>(envSuffix: string, make: (config: ClientConfig) => T): T {
+export function cachedClient<T extends ClientLike>(envSuffix: string, make: (config: ClientConfig) => T): T {
   return memo(envSuffix, () => {
     const { region, endpointFor } = awsSettings();
     const endpoint = endpointFor(envSuffix);
@@ -72,49 +65,7 @@ function cachedClient<T extends ClientLike>(envSuffix: string, make: (config: Cl
   });
 }
 
-// Kinesis defaults to an HTTP/2 handler; HTTP/1.1 (the factory's handler) works on AWS and on every emulator.
-export function kinesisClient(): KinesisClient {
-  return cachedClient('KINESIS', (config) => new KinesisClient(config));
-}
-
-export function firehoseClient(): FirehoseClient {
-  return cachedClient('FIREHOSE', (config) => new FirehoseClient(config));
-}
-
-export function dynamoDbClient(): DynamoDBClient {
-  return cachedClient('DYNAMODB', (config) => new DynamoDBClient(config));
-}
-
-export function dynamoDbDocumentClient(): DynamoDBDocumentClient {
-  return memo('dynamodb-document', () => DynamoDBDocumentClient.from(dynamoDbClient(), { marshallOptions: { removeUndefinedValues: true } }));
-}
-
-export function s3Client(): S3Client {
-  return cachedClient(
-    'S3',
-    (config) =>
-      new S3Client({
-        ...config,
-        // Custom endpoints seldom have wildcard DNS for virtual-hosted buckets.
-        forcePathStyle: config.endpoint !== undefined,
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      }),
-  );
-}
-
-export function sfnClient(): SFNClient {
-  return cachedClient('SFN', (config) => new SFNClient(config));
-}
-
-/** Endpoint calls sit inside a web request: a short timeout and one retry, then predict answers 503. */
-export function sageMakerRuntimeClient(): SageMakerRuntimeClient {
-  return cachedClient(
-    'SAGEMAKER_RUNTIME',
-    (config) => new SageMakerRuntimeClient({ ...config, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
-  );
-}
-
-export function sageMakerClient(): SageMakerClient {
-  return cachedClient('SAGEMAKER', (config) => new SageMakerClient(config));
+/** A client that has no endpoint of its own (e.g. a DynamoDB document client around the DynamoDB client), cached with the rest. */
+export function cachedWrapper<T>(key: string, make: () => T): T {
+  return memo(key, make);
 }
