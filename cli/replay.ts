@@ -14,6 +14,7 @@ import {
   partitionPrefixes,
   RateLimiter,
   recoverBadRows,
+  replayEnvelope,
   ReplayRequestError,
   selectRawEvents,
   type FixFunction,
@@ -178,7 +179,7 @@ runCli(async () => {
     say(`replay: resuming ${replayId}: ${skip} of ${selected.length} events were acknowledged before`);
   }
 
-  const envelope = (s: SelectedEvent) => ({ v: 1 as const, received_at: s.received_at, replay_id: replayId, event: s.event });
+  const envelope = (s: SelectedEvent) => replayEnvelope(s, replayId);
   if (values['dry-run']) {
     const partitions: Record<string, number> = {};
     const types: Record<string, number> = {};

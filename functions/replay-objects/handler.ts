@@ -4,7 +4,7 @@ import { putRecords } from '../../src/adapters/kinesis';
 import { readJsonLines } from '../../src/adapters/s3';
 import type { LakeEvent } from '../../src/domain/events/enrich';
 import { encodeEnvelope } from '../../src/domain/events/envelope';
-import { RateLimiter, ReplayDeliveryError, selectRawEvents } from '../../src/domain/replay';
+import { RateLimiter, replayEnvelope, ReplayDeliveryError, selectRawEvents } from '../../src/domain/replay';
 import { replayConfig } from '../../src/shared/config';
 import { logger } from '../../src/shared/logger';
 
@@ -33,7 +33,7 @@ const replayObjects = async (event: ReplayBatchEvent) => {
     const batch = selected.slice(i, i + 500);
     const wait = limiter.take(batch.length);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const result = await putRecords(config.streamName, batch.map((s) => ({ data: encodeEnvelope({ v: 1, received_at: s.received_at, replay_id, event: s.event }), partitionKey: s.event.session_id })));
+    const result = await putRecords(config.streamName, batch.map((s) => ({ data: encodeEnvelope(replayEnvelope(s, replay_id)), partitionKey: s.event.session_id })));
     failed += result.failed.length;
   }
   const summary = { objects: event.Items.length, read: rows.length, selected: selected.length, skipped_duplicates: duplicates, sent: selected.length - failed, failed };

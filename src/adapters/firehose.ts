@@ -3,6 +3,7 @@ import type { DeliveryPort } from '../domain/ingest';
 import { cachedClient } from '../shared/aws-clients';
 import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from '../shared/retry';
 import { chunkBySize, sendInChunks } from './chunk';
+import { exists } from './exists';
 
 export function firehoseClient(): FirehoseClient {
   return cachedClient('FIREHOSE', (config) => new FirehoseClient(config));
@@ -63,12 +64,6 @@ export const firehoseDelivery = (streams: { raw: string; bad: string }, backoff?
 });
 
 /** Whether the delivery stream exists (a replay checks before it sends anything). */
-export async function deliveryStreamExists(name: string): Promise<boolean> {
-  try {
-    await firehoseClient().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return false;
-    throw error;
-  }
+export function deliveryStreamExists(name: string): Promise<boolean> {
+  return exists(() => firehoseClient().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name })), (e) => e.name === 'ResourceNotFoundException');
 }

@@ -2,6 +2,7 @@ import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '
 import { cachedClient } from '../shared/aws-clients';
 import type { BackoffOptions } from '../shared/retry';
 import { sendInChunks } from './chunk';
+import { exists } from './exists';
 
 // Kinesis defaults to an HTTP/2 handler; HTTP/1.1 (the factory's handler) works on AWS and on every emulator.
 export function kinesisClient(): KinesisClient {
@@ -36,12 +37,6 @@ export function putRecords(streamName: string, records: readonly OutgoingRecord[
 }
 
 /** Whether the stream exists (a replay checks before it sends anything). */
-export async function streamExists(streamName: string): Promise<boolean> {
-  try {
-    await kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    return true;
-  } catch (error) {
-    if ((error as Error).name === 'ResourceNotFoundException') return false;
-    throw error;
-  }
+export function streamExists(streamName: string): Promise<boolean> {
+  return exists(() => kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: streamName })), (e) => e.name === 'ResourceNotFoundException');
 }

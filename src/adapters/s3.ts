@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { cachedClient } from '../shared/aws-clients';
+import { exists } from './exists';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -72,14 +73,8 @@ export async function uploadFile(bucket: string, key: string, file: string, cont
 }
 
 /** Whether the bucket exists and can be read. */
-export async function bucketExists(bucket: string): Promise<boolean> {
-  try {
-    await s3Client().send(new HeadBucketCommand({ Bucket: bucket }));
-    return true;
-  } catch (error) {
-    if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404 || (error as Error).name === 'NotFound') return false;
-    throw error;
-  }
+export function bucketExists(bucket: string): Promise<boolean> {
+  return exists(() => s3Client().send(new HeadBucketCommand({ Bucket: bucket })), (e) => e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound');
 }
 
 export async function putObject(bucket: string, key: string, body: string | Uint8Array, contentType = 'application/json', metadata?: Record<string, string>): Promise<void> {

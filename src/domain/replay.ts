@@ -82,6 +82,11 @@ export function selectRawEvents(rows: readonly { key: string; row: LakeEvent }[]
   return { selected, duplicates };
 }
 
+/** A selected event as it goes back on the stream: the collector envelope it came in, with the run's replay_id. */
+export function replayEnvelope(selected: SelectedEvent, replayId: string): CollectorEnvelope {
+  return { v: 1, received_at: selected.received_at, replay_id: replayId, event: selected.event };
+}
+
 export type FixFunction = (event: unknown) => unknown;
 
 export interface BadRowOutcome {

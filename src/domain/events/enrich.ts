@@ -40,12 +40,13 @@ export function deviceClass(userAgent: string | undefined): DeviceClass {
   return cls;
 }
 
+/** Already the canonical form (what Date#toISOString prints): most events are, and re-formatting costs. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /**
  * Adds what ingest knows. `event_time` is rewritten to the same instant in UTC
  * ("YYYY-MM-DDTHH:mm:ss.sssZ") so that the lake can be partitioned by fixed slices of it.
  */
-/** Already the canonical form (what Date#toISOString prints): most events are, and re-formatting costs. */
-const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 export function enrich(
   event: ClickstreamEvent,
