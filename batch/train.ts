@@ -48,6 +48,14 @@ runCli(async () => {
   const { from, to } = dateRange(values, USAGE);
   const config = trainConfig();
   const log = (line: string) => (values.json ? undefined : process.stderr.write(`train: ${line}\n`));
+  // A retried job (Batch, or the workflow's retry) finds the version its first attempt registered: done, not an error.
+  const registered = values.version === undefined ? undefined : await getModelVersion(config.modelsTableName, config.modelName, values.version);
+  if (registered) {
+    const summary = { ok: true, name: config.modelName, version: registered.version, already_registered: true, artifact: registered.artifact, metrics: registered.metrics.test };
+    if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+    else process.stdout.write(`model ${config.modelName} ${registered.version} is already registered (an earlier attempt of this run); nothing to do\n`);
+    return;
+  }
   log(`reading features ${from} … ${to} from s3://${config.lakeBucketName}`);
   const { rows, partitions } = await readFeatureRows(config.lakeBucketName, from, to);
   if (rows.length === 0) throw new Error(`No features for ${from} … ${to}: run the feature job first (locally: npm run features).`);

@@ -85,9 +85,9 @@ runCli(async () => {
     }
     case 'rollback': {
       need(name, 'a model name');
-      const before = await getAlias(table, name!, alias);
-      const record = await rollbackAlias(table, name!, alias, by, values.reason ?? 'rolled back by hand');
-      return print(json, { ok: true, alias, version: record.version, previous: before?.version ?? null }, () => `${name} ${alias}: ${before?.version} → ${record.version} (rolled back)`);
+      const { record, from, ended_routing } = await rollbackAlias(table, name!, alias, by, values.reason ?? 'rolled back by hand');
+      const ended = Object.keys(ended_routing);
+      return print(json, { ok: true, alias, version: record.version, previous: from, ended_routing }, () => `${name} ${alias}: ${from} → ${record.version} (rolled back${ended.length ? `; ended ${ended.join(', ')}` : ''})`);
     }
     case 'history': {
       need(name, 'a model name');

@@ -2,21 +2,24 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { deliveryStreamExists, putRecordBatch } from '../src/adapters/firehose';
+import { waveGapFor } from './backfill';
 import { putRecords, streamExists } from '../src/adapters/kinesis';
 import { bucketExists, listObjects, putObject, readJsonLines } from '../src/adapters/s3';
 import { describeExecution, startExecution } from '../src/adapters/stepfunctions';
 import type { BadRow } from '../src/domain/events/bad-row';
 import { enrich, type LakeEvent } from '../src/domain/events/enrich';
 import { encodeEnvelope } from '../src/domain/events/envelope';
-import { partitionOf } from '../src/domain/lake';
+import { partitionOf, partitionWaves } from '../src/domain/lake';
 import {
   parseRange,
   partitionPrefixes,
   RateLimiter,
   recoverBadRows,
   replayEnvelope,
+  replayHour,
   ReplayRequestError,
   selectRawEvents,
+  sendKey,
   type FixFunction,
   type ReplayCheckpoint,
   type ReplaySource,
@@ -40,11 +43,15 @@ on event time for --source raw (default), on rejection time for --source bad.
                  delivery stream, skipping ingest), or file:PATH (newline-delimited collector envelopes)
   --dry-run      counts per partition and type, and bytes; sends nothing
   --rate N       at most N events/s; --concurrency C batches of ≤ 500 in flight (default 2)
-  --resume       continue an interrupted run (Ctrl-C writes the checkpoint) without re-sending what was acknowledged
+  --resume       continue an interrupted or failed run without re-sending what was acknowledged (the checkpoint is
+                 written every few seconds and on Ctrl-C; it holds a cursor, so rows added to the lake since do not
+                 shift it)
   --cloud        run it in the replay state machine (statemachines/replay.asl.yaml: a Distributed Map over the
                  objects, 10 workers at --rate/10 events/s each) instead of from this machine; raw → stream only
 Every replayed event keeps its event_id and event_time and carries one replay_id per run; ingest deduplicates
 per replay, the curated layer keeps the earliest copy of an event_id, so replaying twice changes no features.
+Events go out in hour order, at most 250 hours at a time, with a pause between waves for Firehose to write
+them (1.5 × the raw delivery stream's buffering interval, + 10 s): it holds at most 500 active partitions.
 Locally the bucket and streams come from the running local cloud; on AWS pass them.
 `;
 
@@ -154,6 +161,9 @@ runCli(async () => {
     try {
       lines = await readJsonLines(bucket, key);
     } catch (error) {
+      if ((error as Error).name === 'InvalidObjectState') {
+        throw new Error(`s3://${bucket}/${key} is archived (GLACIER); nothing was sent. Restore the range first (aws s3api restore-object --bucket ${bucket} --key <key> --restore-request Days=7, for each object), wait for the restore, then replay again.`, { cause: error });
+      }
       throw new Error(`Cannot read s3://${bucket}/${key} (${(error as Error).message}); nothing was sent.`, { cause: error });
     }
     for (const row of lines) rows.push({ key, row });
@@ -169,13 +179,16 @@ runCli(async () => {
   const checkpointFile = path.resolve(values.checkpoint ?? path.join(root, '.local', 'replay-checkpoint.json'));
   const args = { from: range.from, to: range.to, source, type: values.type ?? null, session: values.session ?? null, target: values.target ?? 'stream', fix: values.fix ?? null };
   let replayId: string = randomUUID();
+  // The send order: by partition hour, then event id (sendKey); a checkpoint's cursor is a position in it.
+  selected = selected.map((s) => ({ s, key: sendKey(s) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ s }) => s);
   let skip = 0;
   if (values.resume) {
     if (!existsSync(checkpointFile)) throw new UsageError(`--resume: no checkpoint at ${checkpointFile}.`);
     const checkpoint = JSON.parse(readFileSync(checkpointFile, 'utf8')) as ReplayCheckpoint;
     if (JSON.stringify(checkpoint.args) !== JSON.stringify(args)) throw new UsageError(`--resume: the checkpoint is for another replay (${JSON.stringify(checkpoint.args)}); run with the same options.`);
     replayId = checkpoint.replay_id;
-    skip = checkpoint.acknowledged;
+    const cursor = checkpoint.cursor;
+    skip = cursor === null ? 0 : selected.filter((s) => sendKey(s) <= cursor).length;
     say(`replay: resuming ${replayId}: ${skip} of ${selected.length} events were acknowledged before`);
   }
 
@@ -201,17 +214,28 @@ runCli(async () => {
   }
 
   const todo = selected.slice(skip);
+  // Waves of at most 250 partition hours; a batch never spans two waves, so a pause can fall between them.
+  const waves = target.kind === 'file' ? [todo] : partitionWaves(todo, replayHour);
   const batches: SelectedEvent[][] = [];
-  for (let i = 0; i < todo.length; i += 500) batches.push(todo.slice(i, i + 500));
+  const waveStarts: number[] = [];
+  for (const wave of waves) {
+    waveStarts.push(batches.length);
+    for (let i = 0; i < wave.length; i += 500) batches.push(wave.slice(i, i + 500));
+  }
+  const gapMs = waves.length > 1 ? await waveGapFor(values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName ?? '') : 0;
+  if (waves.length > 1) say(`replay: ${waves.length} waves of partition hours, ${Math.round(gapMs / 1000)} s apart (Firehose holds at most 500 active partitions)`);
   const limiter = rate ? new RateLimiter(rate) : undefined;
   const sendLog: [number, number][] = [];
   const done = new Set<number>();
   let acknowledged = skip;
+  let cursor: string | null = skip > 0 ? sendKey(selected[skip - 1]!) : null;
   let nextToAck = 0;
   let sent = 0;
   let failed = 0;
   let stopping = false;
-  const saveCheckpoint = () => writeFileSync(checkpointFile, `${JSON.stringify({ replay_id: replayId, args, acknowledged } satisfies ReplayCheckpoint)}\n`);
+  const saveCheckpoint = () => writeFileSync(checkpointFile, `${JSON.stringify({ replay_id: replayId, args, acknowledged, cursor } satisfies ReplayCheckpoint)}\n`);
+  // Written every few seconds while it runs, so a killed run (not only Ctrl-C) can be resumed.
+  const checkpointTimer = setInterval(saveCheckpoint, 2_000);
   process.once('SIGINT', () => {
     stopping = true;
     say('\nreplay: interrupted; finishing the batches in flight, then writing the checkpoint…');
@@ -224,7 +248,7 @@ runCli(async () => {
       ({ failed: failures } = await putRecords(target.name, batch.map((s) => ({ data: encodeEnvelope(envelope(s)), partitionKey: s.event.session_id }))));
     } else if (target.kind === 'raw') {
       const now = new Date().toISOString();
-      ({ failed: failures } = await putRecordBatch(target.name, batch.map((s) => enrich(s.event, { receivedAt: s.received_at, ingestedAt: now, replayId }))));
+      ({ failed: failures } = await putRecordBatch(target.name, batch.map((s) => enrich(s.event, { receivedAt: s.received_at, ingestedAt: now, replayId, ...(s.backfill ? { window: 'backfill' as const } : {}) }))));
     } else {
       appendFileSync(target.name, batch.map((s) => `${JSON.stringify(envelope(s))}\n`).join(''));
       failures = [];
@@ -235,13 +259,19 @@ runCli(async () => {
     bar.increment(batch.length);
     if (failures.length === 0) done.add(index);
     // The checkpoint moves over the unbroken run of fully acknowledged batches only.
-    while (done.has(nextToAck)) acknowledged += batches[nextToAck++]!.length;
+    while (done.has(nextToAck)) {
+      const batch = batches[nextToAck++]!;
+      acknowledged += batch.length;
+      cursor = sendKey(batch.at(-1)!);
+    }
   };
   if (target.kind === 'file' && !values.resume) rmSync(target.name, { force: true });
   const started = Date.now();
+  // Waves one after another (with the pause between them), the batches of a wave `concurrency` at a time.
+  const waveEnds = [...waveStarts].slice(1).concat(batches.length);
   let next = 0;
-  const worker = async () => {
-    while (!stopping && next < batches.length) {
+  const worker = (end: number) => async () => {
+    while (!stopping && next < end) {
       const index = next++;
       const wait = limiter?.take(batches[index]!.length) ?? 0;
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -249,8 +279,15 @@ runCli(async () => {
       await sendBatch(index);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, batches.length)) }, worker));
+  for (const [w, end] of waveEnds.entries()) {
+    if (w > 0 && !stopping && gapMs > 0) {
+      say(`replay: waiting ${Math.round(gapMs / 1000)} s before the next wave of partitions`);
+      await new Promise((r) => setTimeout(r, gapMs));
+    }
+    await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, end - next)) }, worker(end)));
+  }
   bar.stop();
+  clearInterval(checkpointTimer);
   const seconds = (Date.now() - started) / 1000;
   const interrupted = stopping && acknowledged < selected.length;
   if (interrupted || failed > 0) saveCheckpoint();

@@ -15,7 +15,7 @@ import { glueScripts } from '../glue/scripts';
 import { LocalBatch, type JobDefinitionSpec } from './batch';
 import { createEdge } from './edge';
 import { KinesisEventSourceMapping, type MappingSpec } from './event-source-mapping';
-import { FaultInjector, type FaultRule } from './faults';
+import { FaultInjector, type CrashPoint, type FaultRule } from './faults';
 import { LocalFirehose } from './firehose';
 import { fixDelimitedListing } from './s3rver-listing';
 import { LocalGlue, type CrawlerSpec, type JobSpec } from './glue/service';
@@ -199,7 +199,7 @@ export class LocalCloud {
       states: jsonProtocolService('Step Functions', this.stepFunctions.operations, 'application/x-amz-json-1.0'),
       sagemaker: this.sageMaker.handle,
       local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
-    });
+    }, this.faults);
     const edgePort = await listen(edge, this.options.port, 'edge endpoint');
     this.closables.push(closeServer(edge));
     edgeUrl = `http://localhost:${edgePort}`;
@@ -435,7 +435,10 @@ export class LocalCloud {
       const mapping = new KinesisEventSourceMapping(spec, {
         kinesis,
         region: REGION,
-        invoke,
+        invoke: (name, event) => {
+          const crash = this.faults.takeCrash(name);
+          return crash ? this.crashedInvocation(invoke, name, event, crash) : invoke(name, event);
+        },
         ...(destination ? { onFailure: async (record: unknown) => void this.sqs.send(destination.split(':').pop()!, JSON.stringify(record)) } : {}),
         checkpoint: {
           get: (shard) => checkpoints[`${id}/${shard}`],
@@ -449,6 +452,34 @@ export class LocalCloud {
       this.mappings.push(mapping);
       void mapping.start();
     }
+  }
+
+  /**
+   * An invocation whose runtime dies (a `crash` fault), as Lambda reports it to the event-source mapping: a
+   * function error, whatever the function did. `before-delivery`: it did nothing. `after-delivery`: it ran, and
+   * its last writes — the dedup table's BatchWriteItem calls for this batch's keys — never happened.
+   */
+  private async crashedInvocation(invoke: LocalStepFunctionsInvoke, name: string, event: unknown, point: CrashPoint) {
+    const exited = { functionError: 'Unhandled', payload: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: signal: killed (injected crash, ${point})` } };
+    if (point === 'before-delivery') return exited;
+    const records = (event as { Records?: { eventID: string; kinesis: { data: string } }[] }).Records ?? [];
+    const keys = records.flatMap((r) => {
+      let eventId: unknown;
+      try {
+        const body = JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) as { event_id?: unknown; event?: { event_id?: unknown } };
+        eventId = body.event?.event_id ?? body.event_id;
+      } catch {
+        eventId = undefined;
+      }
+      return typeof eventId === 'string' ? [r.eventID, eventId] : [r.eventID];
+    });
+    const disarm = this.faults.arm({ service: 'dynamodb', operation: 'BatchWriteItem', type: 'throttle', count: Number.MAX_SAFE_INTEGER, match: keys, errorCode: 'InternalServerError' });
+    try {
+      await invoke(name, event);
+    } finally {
+      disarm();
+    }
+    return exited;
   }
 
   /** `/_local/*`: health, fault injection, drain. */
@@ -481,7 +512,11 @@ export class LocalCloud {
       }
       await new Promise((r) => setTimeout(r, 250));
     }
-    throw new LocalCloudError(`The pipeline did not drain within ${timeoutMs / 1000}s; see ${path.join(this.options.dataDir, 'logs')}.`);
+    const behind = [];
+    for (const m of this.mappings) if (!(await m.caughtUp())) behind.push(`${m.functionName} has stream records left (${JSON.stringify(m.stats)})`);
+    const pending = this.firehose.pendingRecords();
+    if (pending > 0) behind.push(`${pending} Firehose records are still buffered${this.firehose.lastWriteError ? ` (last failed write: ${this.firehose.lastWriteError})` : ''}`);
+    throw new LocalCloudError(`The pipeline did not drain within ${timeoutMs / 1000}s: ${behind.join('; ') || 'it caught up just now'}; see ${path.join(this.options.dataDir, 'logs')}.`);
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody, sendJson } from './aws-json';
+import { InjectedFault, type FaultInjector } from './faults';
 
 export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'local';
 
@@ -55,8 +56,11 @@ function forward(backend: { url: string; anonymous?: boolean }, req: IncomingMes
   });
 }
 
-/** The single endpoint (AWS_ENDPOINT_URL) that fronts every local service. */
-export function createEdge(backends: Record<ServiceName, Backend>): http.Server {
+/**
+ * The single endpoint (AWS_ENDPOINT_URL) that fronts every local service. Requests to the emulators it proxies
+ * (kinesalite, dynalite, s3rver) meet the fault injector here, by operation (X-Amz-Target), as the stand-ins do.
+ */
+export function createEdge(backends: Record<ServiceName, Backend>, faults?: FaultInjector): http.Server {
   return http.createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -69,7 +73,15 @@ export function createEdge(backends: Record<ServiceName, Backend>): http.Server 
         return;
       }
       const backend = backends[service];
-      await (typeof backend === 'function' ? backend(req, res, body) : forward(backend, req, res, body));
+      if (typeof backend === 'function') return backend(req, res, body);
+      try {
+        faults?.throwIfInjected(service, String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '', [body]);
+      } catch (error) {
+        if (!(error instanceof InjectedFault)) throw error;
+        sendJson(res, error.status, { __type: error.type, message: error.message }, String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'));
+        return;
+      }
+      await forward(backend, req, res, body);
     })().catch((error: Error) => {
       if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: error.message });
       else res.destroy(error);

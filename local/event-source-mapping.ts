@@ -47,6 +47,7 @@ export class KinesisEventSourceMapping {
   private inFlight = 0;
   private readonly buffered = new Map<string, number>();
   private readonly streamName: string;
+  readonly functionName: string;
   /** Counters the tests and `npm start` read. */
   readonly stats = { invocations: 0, records: 0, retries: 0, bisections: 0, sentToOnFailure: 0 };
 
@@ -55,6 +56,7 @@ export class KinesisEventSourceMapping {
     private readonly ports: MappingPorts,
   ) {
     this.streamName = spec.streamArn.split('/').pop()!;
+    this.functionName = spec.functionName;
   }
 
   async start(): Promise<void> {

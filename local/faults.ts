@@ -6,14 +6,20 @@
  * - `fail-records`: the next `count` calls fail every other record (FailedPutCount > 0).
  * - `poison`: every record whose data contains `match` fails, always (until cleared).
  * - `fail`: the next `count` runs of a job (`glue`/`JobRun`, `batch`/`Job`) end FAILED.
- * With `match`, throttle and fail-records only count calls holding a record that contains it
- * (so concurrent tests do not trip over each other's faults).
+ * - `crash`: the next `count` invocations of a function by an event-source mapping (`lambda`/<function name>) die,
+ *   as a runtime that exits does: `before-delivery` before the function did anything, `after-delivery` after it ran
+ *   but before anything it wrote to DynamoDB last (its BatchWriteItem calls for the batch's keys are lost).
+ * With `match`, throttle and fail-records only count calls holding a record that contains it (with a list, any of
+ * them), so concurrent tests do not trip over each other's faults.
  */
 export type FaultRule =
-  | { service: string; operation: string; type: 'throttle'; count: number; match?: string; errorCode?: string }
+  | { service: string; operation: string; type: 'throttle'; count: number; match?: string | string[]; errorCode?: string }
   | { service: string; operation: string; type: 'fail-records'; count: number; match?: string; errorCode?: string }
   | { service: string; operation: string; type: 'poison'; match: string; errorCode?: string }
-  | { service: string; operation: string; type: 'fail'; count: number };
+  | { service: string; operation: string; type: 'fail'; count: number }
+  | { service: 'lambda'; operation: string; type: 'crash'; point: CrashPoint; count: number };
+
+export type CrashPoint = 'before-delivery' | 'after-delivery';
 
 export class InjectedFault extends Error {
   constructor(
@@ -30,6 +36,24 @@ export class FaultInjector {
 
   add(rules: FaultRule[]): void {
     this.rules.push(...rules.map((r) => ({ ...r })));
+  }
+
+  /** Adds one rule until the returned function removes it again. */
+  arm(rule: FaultRule): () => void {
+    const armed = { ...rule };
+    this.rules.push(armed);
+    return () => {
+      this.rules = this.rules.filter((r) => r !== armed);
+    };
+  }
+
+  /** Whether this invocation of a function should crash, and where (a `crash` rule is armed); counts it. */
+  takeCrash(functionName: string): CrashPoint | undefined {
+    // The rule names the function as Lambda does (clickstream-ml-local-ingest) or as serverless.yml does (ingest).
+    const rule = this.rules.find((r) => r.service === 'lambda' && (r.operation === functionName || functionName.endsWith(`-${r.operation}`)) && r.type === 'crash' && r.count > 0);
+    if (!rule || rule.type !== 'crash') return undefined;
+    rule.count -= 1;
+    return rule.point;
   }
 
   /** Removes every rule, or only one service's (tests running side by side each clear their own). */
@@ -59,7 +83,9 @@ export class FaultInjector {
 
   private applies(rule: FaultRule, records: readonly Buffer[]): boolean {
     const match = 'match' in rule ? rule.match : undefined;
-    return match === undefined || records.some((r) => r.includes(match));
+    if (match === undefined) return true;
+    const wanted = Array.isArray(match) ? match : [match];
+    return records.some((r) => wanted.some((m) => r.includes(m)));
   }
 
   /** The error codes for the records of one batch call (undefined = succeeds); counts the call. */

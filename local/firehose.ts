@@ -25,6 +25,8 @@ interface S3Destination {
 
 interface Buffered {
   key: string;
+  /** An error-output buffer: it does not count toward the active partitions. */
+  error: boolean;
   records: Buffer[];
   bytes: number;
   firstAt: number;
@@ -47,6 +49,8 @@ const NEWLINE = Buffer.from('\n');
 const SUPPORTED_PROCESSORS = new Set(['RecordDeAggregation', 'MetadataExtraction', 'AppendDelimiterToRecord']);
 /** Multi-record deaggregation splits at most this many rows out of one record. */
 const MAX_SUB_RECORDS = 500;
+/** Firehose's default quota of active partitions (buffers) per delivery stream with dynamic partitioning. */
+export const MAX_ACTIVE_PARTITIONS = 500;
 
 /** What the destination's processors do to a record, in Firehose's order: deaggregate → extract keys → append a delimiter. */
 interface Processing {
@@ -173,7 +177,11 @@ function checkDestination(name: string, destination: S3Destination): Processing 
  */
 export class LocalFirehose {
   private readonly streams = new Map<string, DeliveryStream>();
+  /** What AWS reports as CloudWatch metrics of the stream (AWS/Firehose), per delivery stream name. */
+  readonly metrics = new Map<string, { PartitionCountExceeded: number }>();
   private timer: NodeJS.Timeout | undefined;
+  /** The last object write that failed (it is retried): what a drain that cannot finish reports. */
+  lastWriteError: string | undefined;
   private flushing = Promise.resolve();
 
   constructor(
@@ -282,7 +290,7 @@ export class LocalFirehose {
     const { destination, processing } = stream;
     const dynamic = destination.DynamicPartitioningConfiguration?.Enabled === true;
     const failed = (data: Buffer, errorOutputType: string, errorCode: string, message: string) =>
-      this.append(stream, renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType }), Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode, errorMessage: message })}\n`));
+      this.append(stream, renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType }), Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode, errorMessage: message })}\n`), true);
     for (const data of records) {
       let rows = [data];
       if (processing.deaggregate) {
@@ -304,15 +312,29 @@ export class LocalFirehose {
           failed(row, 'partitioning-failed', 'DynamicPartitioning.MetadataExtractionFailed', (e as Error).message);
           continue;
         }
-        this.append(stream, key, processing.appendNewline ? Buffer.concat([row, NEWLINE]) : row);
+        if (dynamic && !stream.buffers.has(key) && this.activePartitions(stream) >= MAX_ACTIVE_PARTITIONS) {
+          // As on AWS: once the stream has the maximum of active partitions, records for a new one go to the error prefix.
+          const counters = this.metrics.get(stream.name) ?? { PartitionCountExceeded: 0 };
+          counters.PartitionCountExceeded += 1;
+          this.metrics.set(stream.name, counters);
+          failed(row, 'activePartitionExceeded', 'DynamicPartitioning.ActivePartitionsLimitExceeded', `the stream already has ${MAX_ACTIVE_PARTITIONS} active partitions`);
+          continue;
+        }
+        this.append(stream, key, processing.appendNewline ? Buffer.concat([row, NEWLINE]) : row, false);
       }
     }
   }
 
-  private append(stream: DeliveryStream, key: string, payload: Buffer): void {
+  private activePartitions(stream: DeliveryStream): number {
+    let n = 0;
+    for (const b of stream.buffers.values()) if (!b.error) n++;
+    return n;
+  }
+
+  private append(stream: DeliveryStream, key: string, payload: Buffer, error: boolean): void {
     let buffered = stream.buffers.get(key);
     if (!buffered) {
-      buffered = { key, records: [], bytes: 0, firstAt: Date.now() };
+      buffered = { key, error, records: [], bytes: 0, firstAt: Date.now() };
       stream.buffers.set(key, buffered);
     }
     buffered.records.push(payload);
@@ -338,6 +360,7 @@ export class LocalFirehose {
           await this.writeObject(stream, buffered);
         } catch (error) {
           // Firehose keeps retrying delivery; so does the stand-in, on the next tick.
+          this.lastWriteError = `${key}: ${(error as Error).message}`;
           const again = stream.buffers.get(key);
           if (again) {
             again.records.unshift(...buffered.records);

@@ -37,9 +37,9 @@ const admin = async (event: HttpEvent): Promise<HttpResult> => {
   try {
     if (event.routeKey === 'POST /models/{name}/rollback') {
       const alias = text(input.alias, 'alias', ALIAS_RULE.pattern) ?? PRODUCTION_ALIAS;
-      const record = await rollbackAlias(config.modelsTableName, name, alias, by, text(input.reason, 'reason') ?? 'rolled back over the API');
-      logger.info('alias rolled back', { name, alias, version: record.version, by });
-      return json(200, { name, alias, version: record.version, history: record.history });
+      const { record, from, ended_routing } = await rollbackAlias(config.modelsTableName, name, alias, by, text(input.reason, 'reason') ?? 'rolled back over the API');
+      logger.info('alias rolled back', { name, alias, from, version: record.version, ended_routing, by });
+      return json(200, { name, alias, version: record.version, previous: from, ended_routing, history: record.history });
     }
     const alias = pathParam(event, 'alias', ALIAS_RULE);
     const version = text(input.version, 'version', NAME_RULE.pattern);

@@ -33,14 +33,18 @@ const ingest = async (event: KinesisStreamEvent, context: Context) => {
     delivery,
     ...(dedup ? { dedup } : {}),
     now: () => new Date().toISOString(),
+    window: config.eventTimeWindow,
   });
   const outcomeBySequence = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, outcomes[i]]));
   logger.info('batch ingested', { records: event.Records.length, ...summary });
   if (summary.dedupMarkError) logger.warn('delivered events not marked seen', { error: summary.dedupMarkError });
+  if (summary.dedupLookupError) logger.warn('dedup store unreadable: batch delivered without the cross-batch check', { error: summary.dedupLookupError });
   metrics.addMetric('EventsDelivered', MetricUnit.Count, summary.delivered);
   metrics.addMetric('BadRows', MetricUnit.Count, summary.badRows);
   metrics.addMetric('Duplicates', MetricUnit.Count, summary.duplicates);
   metrics.addMetric('DeliveryFailures', MetricUnit.Count, summary.failed);
+  // Records that went out without the cross-batch dedup check (the curated layer still dedups them by event_id).
+  metrics.addMetric('DedupSkipped', MetricUnit.Count, summary.dedupLookupError ? event.Records.length : 0);
   // Powertools turns failed outcomes into the partial batch response; a batch without one needs no pass over its records.
   if (!outcomes.some((o) => o instanceof Error)) return { batchItemFailures: [] };
   return processPartialResponse(

@@ -19,26 +19,33 @@ interface ReplayBatchEvent {
 /**
  * The replay state machine's worker: does for its objects what `npm run replay` does — selects the events of
  * [from, to) (types, session), one per event_id, and puts them on the stream as collector envelopes carrying
- * the replay_id, at most rate_per_worker events/s. Anything still failed after retries fails the batch
- * (ReplayDeliveryError), which the state machine retries: ingest drops what a replay already delivered.
+ * the replay_id, at most rate_per_worker events/s. One object at a time, so memory is bounded by the largest
+ * object (Firehose writes at most its 64 MB buffer), not the batch (20 objects could be over a gigabyte); an
+ * event_id in two objects is sent twice, and ingest drops the second copy of the same replay. Anything still
+ * failed after retries fails the batch (ReplayDeliveryError), which the state machine retries.
  */
 const replayObjects = async (event: ReplayBatchEvent) => {
   const { replay_id, from, to, types, session, rate_per_worker } = event.BatchInput;
-  const rows: { key: string; row: LakeEvent }[] = [];
-  for (const { Key } of event.Items) for (const row of await readJsonLines<LakeEvent>(config.lakeBucketName, Key)) rows.push({ key: Key, row });
-  const { selected, duplicates } = selectRawEvents(rows, { from, to, ...(types ? { types: new Set(types) } : {}), ...(session ? { session } : {}) });
+  const filter = { from, to, ...(types ? { types: new Set(types) } : {}), ...(session ? { session } : {}) };
   const limiter = new RateLimiter(rate_per_worker);
-  let failed = 0;
-  for (let i = 0; i < selected.length; i += 500) {
-    const batch = selected.slice(i, i + 500);
-    const wait = limiter.take(batch.length);
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const result = await putRecords(config.streamName, batch.map((s) => ({ data: encodeEnvelope(replayEnvelope(s, replay_id)), partitionKey: s.event.session_id })));
-    failed += result.failed.length;
+  const summary = { objects: event.Items.length, read: 0, selected: 0, skipped_duplicates: 0, sent: 0, failed: 0 };
+  for (const { Key } of event.Items) {
+    const rows = (await readJsonLines<LakeEvent>(config.lakeBucketName, Key)).map((row) => ({ key: Key, row }));
+    const { selected, duplicates } = selectRawEvents(rows, filter);
+    summary.read += rows.length;
+    summary.selected += selected.length;
+    summary.skipped_duplicates += duplicates;
+    for (let i = 0; i < selected.length; i += 500) {
+      const batch = selected.slice(i, i + 500);
+      const wait = limiter.take(batch.length);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const result = await putRecords(config.streamName, batch.map((s) => ({ data: encodeEnvelope(replayEnvelope(s, replay_id)), partitionKey: s.event.session_id })));
+      summary.failed += result.failed.length;
+      summary.sent += batch.length - result.failed.length;
+    }
   }
-  const summary = { objects: event.Items.length, read: rows.length, selected: selected.length, skipped_duplicates: duplicates, sent: selected.length - failed, failed };
   logger.info('replayed objects', { replay_id, ...summary });
-  if (failed > 0) throw new ReplayDeliveryError(`${failed} of ${selected.length} events could not be put on the stream after retries.`);
+  if (summary.failed > 0) throw new ReplayDeliveryError(`${summary.failed} of ${summary.selected} events could not be put on the stream after retries.`);
   return summary;
 };
 

@@ -67,3 +67,10 @@ export const firehoseDelivery = (streams: { raw: string; bad: string }, backoff?
 export function deliveryStreamExists(name: string): Promise<boolean> {
   return exists(() => firehoseClient().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name })), (e) => e.name === 'ResourceNotFoundException');
 }
+
+/** The delivery stream's buffering interval (seconds): how long a partition's buffer may wait before it is written. */
+export async function bufferIntervalSeconds(name: string): Promise<number> {
+  const { DeliveryStreamDescription } = await firehoseClient().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name }));
+  const destination = DeliveryStreamDescription?.Destinations?.[0]?.ExtendedS3DestinationDescription;
+  return destination?.BufferingHints?.IntervalInSeconds ?? 300;
+}

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import {
   AliasConflictError,
+  cutAtModelBoundary,
   aliasKey,
   runKey,
   VersionExistsError,
@@ -48,7 +49,7 @@ export async function setAlias(
   now = new Date(),
 ): Promise<AliasRecord> {
   if (!(await getModelVersion(tableName, modelName, change.to))) throw new VersionNotFoundError(`${modelName} has no version ${change.to}.`);
-  const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.to, by: change.by, reason: change.reason };
+  const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.to, by: change.by, reason: change.reason, kind: 'version' };
   try {
     const { Attributes } = await dynamoDbDocumentClient().send(
       new UpdateCommand({
@@ -86,7 +87,7 @@ export async function setAliasRouting(
   for (const target of [routing.canary ?? undefined, routing.shadow ?? undefined]) {
     if (target && !(await getModelVersion(tableName, modelName, target.version))) throw new VersionNotFoundError(`${modelName} has no version ${target.version}.`);
   }
-  const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.expected, by: change.by, reason: change.reason };
+  const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.expected, by: change.by, reason: change.reason, kind: 'routing' };
   const set = ['updated_at = :at', '#history = list_append(if_not_exists(#history, :empty), :entry)'];
   const remove: string[] = [];
   const values: Record<string, unknown> = { ':at': entry.at, ':empty': [], ':entry': [entry], ':expected': change.expected };
@@ -118,8 +119,22 @@ export async function setAliasRouting(
   }
 }
 
+/**
+ * Writes the outcome of a training run. Safe to repeat; and a run recorded as promoted stays so — a late failure
+ * record (a retried step failing after the alias moved) cannot hide that production changed.
+ */
 export async function putRunRecord(tableName: string, record: Omit<RunRecord, 'sk'>): Promise<void> {
-  await dynamoDbDocumentClient().send(new PutCommand({ TableName: tableName, Item: { ...record, sk: runKey(record.run_id) } }));
+  try {
+    await dynamoDbDocumentClient().send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { ...record, sk: runKey(record.run_id) },
+        ...(record.outcome === 'promoted' ? {} : { ConditionExpression: 'attribute_not_exists(sk) OR #outcome <> :promoted', ExpressionAttributeNames: { '#outcome': 'outcome' }, ExpressionAttributeValues: { ':promoted': 'promoted' } }),
+      }),
+    );
+  } catch (error) {
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+  }
 }
 
 /** Every item of one model (versions, aliases, runs), in sort-key order. */
@@ -141,14 +156,37 @@ export async function queryModel(tableName: string, modelName: string, prefix: s
   return items;
 }
 
-/** The key, kind and alias target of every item (GET /models, `npm run models -- list`): the registry is small, a Scan is fine. */
-export async function scanRegistry(tableName: string): Promise<{ model_name: string; sk: string; version?: string }[]> {
-  const items: { model_name: string; sk: string; version?: string }[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoDbDocumentClient().send(new ScanCommand({ TableName: tableName, ProjectionExpression: 'model_name, sk, #version', ExpressionAttributeNames: { '#version': 'version' }, ExclusiveStartKey: start }));
-    items.push(...((page.Items ?? []) as { model_name: string; sk: string; version?: string }[]));
+type RegistryKeyItem = { model_name: string; sk: string; version?: string };
+
+/**
+ * One page of the registry's key, kind and alias target items (GET /models, `npm run models -- list`): at least
+ * `limit` items unless the table ends, cut after the last whole model, so a model is never split across pages.
+ * `after` is the previous page's `next`.
+ */
+export async function scanRegistryPage(tableName: string, limit: number, after?: { model_name: string; sk: string }): Promise<{ items: RegistryKeyItem[]; next?: { model_name: string; sk: string } }> {
+  const items: RegistryKeyItem[] = [];
+  let start: Record<string, unknown> | undefined = after;
+  for (;;) {
+    const page = await dynamoDbDocumentClient().send(
+      new ScanCommand({ TableName: tableName, Limit: limit, ProjectionExpression: 'model_name, sk, #version', ExpressionAttributeNames: { '#version': 'version' }, ExclusiveStartKey: start }),
+    );
+    items.push(...((page.Items ?? []) as RegistryKeyItem[]));
     start = page.LastEvaluatedKey;
-  } while (start);
+    if (!start) return { items };
+    if (items.length < limit) continue;
+    const cut = cutAtModelBoundary(items, false);
+    if (cut) return { items: cut.items, next: { model_name: cut.last!.model_name, sk: cut.last!.sk } };
+  }
+}
+
+/** Every key item of the registry (the CLI's list), page after page. */
+export async function scanRegistry(tableName: string): Promise<RegistryKeyItem[]> {
+  const items: RegistryKeyItem[] = [];
+  let after: { model_name: string; sk: string } | undefined;
+  do {
+    const page = await scanRegistryPage(tableName, 500, after);
+    items.push(...page.items);
+    after = page.next;
+  } while (after);
   return items;
 }

@@ -4,6 +4,10 @@ import { validateEvent, type ValidationIssue } from './events/schema';
 
 export const MAX_BATCH_EVENTS = 500;
 export const MAX_BODY_BYTES = 1_000_000;
+/** Kinesis takes records up to 1 MiB (data + partition key); an envelope past this could never be put. */
+export const MAX_RECORD_BYTES = 1024 * 1024 - 256;
+/** The answer lists every rejected event, with its errors for the first this many (keeps a 500-event answer small). */
+export const MAX_DETAILED_REJECTIONS = 50;
 
 export class BatchShapeError extends Error {
   override name = 'BatchShapeError';
@@ -18,6 +22,7 @@ export class BatchShapeError extends Error {
 export interface Rejection {
   index: number;
   event_id?: string;
+  /** Empty past the first MAX_DETAILED_REJECTIONS rejected events (validate those again once the first are fixed). */
   errors: ValidationIssue[];
 }
 
@@ -38,11 +43,18 @@ export function planCollect(body: unknown, receivedAt: string): CollectPlan {
   const rejected: Rejection[] = [];
   const records = events.map((event, index) => {
     const data = encodeEnvelope({ v: 1, received_at: receivedAt, event });
+    if (data.length > MAX_RECORD_BYTES) {
+      throw new BatchShapeError(`Event ${index} is ${data.length} bytes once wrapped for the stream; a record holds at most ${MAX_RECORD_BYTES}.`, true);
+    }
     // The envelope is larger than the event, so it bounds the size check without a second serialization.
     const validation = validateEvent(event, data.length);
     const eventId = (event as { event_id?: unknown } | null)?.event_id;
     if (!validation.ok) {
-      rejected.push({ index, ...(typeof eventId === 'string' ? { event_id: eventId } : {}), errors: validation.errors });
+      rejected.push({
+        index,
+        ...(typeof eventId === 'string' ? { event_id: eventId.slice(0, 128) } : {}),
+        errors: rejected.length < MAX_DETAILED_REJECTIONS ? validation.errors : [],
+      });
     }
     const sessionId = (event as { session_id?: unknown } | null)?.session_id;
     return {

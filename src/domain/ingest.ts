@@ -1,7 +1,15 @@
 import { badRow, type BadRow } from './events/bad-row';
-import { decodeEnvelope, EnvelopeDecodeError } from './events/envelope';
+import { decodeRecord, EnvelopeDecodeError, type DecodedRecord } from './events/envelope';
 import { enrich, type LakeEvent } from './events/enrich';
+import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
 import { validateEvent } from './events/schema';
+import { withDeadline } from '../shared/retry';
+
+/**
+ * How long ingest waits for the dedup store, each way. It is an optimisation, so a store that stops answering
+ * (a brownout, a hung connection) must cost a batch this at most — never the function's timeout.
+ */
+export const DEDUP_DEADLINE_MS = 10_000;
 
 /** One stream record as ingest sees it, whatever the transport (Kinesis today). */
 export interface StreamRecord {
@@ -30,44 +38,58 @@ export type Classified =
   | { kind: 'valid'; event: LakeEvent }
   | { kind: 'bad'; row: BadRow };
 
-/** Decode → validate → enrich one record. Never throws: whatever cannot be read becomes a bad row. */
-export function classify(record: StreamRecord, now: string): Classified {
+/**
+ * Decode → validate → enrich one record. Never throws: whatever cannot be read becomes a bad row, and so does
+ * any other failure on this one record (`enrichment_error`), so one record can never fail its whole batch.
+ */
+export function classify(record: StreamRecord, now: string, window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW): Classified {
   const source = () => ({
     stream: record.stream,
     partition_key: record.partitionKey,
     sequence_number: record.sequenceNumber,
-    approximate_arrival: new Date(record.approximateArrival * 1000).toISOString(),
+    approximate_arrival: arrivalTime(record),
   });
-  let envelope;
+  let decoded: DecodedRecord;
   try {
-    envelope = decodeEnvelope(record.data);
+    decoded = decodeRecord(record.data, arrivalTime(record));
   } catch (error) {
-    if (!(error instanceof EnvelopeDecodeError)) throw error;
-    return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message: error.message }], payload: record.data, failedAt: now, source: source() }) };
+    const message = error instanceof EnvelopeDecodeError ? error.message : `record could not be read: ${String(error)}`;
+    return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message }], payload: record.data, failedAt: now, source: source() }) };
   }
-  const validation = validateEvent(envelope.event, record.data.length);
-  if (!validation.ok) {
+  const rejected = (type: 'schema_violation' | 'enrichment_error', errors: { path: string; message: string }[]): Classified => ({
+    kind: 'bad',
+    row: badRow({
+      type,
+      errors,
+      payload: record.data,
+      failedAt: now,
+      source: source(),
+      eventId: (decoded.event as { event_id?: unknown } | null)?.event_id,
+      receivedAt: decoded.received_at,
+    }),
+  });
+  try {
+    const validation = validateEvent(decoded.event, record.data.length);
+    if (!validation.ok) return rejected('schema_violation', validation.errors);
     return {
-      kind: 'bad',
-      row: badRow({
-        type: 'schema_violation',
-        errors: validation.errors,
-        payload: record.data,
-        failedAt: now,
-        source: source(),
-        eventId: (envelope.event as { event_id?: unknown } | null)?.event_id,
-        receivedAt: envelope.received_at,
+      kind: 'valid',
+      event: enrich(validation.event, {
+        receivedAt: decoded.received_at,
+        ingestedAt: now,
+        window: decoded.backfill ? 'backfill' : window,
+        receivedVia: decoded.via,
+        ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
       }),
     };
+  } catch (error) {
+    return rejected('enrichment_error', [{ path: '/', message: error instanceof Error ? error.message : String(error) }]);
   }
-  return {
-    kind: 'valid',
-    event: enrich(validation.event, {
-      receivedAt: envelope.received_at,
-      ingestedAt: now,
-      ...(envelope.replay_id === undefined ? {} : { replayId: envelope.replay_id }),
-    }),
-  };
+}
+
+/** Kinesis's arrival time; a record without a usable one (a hand-made test event) counts as arriving now. */
+function arrivalTime(record: StreamRecord): string {
+  const at = new Date(record.approximateArrival * 1000);
+  return Number.isFinite(at.getTime()) ? at.toISOString() : new Date().toISOString();
 }
 
 export type RecordOutcome = 'delivered' | 'bad_row' | 'duplicate';
@@ -79,6 +101,8 @@ export interface IngestSummary {
   failed: number;
   /** Set when delivered ids could not be marked seen: they stay delivered, a re-drive may copy them (curated dedup removes those). */
   dedupMarkError?: string;
+  /** Set when the dedup store could not be read: the batch was delivered without the cross-batch check (fails open). */
+  dedupLookupError?: string;
 }
 
 /**
@@ -98,10 +122,10 @@ const dedupKey = (c: Classified, record: StreamRecord): string =>
  */
 export async function ingestBatch(
   records: readonly StreamRecord[],
-  ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string },
+  ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string; window?: EventTimeWindow; dedupDeadlineMs?: number },
 ): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
   const now = ports.now();
-  const classified = records.map((record) => classify(record, now));
+  const classified = records.map((record) => classify(record, now, ports.window));
   const keys = classified.map((c, i) => dedupKey(c, records[i]!));
   const outcomes: (RecordOutcome | Error)[] = classified.map((c) => (c.kind === 'bad' ? 'bad_row' : 'delivered'));
 
@@ -111,11 +135,18 @@ export async function ingestBatch(
     else firstIndexByKey.set(key, i);
   });
 
+  // The dedup store is an optimisation (the curated layer dedups by event_id): when it cannot be read, deliver
+  // anyway rather than stall the shard, as Powertools idempotency does in its non-critical mode.
+  let dedupLookupError: string | undefined;
   if (ports.dedup && firstIndexByKey.size > 0) {
-    const seen = await ports.dedup.findSeen([...firstIndexByKey.keys()]);
-    for (const key of seen) {
-      outcomes[firstIndexByKey.get(key)!] = 'duplicate';
-      firstIndexByKey.delete(key);
+    try {
+      const seen = await withDeadline(ports.dedup.findSeen([...firstIndexByKey.keys()]), ports.dedupDeadlineMs ?? DEDUP_DEADLINE_MS, 'the dedup lookup');
+      for (const key of seen) {
+        outcomes[firstIndexByKey.get(key)!] = 'duplicate';
+        firstIndexByKey.delete(key);
+      }
+    } catch (error) {
+      dedupLookupError = (error as Error).message;
     }
   }
 
@@ -146,7 +177,7 @@ export async function ingestBatch(
   if (ports.dedup) {
     const delivered = firsts.filter((i) => !(outcomes[i] instanceof Error)).map((i) => keys[i]!);
     try {
-      if (delivered.length > 0) await ports.dedup.markSeen(delivered);
+      if (delivered.length > 0) await withDeadline(ports.dedup.markSeen(delivered), ports.dedupDeadlineMs ?? DEDUP_DEADLINE_MS, 'marking delivered events seen');
     } catch (error) {
       dedupMarkError = (error as Error).message;
     }
@@ -161,6 +192,7 @@ export async function ingestBatch(
       duplicates: count('duplicate'),
       failed: outcomes.filter((o) => o instanceof Error).length,
       ...(dedupMarkError === undefined ? {} : { dedupMarkError }),
+      ...(dedupLookupError === undefined ? {} : { dedupLookupError }),
     },
   };
 }

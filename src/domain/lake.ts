@@ -17,3 +17,32 @@ export type LakeZone = keyof typeof LAKE_PREFIXES;
 export function partitionOf(key: string): string | undefined {
   return /(dt=\d{4}-\d{2}-\d{2}\/hour=\d{2})\//.exec(key)?.[1];
 }
+
+/**
+ * Firehose holds at most 500 active partitions per delivery stream (more go to errors/…/activePartitionExceeded/);
+ * a sender of history (replay, import) sends at most this many hours at a time, leaving room for live traffic.
+ */
+export const PARTITIONS_PER_WAVE = 250;
+
+/** Items in waves of at most `maxPartitions` distinct hours each, in hour order (a sender pauses between waves). */
+export function partitionWaves<T>(items: readonly T[], hourOf: (item: T) => string, maxPartitions = PARTITIONS_PER_WAVE): T[][] {
+  const keyed = items.map((item) => ({ item, hour: hourOf(item) })).sort((a, b) => (a.hour < b.hour ? -1 : a.hour > b.hour ? 1 : 0));
+  const waves: T[][] = [];
+  let hours = 0;
+  let previous: string | undefined;
+  for (const { item, hour } of keyed) {
+    if (hour !== previous) {
+      if (waves.length === 0 || hours === maxPartitions) {
+        waves.push([]);
+        hours = 0;
+      }
+      hours += 1;
+      previous = hour;
+    }
+    waves.at(-1)!.push(item);
+  }
+  return waves;
+}
+
+/** How long a sender waits between waves: Firehose writes a partition's buffer within 1.5 × its interval (AWS docs), plus what sits before it. */
+export const waveGapMs = (bufferIntervalSeconds: number, upstreamSeconds: number) => Math.ceil((bufferIntervalSeconds * 1.5 + upstreamSeconds) * 1000);

@@ -46,7 +46,26 @@ export interface AliasChange {
   to: string;
   by: string;
   reason: string;
+  /** "routing": a canary/shadow/endpoint change (from = to); absent on entries written before it existed. */
+  kind?: 'version' | 'routing';
 }
+
+/**
+ * The version an alias pointed at before its last *version* move — routing changes (canary, shadow, endpoint)
+ * leave the version where it was, so they are passed over. Undefined when the alias never moved.
+ */
+export function previousVersion(history: readonly AliasChange[]): string | undefined {
+  for (let i = history.length - 1; i >= 0; i--) {
+    const change = history[i]!;
+    if (change.kind === 'routing' || change.from === change.to) continue;
+    return change.from ?? undefined;
+  }
+  return undefined;
+}
+
+/** Whether this actor already moved the alias to this version (a retried promotion finds its own change). */
+export const movedBy = (history: readonly AliasChange[], to: string, by: string): boolean =>
+  history.some((change) => change.kind !== 'routing' && change.to === to && change.by === by && change.from !== change.to);
 
 /**
  * How an alias is served besides its version: a canary version for a share of sessions, a shadow version scored
@@ -114,3 +133,45 @@ export const aliasHistory = (aliases: readonly AliasRecord[]) =>
 
 /** A version as listed (without its artifact and the full metrics). */
 export const versionSummary = (v: ModelVersion) => ({ version: v.version, kind: v.kind, created_at: v.created_at, test_roc_auc: v.metrics.test.roc_auc, test_ece: v.metrics.test.ece, data: { from: v.data.from, to: v.data.to } });
+
+/**
+ * A run's error as the read API shows it: the error name, and the cause cut to one line with ARNs, account ids,
+ * S3 URIs and stack frames masked — the full record stays in the table and the workflow's history for operators.
+ */
+export function redactRunError(error: { Error: string; Cause: string }): { Error: string; Cause: string } {
+  let cause = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown; StatusReason?: unknown; message?: unknown };
+    const message = parsed.errorMessage ?? parsed.StatusReason ?? parsed.message;
+    if (typeof message === 'string') cause = message;
+  } catch {
+    // Not JSON: the cause as written.
+  }
+  const firstLine = cause.split(/\r?\n/)[0] ?? '';
+  const masked = firstLine
+    .replace(/arn:aws[a-z-]*:[^\s"',)]+/g, 'arn:…')
+    .replace(/s3:\/\/[^\s"',)]+/g, 's3://…')
+    .replace(/\b\d{12}\b/g, '…')
+    .replace(/\s+at\s+\S+\s+\(.*$/, '');
+  return { Error: String(error.Error ?? 'Error').slice(0, 100), Cause: masked.length > 300 ? `${masked.slice(0, 299)}…` : masked };
+}
+
+/** A run record as the read API shows it. */
+export const runSummary = (run: RunRecord): Omit<RunRecord, 'model_name' | 'sk'> => {
+  const { model_name: _name, sk: _sk, error, ...rest } = run;
+  return { ...rest, ...(error ? { error: redactRunError(error) } : {}) };
+};
+
+/**
+ * A page of registry items in scan order (one model's items are contiguous) cut after its last complete model:
+ * the items to show and the last one kept (where the next page starts). Undefined while only one model has been
+ * read and the table is not exhausted: read on.
+ */
+export function cutAtModelBoundary<T extends { model_name: string }>(items: readonly T[], exhausted: boolean): { items: T[]; last?: T } | undefined {
+  if (exhausted) return { items: [...items] };
+  const lastModel = items.at(-1)?.model_name;
+  let end = items.length;
+  while (end > 0 && items[end - 1]!.model_name === lastModel) end--;
+  if (end === 0) return undefined;
+  return { items: items.slice(0, end), last: items[end - 1]! };
+}

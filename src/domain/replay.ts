@@ -1,6 +1,6 @@
 import { ClickstreamError } from '../shared/errors';
 import type { BadRow } from './events/bad-row';
-import { ENRICHMENT_FIELDS, type LakeEvent } from './events/enrich';
+import { ENRICHMENT_FIELDS, placeInTime, type LakeEvent } from './events/enrich';
 import type { CollectorEnvelope } from './events/envelope';
 import { validateEvent, type ClickstreamEvent, type ValidationIssue } from './events/schema';
 import { LAKE_PREFIXES } from './lake';
@@ -55,6 +55,11 @@ export function originalEvent(row: LakeEvent): ClickstreamEvent {
 export interface SelectedEvent {
   event: ClickstreamEvent;
   received_at: string;
+  /**
+   * Sent as a backfill (partitioned by its own time, whatever its age): the original row was partitioned so (it is
+   * not flagged late or future), or it is a bad row recovered on purpose. Otherwise it lands in its arrival hour again.
+   */
+  backfill: boolean;
   /** Where it was read (object key), for the dry run's counts and the error list. */
   key: string;
 }
@@ -76,7 +81,7 @@ export function selectRawEvents(rows: readonly { key: string; row: LakeEvent }[]
       duplicates++;
       if (previous.received_at <= row.received_at) continue;
     }
-    byId.set(row.event_id, { event: originalEvent(row), received_at: row.received_at, key });
+    byId.set(row.event_id, { event: originalEvent(row), received_at: row.received_at, backfill: row.event_time_status === undefined, key });
   }
   const selected = [...byId.values()].sort((a, b) => a.event.event_time.localeCompare(b.event.event_time) || a.event.event_id.localeCompare(b.event.event_id));
   return { selected, duplicates };
@@ -84,7 +89,7 @@ export function selectRawEvents(rows: readonly { key: string; row: LakeEvent }[]
 
 /** A selected event as it goes back on the stream: the collector envelope it came in, with the run's replay_id. */
 export function replayEnvelope(selected: SelectedEvent, replayId: string): CollectorEnvelope {
-  return { v: 1, received_at: selected.received_at, replay_id: replayId, event: selected.event };
+  return { v: 1, received_at: selected.received_at, replay_id: replayId, ...(selected.backfill ? { backfill: true as const } : {}), event: selected.event };
 }
 
 export type FixFunction = (event: unknown) => unknown;
@@ -138,7 +143,7 @@ export function recoverBadRows(rows: readonly { key: string; row: BadRow }[], fi
     if (filter.session !== undefined && event.session_id !== filter.session) continue;
     if (seen.has(event.event_id)) continue;
     seen.add(event.event_id);
-    outcome.recovered.push({ event, received_at: receivedAt, key });
+    outcome.recovered.push({ event, received_at: receivedAt, backfill: true, key });
   }
   return outcome;
 }
@@ -168,9 +173,21 @@ export class RateLimiter {
   }
 }
 
-/** The checkpoint an interrupted run leaves: its id, what it was asked, and how many selected events were acknowledged. */
+/** The checkpoint a run leaves (every few seconds, and when interrupted): its id, what it was asked, and how far it got. */
 export interface ReplayCheckpoint {
   replay_id: string;
   args: Record<string, unknown>;
   acknowledged: number;
+  /** Every event whose send key (`sendKey`) is at or below this was acknowledged: a resumed run skips those. */
+  cursor: string | null;
 }
+
+/** The hour a selected event is partitioned in when replayed (the same rule ingest applies: `placeInTime`). */
+export const replayHour = (s: SelectedEvent): string => placeInTime(s.event.event_time, s.received_at, s.backfill ? 'backfill' : undefined).partition_time.slice(0, 13);
+
+/**
+ * The order a replay sends in — by partition hour, then event id — as one sortable key. A resumed run skips what
+ * sorts at or below its checkpoint's cursor, so rows that arrived in the lake since, or a changed --fix, cannot
+ * shift what counts as done (as skipping by count would).
+ */
+export const sendKey = (s: SelectedEvent): string => `${replayHour(s)}|${s.event.event_id}`;

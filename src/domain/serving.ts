@@ -133,7 +133,8 @@ export interface AliasModels {
 }
 
 /** Scores sessions somewhere else (the SageMaker backend). */
-export type RemoteScorer = (endpoint: string, sessions: PredictRequest['sessions'], explain: boolean) => Promise<Prediction[]>;
+/** Scores on a remote endpoint; `version` is the one the endpoint says it serves (what answered, whatever the alias says). */
+export type RemoteScorer = (endpoint: string, sessions: PredictRequest['sessions'], explain: boolean) => Promise<{ version?: string; predictions: Prediction[] }>;
 
 /** A session's place in [0, 1): FNV-1a of its id, so a session stays on one side of a canary split. */
 export function canaryBucket(sessionId: string): number {
@@ -161,15 +162,21 @@ export async function predictThroughAlias(
   const share = (which: boolean) => sessions.filter((_, i) => toCanary[i] === which);
   const mainShare = canary ? share(false) : sessions;
   let main: Prediction[];
+  let mainVersion = primary.version;
   if ('endpoint' in primary) {
-    if (!remote) throw new ModelUnavailableError(`Alias ${models.alias} is served by SageMaker endpoint ${primary.endpoint}, and no endpoint client is configured.`);
-    main = mainShare.length === 0 ? [] : await remote(primary.endpoint, mainShare, explain);
+    if (!remote) throw new ModelUnavailableError(`Alias ${models.alias} is served by SageMaker endpoint ${primary.endpoint}, and no endpoint client is configured.`, { publicMessage: `Alias ${models.alias} cannot be served right now; try again later.` });
+    if (mainShare.length === 0) main = [];
+    else {
+      const answer = await remote(primary.endpoint, mainShare, explain);
+      main = answer.predictions;
+      mainVersion = answer.version ?? primary.version;
+    }
   } else main = scoreSessions(primary, mainShare, explain);
   const side = canary ? scoreSessions(canary.model, share(true), explain) : [];
   // Both shares are in request order: merge them back by walking each once.
   let m = 0;
   let c = 0;
-  const predictions = toCanary.map((toC) => (toC ? { ...side[c++]!, version: canary!.model.version } : { ...main[m++]!, version: primary.version }));
+  const predictions = toCanary.map((toC) => (toC ? { ...side[c++]!, version: canary!.model.version } : { ...main[m++]!, version: mainVersion }));
   if (!models.shadow) return { predictions };
   return { predictions, shadow: { version: models.shadow.version, probabilities: scoreSessions(models.shadow, sessions, false).map((p) => p.probability) } };
 }

@@ -48,7 +48,9 @@ export function resetClients(): void {
   cache.clear();
 }
 
-const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
+// A socket that goes quiet for 8 s is given up (and retried): below the shortest function timeout that makes
+// calls (predict, 10 s; collect 29 s), so a stuck call ends in an answer the handler controls, not a Lambda timeout.
+const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 8_000 });
 
 export type ClientConfig = { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler };
 

@@ -57,6 +57,11 @@ export const ingestConfig = (env: Env = process.env) => ({
   dedupTableName: requireString('DEDUP_TABLE_NAME', env),
   dedupEnabled: requireBoolean('DEDUP_ENABLED', true, env),
   dedupTtlHours: requireNumber('DEDUP_TTL_HOURS', 24, env),
+  /** Event times outside [received_at − past, received_at + future] are kept, flagged, in their arrival partition. */
+  eventTimeWindow: {
+    maxPastMs: requireNumber('EVENT_TIME_MAX_PAST_HOURS', 168, env) * 3_600_000,
+    maxFutureMs: requireNumber('EVENT_TIME_MAX_FUTURE_MINUTES', 5, env) * 60_000,
+  },
 });
 
 export const trainConfig = (env: Env = process.env) => ({

@@ -34,5 +34,14 @@ export class RequestError extends ClickstreamError {
   }
 }
 
-/** Something the request needs is not there right now (e.g. no model promoted yet): a 503 with what to do. */
-export class UnavailableError extends ClickstreamError {}
+/**
+ * Something the request needs is not there right now (e.g. no model promoted yet): a 503. `message` is for the
+ * logs (it may name endpoints, buckets, IAM errors); the client gets `publicMessage`, which names nothing internal.
+ */
+export class UnavailableError extends ClickstreamError {
+  readonly publicMessage: string;
+  constructor(message: string, options?: { cause?: unknown; publicMessage?: string }) {
+    super(message, options);
+    this.publicMessage = options?.publicMessage ?? 'A service this request needs is unavailable right now; try again later.';
+  }
+}

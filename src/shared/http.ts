@@ -19,9 +19,16 @@ export function header(event: HttpEvent, name: string): string | undefined {
   return undefined;
 }
 
-/** The raw body bytes, decoding API Gateway's base64 form. */
-export const bodyBytes = (event: HttpEvent): Buffer =>
-  event.body === undefined || event.body === null ? Buffer.alloc(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+/**
+ * The raw body bytes, decoding API Gateway's base64 form. API Gateway always passes a string; serverless-offline
+ * passes a body it parsed as JSON to a falsy value (`false`, `0`) as that value, and `null` (or nothing) as null.
+ */
+export function bodyBytes(event: HttpEvent): Buffer {
+  const body: unknown = event.body;
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (typeof body !== 'string') return Buffer.from(JSON.stringify(body));
+  return Buffer.from(body, event.isBase64Encoded ? 'base64' : 'utf8');
+}
 
 /**
  * Client mistakes (RequestError) become 4xx with a clear message, UnavailableError a 503 saying what is
@@ -36,8 +43,8 @@ export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult, Error, Contex
       return;
     }
     if (error instanceof UnavailableError) {
-      logger.warn('unavailable', { error: error.message });
-      request.response = json(503, { error: error.name, message: error.message, request_id: requestId }, { 'retry-after': '30' });
+      logger.warn('unavailable', { error: error.message, request_id: requestId });
+      request.response = json(503, { error: error.name, message: `${error.publicMessage} (request id ${requestId})`, request_id: requestId }, { 'retry-after': '30' });
       return;
     }
     logger.error('unhandled error', { error: error as Error });
@@ -45,19 +52,54 @@ export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult, Error, Contex
   },
 });
 
-/** Parses a JSON body after checking its content type and size. */
+/** JSON nested deeper than this is refused before it is parsed: serializing it again could overflow the stack. */
+export const MAX_JSON_DEPTH = 32;
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * How deeply the JSON text nests arrays and objects (strings skipped), in one pass over the bytes; stops
+ * counting once past `limit`. Cheaper than parsing, and safe whatever the depth.
+ */
+export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i++) {
+    const c = bytes[i]!;
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
+
+/**
+ * Parses a JSON body after checking its content type, size, encoding (UTF-8: invalid bytes would each grow
+ * into a 3-byte replacement character downstream) and nesting depth.
+ */
 export function parseJsonBody(event: HttpEvent, maxBytes: number): unknown {
   const contentType = header(event, 'content-type') ?? '';
   if (!/^application\/(.+\+)?json\b/i.test(contentType.trim())) {
-    throw new RequestError(415, `Content-Type must be application/json (got "${contentType || 'none'}").`);
+    throw new RequestError(415, `Content-Type must be application/json (got "${contentType.slice(0, 100) || 'none'}").`);
   }
   const bytes = bodyBytes(event);
   if (bytes.length > maxBytes) throw new RequestError(413, `Body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
   if (bytes.length === 0) throw new RequestError(400, 'Body is empty; send a JSON event or an array of events.');
+  let text: string;
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new RequestError(400, 'Body is not valid UTF-8; JSON must be sent as UTF-8.');
+  }
+  if (jsonDepthExceeds(bytes, MAX_JSON_DEPTH)) throw new RequestError(400, `Body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels.`);
+  try {
+    return JSON.parse(text);
   } catch (error) {
-    throw new RequestError(400, `Body is not valid JSON: ${(error as Error).message}`);
+    throw new RequestError(400, `Body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }
 }
 

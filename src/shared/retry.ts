@@ -1,3 +1,5 @@
+import { ClickstreamError } from './errors';
+
 /** Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"). */
 export interface BackoffOptions {
   attempts: number;
@@ -11,6 +13,17 @@ export interface BackoffOptions {
 export const DEFAULT_BACKOFF: BackoffOptions = { attempts: 6, baseMs: 50, capMs: 2_000 };
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Rejects with a DeadlineError if `work` has not settled within `ms` (the work itself is not cancelled). */
+export function withDeadline<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(`${what} took longer than ${ms} ms`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+export class DeadlineError extends ClickstreamError {}
 
 export function backoffDelay(attempt: number, options: BackoffOptions): number {
   const random = options.random ?? Math.random;

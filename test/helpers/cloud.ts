@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StackOutputs } from '../../local/cloud';
+import { localAdmin } from '../../local/admin-client';
 import type { FaultRule } from '../../local/faults';
+import { backfillEvents } from '../../cli/backfill';
+import type { ClickstreamEvent } from '../../src/domain/events/schema';
 import { listObjects, readJsonLines } from '../../src/adapters/s3';
 import { LAKE_PREFIXES, partitionOf, type LakeZone } from '../../src/domain/lake';
 
@@ -12,19 +15,15 @@ export function outputs(): StackOutputs {
   return JSON.parse(raw) as StackOutputs;
 }
 
-async function admin(method: string, path: string, body?: unknown): Promise<unknown> {
-  const response = await fetch(`${outputs().Endpoint}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  if (!response.ok) throw new Error(`${method} ${path} → ${response.status}: ${await response.text()}`);
-  return response.json();
-}
+const admin = () => localAdmin(outputs().Endpoint);
 
 /** Waits until every record on the stream is handled and every Firehose buffer is in S3. */
-export const drain = () => admin('POST', '/_local/drain');
-export const addFaults = (rules: FaultRule[]) => admin('POST', '/_local/faults', rules);
+export const drain = () => admin().drain();
+export const addFaults = (rules: FaultRule[]) => admin().addFaults(rules);
 /** Clears one service's fault rules (test files run side by side; each clears only its own). */
-export const clearFaults = (service: string) => admin('DELETE', `/_local/faults?service=${service}`);
+export const clearFaults = (service: string) => admin().clearFaults(service);
 /** The armed fault rules, with what is left of their counts (a test checks its faults really fired). */
-export const faults = async (service?: string) => ((await admin('GET', '/_local/faults')) as { faults: FaultRule[] }).faults.filter((f) => service === undefined || f.service === service);
+export const faults = async (service?: string) => (await admin().faults()).filter((f) => service === undefined || f.service === service);
 
 export async function postEvents(body: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
   const response = await fetch(`${outputs().ApiUrl}/events`, {
@@ -33,6 +32,15 @@ export async function postEvents(body: unknown, contentType = 'application/json'
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Loads history the way `npm run import` does: backfill envelopes straight onto the stream, so events keep their
+ * own hour however old (through POST /events they would land in today's partition, flagged late).
+ */
+export async function backfill(events: readonly ClickstreamEvent[]): Promise<void> {
+  const result = await backfillEvents(outputs().ClickstreamStreamName!, events);
+  if (result.failed.length > 0) throw new Error(`backfill: ${result.failed.length} events not put on the stream (${result.failed[0]!.error})`);
 }
 
 export interface LakeRow<T> {

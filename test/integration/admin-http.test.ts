@@ -1,4 +1,4 @@
-import { getAlias } from '../../src/adapters/models-table';
+import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/models-table';
 import { outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
@@ -43,5 +43,19 @@ describe('admin routes', () => {
       ['v2', 'v1', 'api/4ab7b7cd', 'rollback: v2 misbehaves'],
     ]);
     expect((await call(`/models/${MODEL}/rollback`, { alias: 'shadow' }, ADMIN_KEY)).status).toBe(409);
+  });
+
+  it('rolls back to the previous version after a canary or shadow change, and says what it ended', async () => {
+    const model = `${MODEL}-canary`;
+    const trained = trainedModel('logistic_regression', 600);
+    for (const version of ['v1', 'v2', 'v3']) await registerVersion({ model, version, kind: trained.kind, artifact: { model: trained } });
+    const table = outputs().ModelsTableName!;
+    await setAlias(table, model, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
+    await setAlias(table, model, 'production', { to: 'v2', expected: 'v1', by: 'test', reason: 'second' });
+    await setAliasRouting(table, model, 'production', { canary: { version: 'v3', weight: 0.1 }, shadow: { version: 'v1' } }, { expected: 'v2', by: 'test', reason: 'canary v3' });
+    const rolled = await call(`/models/${model}/rollback`, { reason: 'v2 misbehaves' }, ADMIN_KEY);
+    expect(rolled).toMatchObject({ status: 200, body: { version: 'v1', previous: 'v2', ended_routing: { canary: { version: 'v3', weight: 0.1 }, shadow: { version: 'v1' } } } });
+    const alias = (await getAlias(table, model, 'production'))!;
+    expect([alias.version, alias.canary, alias.shadow]).toEqual(['v1', undefined, undefined]);
   });
 });

@@ -23,7 +23,7 @@ describe('npm run import (REES46)', () => {
   const available = existsSync(REES46);
   (available ? it : it.skip)('imports every row of the real sample, and a re-import adds nothing', async () => {
     for (let round = 0; round < 2; round++) {
-      const result = await cli('cli/import.ts', [REES46, '--api', outputs().ApiUrl, '--json']);
+      const result = await cli('cli/import.ts', [REES46, '--stream', outputs().ClickstreamStreamName!, '--raw-delivery-stream', outputs().RawDeliveryStreamName!, '--json']);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, events: 2166, sessions: 654, accepted: 2166, rejected: 0, skipped: [] });
       await drain();
@@ -36,7 +36,7 @@ describe('npm run import (REES46)', () => {
   });
 
   it('refuses a file that is not a REES46 CSV, before sending anything', async () => {
-    const result = await cli('cli/import.ts', [path.join(root, 'package.json'), '--api', outputs().ApiUrl, '--json']);
+    const result = await cli('cli/import.ts', [path.join(root, 'package.json'), '--stream', outputs().ClickstreamStreamName!, '--raw-delivery-stream', outputs().RawDeliveryStreamName!, '--json']);
     expect(result.code).not.toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, message: expect.stringContaining('not a REES46 CSV') });
   });

@@ -8,8 +8,7 @@ import { enrich } from '../../src/domain/events/enrich';
 import { previousSessionCounts, sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { sendEvents } from '../../cli/collector-client';
-import { drain, outputs } from '../helpers/cloud';
+import { backfill, drain, outputs } from '../helpers/cloud';
 
 /** The local Glue job: raw lake → glue/features.sql on DuckDB → Parquet partitions in S3. */
 describe('features job (local Glue ETL)', () => {
@@ -18,7 +17,7 @@ describe('features job (local Glue ETL)', () => {
   const sessions = Array.from({ length: 150 }, () => model.session());
 
   it('writes one Parquet partition per session start date with the features the serving code computes', async () => {
-    await sendEvents(outputs().ApiUrl, sessions.flatMap((s) => s.events));
+    await backfill(sessions.flatMap((s) => s.events));
     await drain();
     const bucket = outputs().LakeBucketName!;
     const result = await runFeaturesJob(bucket, '2025-03-01', '2025-03-02');

@@ -9,7 +9,9 @@ import type { BadRow } from '../../src/domain/events/bad-row';
 /** Snowplow-style acceptance: what goes in through POST /events is exactly what the lake holds. */
 describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
   const run = randomUUID();
-  const hours = ['2026-11-19T22', '2026-11-19T23', '2026-11-20T00', '2026-11-20T01'];
+  // The four hours before this one: within the accepted window, so each event lands in its own hour.
+  const thisHour = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+  const hours = [4, 3, 2, 1].map((k) => new Date(thisHour - k * 3_600_000).toISOString().slice(0, 13));
   const valid = Array.from({ length: 1000 }, (_, i) =>
     makeEvent({ session_id: `${run}-s${i % 97}`, event_time: `${hours[i % hours.length]}:${String(i % 60).padStart(2, '0')}:07.123Z` }),
   );
@@ -57,7 +59,7 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
 
   it('keeps the 100 invalid events as typed bad rows with the original payload', async () => {
     const rows = (await lakeRows<BadRow>('bad'))
-      .filter((r) => r.row.type === 'schema_violation')
+      .filter((r) => r.row.type === 'schema_violation' && !r.row.payload_truncated)
       .map((r) => ({ ...r, payload: JSON.parse(Buffer.from(r.row.payload_base64, 'base64').toString('utf8')) }))
       .filter((r) => String(r.payload.event?.session_id).startsWith(`${run}-bad`));
     expect(rows).toHaveLength(100);
@@ -71,7 +73,8 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
   });
   it('splits packed raw records again (RecordDeAggregation); a record that is not JSON objects goes to errors/, whole', async () => {
     const firehose = new FirehoseClient({ endpoint: outputs().Endpoint });
-    const packed = [makeEvent({ session_id: `${run}-packed`, event_time: '2026-11-18T05:00:00.000Z' }), makeEvent({ session_id: `${run}-packed`, event_time: '2026-11-18T06:00:00.000Z' })];
+    // Lake rows as ingest packs them (partition_time is what the delivery stream partitions by).
+    const packed = ['2026-11-18T05:00:00.000Z', '2026-11-18T06:00:00.000Z'].map((t) => ({ ...makeEvent({ session_id: `${run}-packed`, event_time: t }), partition_time: t }));
     const garbage = `[${JSON.stringify(packed[0])}] ${run}`;
     const { FailedPutCount } = await firehose.send(
       new PutRecordBatchCommand({ DeliveryStreamName: outputs().RawDeliveryStreamName, Records: [{ Data: Buffer.from(packed.map((e) => JSON.stringify(e)).join('')) }, { Data: Buffer.from(garbage) }] }),

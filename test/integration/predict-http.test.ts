@@ -1,5 +1,5 @@
 import { rollbackAlias } from '../../src/adapters/model-registry';
-import { setAlias, setAliasRouting } from '../../src/adapters/models-table';
+import { putRunRecord, setAlias, setAliasRouting } from '../../src/adapters/models-table';
 import { sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict, type TrainedModel } from '../../src/domain/model/training-run';
@@ -18,10 +18,24 @@ async function post(body: unknown, contentType = 'application/json') {
   const response = await fetch(`${outputs().ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as any };
 }
-const get = async (path: string) => {
-  const response = await fetch(`${outputs().ApiUrl}${path}`);
+/** The registry's read routes take a read key (README, "Serving"); `key: null` sends none. */
+const get = async (path: string, key: string | null = 'local-read-key') => {
+  const response = await fetch(`${outputs().ApiUrl}${path}`, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
   return { status: response.status, body: (await response.json()) as any };
 };
+
+/** Every model summary, following GET /models's `next` tokens page by page. */
+async function allModels(limit: number): Promise<{ models: { name: string }[]; pages: number }> {
+  const models: { name: string }[] = [];
+  let pages = 0;
+  for (let next: string | undefined = undefined; pages === 0 || next; pages++) {
+    const page: { status: number; body: { models: { name: string }[]; next?: string } } = await get(`/models?limit=${limit}${next ? `&next=${next}` : ''}`);
+    expect(page.status).toBe(200);
+    models.push(...page.body.models);
+    next = page.body.next;
+  }
+  return { models, pages };
+}
 
 /** POST /predict and the registry's read routes, through the local HTTP API (serverless-offline) and the local DynamoDB and S3. */
 describe('POST /predict', () => {
@@ -79,7 +93,9 @@ describe('POST /predict', () => {
     await setAlias(table(), broken, 'production', { to: 'v1', expected: null, by: 'test', reason: 'corrupt' });
     const corrupt = await post({ model: broken, session: { features: {} } });
     expect(corrupt.status).toBe(503);
-    expect(corrupt.body.message).toMatch(/cannot be loaded: .*SHA-256/);
+    expect(corrupt.body.message).toMatch(/cannot be served right now; try again later/);
+    // What went wrong (checksums, bucket and key) is in the function's log, never in the answer.
+    expect(JSON.stringify(corrupt.body)).not.toMatch(/SHA-256|s3:\/\/|models\//);
   });
 
   it('routes a canary share of sessions to the canary version, sticky by session id', async () => {
@@ -123,11 +139,13 @@ describe('POST /predict', () => {
     await setAlias(table(), MODEL, 'production', { to: 'v2', expected: 'v1', by: 'test', reason: 'second' });
     await rollbackAlias(table(), MODEL, 'production', 'test', 'v2 misbehaves');
 
-    expect((await get('/models')).body.models).toContainEqual({ name: MODEL, aliases: { production: 'v1' }, versions: 2, latest_version: 'v2' });
+    expect((await allModels(100)).models).toContainEqual({ name: MODEL, aliases: { production: 'v1' }, versions: 2, latest_version: 'v2' });
     const shown = await get(`/models/${MODEL}`);
     expect(shown.body).toMatchObject({ name: MODEL, aliases: { production: 'v1' } });
     expect(shown.body.versions.map((v: { version: string }) => v.version)).toEqual(['v2', 'v1']);
-    expect((await get(`/models/${MODEL}/versions/v2`)).body).toMatchObject({ version: 'v2', kind: 'logistic_regression', artifact: { sha256: expect.any(String) } });
+    const version = (await get(`/models/${MODEL}/versions/v2`)).body;
+    expect(version).toMatchObject({ version: 'v2', kind: 'logistic_regression', artifact: { sha256: expect.any(String), bytes: expect.any(Number) } });
+    expect(version.artifact).not.toHaveProperty('uri');
     expect((await get(`/models/${MODEL}/history`)).body.history.map((h: { from: string | null; to: string; reason: string }) => [h.from, h.to, h.reason])).toEqual([
       [null, 'v1', 'first'],
       ['v1', 'v2', 'second'],
@@ -136,5 +154,30 @@ describe('POST /predict', () => {
     expect((await get('/models/nobody')).status).toBe(404);
     expect((await get(`/models/${MODEL}/versions/v9`)).status).toBe(404);
     expect((await get('/models/bad%20name')).status).toBe(400);
+  });
+
+  it('keeps the registry\'s read routes behind a read key (or the admin key)', async () => {
+    expect((await get('/models', null)).status).toBe(401);
+    expect((await get(`/models/${MODEL}`, 'not-a-key')).status).toBe(403);
+    expect((await get(`/models/${MODEL}`, 'local-admin-key')).status).toBe(200);
+    expect((await get(`/models/${MODEL}`, 'local-predict-key')).status).toBe(403);
+  });
+
+  it('pages GET /models without splitting a model across pages, and refuses a forged page token', async () => {
+    const whole = await allModels(500);
+    const paged = await allModels(1);
+    expect(paged.pages).toBeGreaterThan(1);
+    const byName = (models: { name: string }[]) => [...models].sort((x, y) => x.name.localeCompare(y.name));
+    expect(byName(paged.models)).toEqual(byName(whole.models));
+    expect(new Set(paged.models.map((m) => m.name)).size).toBe(paged.models.length);
+    expect((await get(`/models?next=${Buffer.from('{"model_name":{"S":"x"}}').toString('base64url')}`)).status).toBe(400);
+    expect((await get('/models?limit=100000')).status).toBe(400);
+  });
+
+  it('shows a failed run without ARNs, account ids or stack traces', async () => {
+    const cause = JSON.stringify({ errorMessage: 'AccessDenied: arn:aws:iam::123456789012:role/x cannot read s3://clickstream-ml-dev-lake-123456789012/models/y', trace: ['at f (/var/task/index.js:1:1)'] });
+    await putRunRecord(table(), { model_name: MODEL, run_id: 'failed-run', outcome: 'failed', at: new Date().toISOString(), error: { Error: 'States.TaskFailed', Cause: cause } });
+    const run = (await get(`/models/${MODEL}`)).body.runs.find((r: { run_id: string }) => r.run_id === 'failed-run');
+    expect(run.error).toEqual({ Error: 'States.TaskFailed', Cause: 'AccessDenied: arn:… cannot read s3://…' });
   });
 });

@@ -4,14 +4,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { sendEvents } from '../../cli/collector-client';
 import { putObject } from '../../src/adapters/s3';
 import { badRow } from '../../src/domain/events/bad-row';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { readFeatureRows } from '../../src/adapters/feature-store';
 import type { LakeEvent } from '../../src/domain/events/enrich';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
+import { backfill, drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -38,7 +37,7 @@ describe('npm run replay', () => {
   beforeAll(async () => {
     const shoppers = new ShopperModel(910, new Date(`${DAY.from}T00:00:00Z`), 86_400_000);
     const events = Array.from({ length: 400 }, () => shoppers.session().events).flat();
-    await sendEvents(outputs().ApiUrl, events);
+    await backfill(events);
     await drain();
     originals = new Set(events.map((e) => e.event_id));
   });

@@ -6,11 +6,10 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { runFeaturesJob } from '../../local/glue/features-job';
-import { sendEvents } from '../../cli/collector-client';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { getModelVersion, putModelVersion } from '../../src/adapters/models-table';
 import { VersionExistsError } from '../../src/domain/registry';
-import { drain, outputs } from '../helpers/cloud';
+import { backfill, drain, outputs } from '../helpers/cloud';
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -21,7 +20,7 @@ describe('training job (batch/train.ts)', () => {
     const sessions = Array.from({ length: 1500 }, () => model.session());
     const truth = path.join(mkdtempSync(path.join(os.tmpdir(), 'truth-')), 'truth.jsonl');
     writeFileSync(truth, sessions.map((s) => JSON.stringify(s.truth)).join('\n'));
-    await sendEvents(outputs().ApiUrl, sessions.flatMap((s) => s.events));
+    await backfill(sessions.flatMap((s) => s.events));
     await drain();
     await runFeaturesJob(outputs().LakeBucketName!, '2025-04-01', '2025-04-04');
 

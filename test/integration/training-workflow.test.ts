@@ -1,12 +1,11 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { sendEvents } from '../../cli/collector-client';
 import { getAlias, getModelVersion, queryModel } from '../../src/adapters/models-table';
 import { listObjects } from '../../src/adapters/s3';
 import { describeExecution, historySince, startExecution } from '../../src/adapters/stepfunctions';
 import { FEATURES_PREFIX } from '../../src/domain/lake';
 import { PRODUCTION_ALIAS, runKey } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { addFaults, clearFaults, drain, faults, outputs } from '../helpers/cloud';
+import { addFaults, backfill, clearFaults, drain, faults, outputs } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { readDefinition } from '../helpers/state-machines';
 
@@ -46,7 +45,7 @@ describe('training workflow', () => {
 
   beforeAll(async () => {
     const shoppers = new ShopperModel(4321, new Date('2025-01-05T00:00:00Z'), 4 * 86_400_000);
-    await sendEvents(outputs().ApiUrl, Array.from({ length: 1500 }, () => shoppers.session()).flatMap((s) => s.events));
+    await backfill(Array.from({ length: 1500 }, () => shoppers.session()).flatMap((s) => s.events));
     await drain();
   });
   afterEach(async () => {
@@ -108,7 +107,7 @@ describe('training workflow', () => {
       const views = [0, 1].map((k) => makeEvent({ ...session, event_time: new Date(start + k * 60_000).toISOString() }));
       return random() < 0.2 ? [...views, makeEvent({ ...session, event_type: 'purchase', event_time: new Date(start + 120_000).toISOString() })] : views;
     }).flat();
-    await sendEvents(outputs().ApiUrl, events);
+    await backfill(events);
     await drain();
     const before = (await getAlias(table(), MODEL, PRODUCTION_ALIAS))?.version;
     const { execution, output, name } = await run({ from: '2025-01-15', to: '2025-01-17' });

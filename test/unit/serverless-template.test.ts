@@ -27,7 +27,9 @@ describe('serverless.yml, packaged for dev', () => {
     const bucket = resources.LakeBucket!.Properties;
     expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
     expect(bucket.VersioningConfiguration.Status).toBe('Enabled');
-    expect(bucket.LifecycleConfiguration.Rules[0].Transitions).toEqual([{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }, { StorageClass: 'GLACIER', TransitionInDays: 90 }]);
+    expect(bucket.LifecycleConfiguration.Rules[0].Transitions).toEqual([{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }, { StorageClass: 'GLACIER_IR', TransitionInDays: 90 }]);
+    // Bad rows and Firehose's error output expire (stage params); raw/ is kept.
+    expect(bucket.LifecycleConfiguration.Rules.filter((r: { ExpirationInDays?: number }) => r.ExpirationInDays).map((r: { Prefix: string; ExpirationInDays: number }) => [r.Prefix, r.ExpirationInDays])).toEqual([['bad/', 90], ['errors/', 30]]);
     expect(resources.LakeBucketPolicy!.Properties.PolicyDocument.Statement[0]).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
   });
 
@@ -65,10 +67,11 @@ describe('serverless.yml, packaged for dev', () => {
     expect(resources.TrainingComputeEnvironment!.Properties.ComputeResources.Type).toBe('FARGATE');
   });
 
-  it('puts the registry writes and, outside the local stage, POST /predict behind API-key authorizers', () => {
+  it('puts the registry (reads and writes) and, outside the local stage, POST /predict behind API-key authorizers', () => {
     const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').map((r) => r.Properties);
     const authorized = routes.filter((r) => r.AuthorizationType === 'CUSTOM').map((r) => r.RouteKey).sort();
-    expect(authorized).toEqual(['POST /models/{name}/aliases/{alias}', 'POST /models/{name}/rollback', 'POST /predict']);
+    expect(authorized).toEqual(['GET /models', 'GET /models/{name}', 'GET /models/{name}/history', 'GET /models/{name}/versions/{version}', 'POST /models/{name}/aliases/{alias}', 'POST /models/{name}/rollback', 'POST /predict']);
+    expect(routes.filter((r) => r.AuthorizationType !== 'CUSTOM').map((r) => r.RouteKey)).toEqual(['POST /events']);
     for (const authorizer of Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer')) {
       expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', EnableSimpleResponses: true, IdentitySource: ['$request.header.Authorization'] });
     }
@@ -95,5 +98,36 @@ describe('serverless.yml, packaged for dev', () => {
     for (const fn of Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Function')) {
       expect(Object.keys(fn.Properties.Environment.Variables)).not.toEqual(expect.arrayContaining(['AWS_ENDPOINT_URL']));
     }
+  });
+
+  it('throttles the HTTP API per stage and route, caps the public functions\' concurrency, and writes JSON access logs', () => {
+    const stage = resources.HttpApiStage!.Properties;
+    expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
+    expect(stage.RouteSettings['POST /events']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
+    expect(stage.RouteSettings['POST /predict']).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    for (const route of ['GET /models', 'GET /models/{name}', 'POST /models/{name}/rollback']) expect(stage.RouteSettings[route]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
+    expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
+    expect(resources.HttpApiLogGroup!.Properties.RetentionInDays).toBe(30);
+    const reserved = Object.fromEntries(
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Function' && r.Properties.ReservedConcurrentExecutions !== undefined)
+        .map(([id, r]) => [id, r.Properties.ReservedConcurrentExecutions]),
+    );
+    expect(reserved).toEqual({
+      CollectLambdaFunction: 100,
+      PredictLambdaFunction: 50,
+      ModelsLambdaFunction: 5,
+      AdminLambdaFunction: 5,
+      AuthorizeAdminLambdaFunction: 20,
+      AuthorizePredictLambdaFunction: 20,
+      AuthorizeReadLambdaFunction: 20,
+    });
+  });
+
+  it('partitions raw/ by partition_time and alarms when Firehose runs out of active partitions', () => {
+    const processors = resources.RawDeliveryStream!.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors;
+    expect(processors[1].Parameters[0].ParameterValue).toBe('{dt: .partition_time[0:10], hour: .partition_time[11:13]}');
+    expect(resources.RawPartitionCountExceededAlarm!.Properties).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: 'PartitionCountExceeded', Dimensions: [{ Name: 'DeliveryStreamName', Value: { Ref: 'RawDeliveryStream' } }], Threshold: 0 });
   });
 });

@@ -1,13 +1,20 @@
-import type { ValidationIssue } from './schema';
+import { createHash } from 'node:crypto';
+import { MAX_EVENT_BYTES, type ValidationIssue } from './schema';
 
 export const BAD_ROW_SCHEMA = 'clickstream-ml/bad-row/1-0-0';
 
-/** Firehose takes records up to 1,000 KiB; the original payload is cut (and flagged) beyond this. */
-const MAX_PAYLOAD_BYTES = 700 * 1024;
+/**
+ * A payload up to this size is kept whole (any event within the contract's size cap, in its envelope, fits), so it
+ * can be recovered later. A larger one cannot become a valid event: only its first TRUNCATED_PAYLOAD_BYTES, its
+ * SHA-256 and its size are kept, so junk does not turn into megabyte rows kept in the lake.
+ */
+export const MAX_WHOLE_PAYLOAD_BYTES = MAX_EVENT_BYTES + 4 * 1024;
+export const TRUNCATED_PAYLOAD_BYTES = 4 * 1024;
 
-export type BadRowType = 'decode_error' | 'schema_violation';
+/** decode_error: not JSON or not an object; schema_violation: breaks the contract; enrichment_error: anything else that failed on one record. */
+export type BadRowType = 'decode_error' | 'schema_violation' | 'enrichment_error';
 
-/** An input we could not accept, kept whole (original bytes in base64) so it can be recovered later. */
+/** An input we could not accept, kept (original bytes in base64) so it can be recovered later. */
 export interface BadRow {
   schema: typeof BAD_ROW_SCHEMA;
   type: BadRowType;
@@ -15,6 +22,9 @@ export interface BadRow {
   errors: ValidationIssue[];
   payload_base64: string;
   payload_truncated?: true;
+  /** With payload_truncated: the size and SHA-256 (hex) of the whole payload. */
+  payload_bytes?: number;
+  payload_sha256?: string;
   event_id?: string;
   received_at?: string;
   source: {
@@ -34,15 +44,17 @@ export function badRow(input: {
   eventId?: unknown;
   receivedAt?: string;
 }): BadRow {
-  const truncated = input.payload.length > MAX_PAYLOAD_BYTES;
+  const truncated = input.payload.length > MAX_WHOLE_PAYLOAD_BYTES;
   return {
     schema: BAD_ROW_SCHEMA,
     type: input.type,
     failed_at: input.failedAt,
     errors: input.errors,
-    payload_base64: (truncated ? input.payload.subarray(0, MAX_PAYLOAD_BYTES) : input.payload).toString('base64'),
-    ...(truncated ? { payload_truncated: true as const } : {}),
-    ...(typeof input.eventId === 'string' ? { event_id: input.eventId } : {}),
+    payload_base64: (truncated ? input.payload.subarray(0, TRUNCATED_PAYLOAD_BYTES) : input.payload).toString('base64'),
+    ...(truncated
+      ? { payload_truncated: true as const, payload_bytes: input.payload.length, payload_sha256: createHash('sha256').update(input.payload).digest('hex') }
+      : {}),
+    ...(typeof input.eventId === 'string' ? { event_id: input.eventId.slice(0, 128) } : {}),
     ...(input.receivedAt === undefined ? {} : { received_at: input.receivedAt }),
     source: input.source,
   };

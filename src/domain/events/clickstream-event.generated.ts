@@ -11,7 +11,7 @@ export interface ClickstreamEvent {
   event_type:
     "page_view" | "product_view" | "search" | "add_to_cart" | "remove_from_cart" | "begin_checkout" | "purchase";
   /**
-   * When it happened on the client (ISO 8601 with offset).
+   * When it happened on the client (RFC 3339 with offset). Leap seconds (…:60) are rejected beside this schema: no store downstream can hold them. Times more than 7 days before or 5 minutes after the collector received the event are kept, flagged, in the partition of their arrival (stage params).
    */
   event_time: string;
   session_id: string;

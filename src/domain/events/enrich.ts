@@ -1,9 +1,13 @@
+import { DEFAULT_EVENT_TIME_WINDOW, eventInstant, timeWindow, type EventTimeStatus, type EventTimeWindow } from './event-time';
 import { SCHEMA_VERSION, type ClickstreamEvent } from './schema';
 
 export type DeviceClass = 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown';
 
 /** What ingest adds to a contract event (a replay strips them again to recover the event as sent). */
-export const ENRICHMENT_FIELDS = ['received_at', 'ingested_at', 'device_class', 'schema_version', 'replay_id'] as const;
+export const ENRICHMENT_FIELDS = ['received_at', 'ingested_at', 'device_class', 'schema_version', 'replay_id', 'partition_time', 'event_time_status', 'received_via'] as const;
+
+/** How the event reached the stream: through POST /events (the collector's envelope), or put on it by another producer. */
+export type ReceivedVia = 'collector' | 'stream';
 
 /** A valid event as stored in the lake's raw zone. */
 export interface LakeEvent extends ClickstreamEvent {
@@ -12,6 +16,19 @@ export interface LakeEvent extends ClickstreamEvent {
   device_class: DeviceClass;
   schema_version: string;
   replay_id?: string;
+  /**
+   * The instant the raw zone is partitioned by (dt/hour): `event_time` when it lies in the accepted window around
+   * `received_at`, else `received_at` — so no client clock can spread events over partitions nothing reads.
+   */
+  partition_time: string;
+  /** Set only when `event_time` fell outside the window: the event is kept, in its arrival partition. */
+  event_time_status?: EventTimeStatus;
+  received_via: ReceivedVia;
+}
+
+/** An event time that `eventInstant` cannot read: the validator rejects those, so reaching enrich with one is a bug upstream. */
+export class EnrichmentError extends Error {
+  override name = 'EnrichmentError';
 }
 
 const BOT = /bot|crawl|spider|slurp|headless|lighthouse/i;
@@ -40,25 +57,38 @@ export function deviceClass(userAgent: string | undefined): DeviceClass {
   return cls;
 }
 
-/** Already the canonical form (what Date#toISOString prints): most events are, and re-formatting costs. */
-const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
 /**
- * Adds what ingest knows. `event_time` is rewritten to the same instant in UTC
- * ("YYYY-MM-DDTHH:mm:ss.sssZ") so that the lake can be partitioned by fixed slices of it.
+ * Where an event sits in time: its `event_time` in canonical UTC, and the instant the raw zone partitions it by —
+ * its own time when that lies in the window around when it was received (or it is a backfill), else the receive
+ * time, flagged. One rule for ingest and for every sender that paces itself by partition (replay, import).
  */
+export function placeInTime(eventTime: string, receivedAt: string, window: EventTimeWindow | 'backfill' = DEFAULT_EVENT_TIME_WINDOW): { event_time: string; partition_time: string; status?: EventTimeStatus } {
+  const eventMs = eventInstant(eventTime);
+  const receivedMs = Date.parse(receivedAt);
+  if (eventMs === undefined) throw new EnrichmentError(`event_time "${eventTime}" has no instant`);
+  if (!Number.isFinite(receivedMs)) throw new EnrichmentError(`received_at "${receivedAt}" is not a time`);
+  const canonical = new Date(eventMs).toISOString();
+  // A backfill is history loaded on purpose (and paced by its sender): its events keep their own hour.
+  const status = window === 'backfill' ? undefined : timeWindow(eventMs, receivedMs, window);
+  return status === undefined ? { event_time: canonical, partition_time: canonical } : { event_time: canonical, partition_time: new Date(receivedMs).toISOString(), status };
+}
 
+/** Adds what ingest knows; `event_time` becomes the same instant in UTC ("YYYY-MM-DDTHH:mm:ss.sssZ"). */
 export function enrich(
   event: ClickstreamEvent,
-  meta: { receivedAt: string; ingestedAt: string; replayId?: string },
+  meta: { receivedAt: string; ingestedAt: string; window?: EventTimeWindow | 'backfill'; receivedVia?: ReceivedVia; replayId?: string },
 ): LakeEvent {
+  const time = placeInTime(event.event_time, meta.receivedAt, meta.window);
   return {
     ...event,
-    event_time: CANONICAL_UTC.test(event.event_time) ? event.event_time : new Date(event.event_time).toISOString(),
+    event_time: time.event_time,
     received_at: meta.receivedAt,
     ingested_at: meta.ingestedAt,
     device_class: deviceClass(event.context?.user_agent),
     schema_version: SCHEMA_VERSION,
     ...(meta.replayId === undefined ? {} : { replay_id: meta.replayId }),
+    partition_time: time.partition_time,
+    ...(time.status === undefined ? {} : { event_time_status: time.status }),
+    received_via: meta.receivedVia ?? 'collector',
   };
 }

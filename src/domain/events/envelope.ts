@@ -1,3 +1,5 @@
+import type { ReceivedVia } from './enrich';
+
 /**
  * What travels on the Kinesis stream: the event exactly as the client sent it, wrapped with what the
  * collector (or a replay) knows about it. Invalid events travel too, so ingest can turn them into bad rows.
@@ -7,7 +9,21 @@ export interface CollectorEnvelope {
   received_at: string;
   /** Set when the record is re-driven by `npm run replay`; one id per replay run. */
   replay_id?: string;
+  /**
+   * Set by a backfill (`npm run import`, history loaded on purpose): partition by event time whatever its age.
+   * Only a producer allowed to write to the stream (IAM) can set it: the collector wraps every client event itself.
+   */
+  backfill?: true;
   event: unknown;
+}
+
+/** A stream record as ingest reads it: the collector's envelope, or a bare contract event another producer put on the stream. */
+export interface DecodedRecord {
+  received_at: string;
+  replay_id?: string;
+  backfill?: true;
+  event: unknown;
+  via: ReceivedVia;
 }
 
 export class EnvelopeDecodeError extends Error {
@@ -18,16 +34,34 @@ export function encodeEnvelope(envelope: CollectorEnvelope): Uint8Array {
   return Buffer.from(JSON.stringify(envelope));
 }
 
-export function decodeEnvelope(data: Buffer): CollectorEnvelope {
+const isEnvelope = (value: Record<string, unknown>): value is Record<string, unknown> & CollectorEnvelope =>
+  value.v === 1 && typeof value.received_at === 'string' && 'event' in value;
+
+/**
+ * Reads one stream record. Any JSON object that is not an envelope is taken as a bare event from another producer
+ * (a backend's PutRecord, the AWS CLI, Kinesis Agent): it was received when Kinesis says it arrived, and the
+ * contract decides whether it is valid. Only what is not a JSON object at all fails to decode.
+ */
+export function decodeRecord(data: Buffer, arrivedAt: string): DecodedRecord {
   let parsed: unknown;
   try {
     parsed = JSON.parse(data.toString('utf8'));
   } catch (error) {
     throw new EnvelopeDecodeError(`record is not JSON: ${(error as Error).message}`);
   }
-  const candidate = parsed as Partial<CollectorEnvelope> | null;
-  if (typeof candidate !== 'object' || candidate === null || candidate.v !== 1 || typeof candidate.received_at !== 'string' || !('event' in candidate)) {
-    throw new EnvelopeDecodeError('record is not a collector envelope ({"v":1,"received_at":…,"event":…})');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new EnvelopeDecodeError('record is neither a collector envelope ({"v":1,"received_at":…,"event":…}) nor an event (a JSON object)');
   }
-  return candidate as CollectorEnvelope;
+  const record = parsed as Record<string, unknown>;
+  if (!isEnvelope(record)) return { received_at: arrivedAt, event: record, via: 'stream' };
+  return {
+    received_at: record.received_at,
+    ...(typeof record.replay_id === 'string' ? { replay_id: record.replay_id } : {}),
+    ...(record.backfill === true ? { backfill: true as const } : {}),
+    event: record.event,
+    via: 'collector',
+  };
 }
+
+/** A historical event as a backfill puts it on the stream: received now, partitioned by its own time. */
+export const backfillEnvelope = (event: unknown, receivedAt: string): CollectorEnvelope => ({ v: 1, received_at: receivedAt, backfill: true, event });

@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import schema from '../../../schemas/clickstream-event.schema.json';
 import type { ClickstreamEvent } from './clickstream-event.generated';
+import { eventInstant } from './event-time';
 import validateSchema from './validate-event.generated';
 
 export type { ClickstreamEvent };
@@ -11,6 +12,9 @@ export const SCHEMA_VERSION = /\/(\d+-\d+-\d+)\.json$/.exec(schema.$id)?.[1] ?? 
 /** Serialized UTF-8 size cap of one event; larger events are rejected (JSON Schema cannot express it). */
 export const MAX_EVENT_BYTES = 32 * 1024;
 
+/** At most this many issues are kept per event, each path and message cut to MAX_ISSUE_CHARS: an answer stays small whatever is sent. */
+export const MAX_ISSUES_PER_EVENT = 3;
+const MAX_ISSUE_CHARS = 200;
 
 export interface ValidationIssue {
   path: string;
@@ -19,7 +23,9 @@ export interface ValidationIssue {
 
 export type Validation = { ok: true; event: ClickstreamEvent } | { ok: false; errors: ValidationIssue[] };
 
-const describe = (e: ErrorObject): ValidationIssue => {
+const cut = (text: string) => (text.length > MAX_ISSUE_CHARS ? `${text.slice(0, MAX_ISSUE_CHARS - 1)}…` : text);
+
+const describeError = (e: ErrorObject): ValidationIssue => {
   if (e.keyword === 'additionalProperties') {
     const field = (e.params as { additionalProperty: string }).additionalProperty;
     return { path: `${e.instancePath}/${field}`, message: 'is not allowed (unknown field; custom data goes under "extra")' };
@@ -28,6 +34,16 @@ const describe = (e: ErrorObject): ValidationIssue => {
     return { path: e.instancePath, message: `must be one of ${(e.params as { allowedValues: string[] }).allowedValues.join(', ')}` };
   }
   return { path: e.instancePath || '/', message: e.message ?? e.keyword };
+};
+
+const describe = (e: ErrorObject): ValidationIssue => {
+  const issue = describeError(e);
+  return { path: cut(issue.path), message: cut(issue.message) };
+};
+
+const UNREPRESENTABLE_TIME: ValidationIssue = {
+  path: '/event_time',
+  message: 'is not an instant this pipeline can store (a leap second "…:60" or an impossible date); send the next second instead',
 };
 
 /**
@@ -39,6 +55,11 @@ export function validateEvent(value: unknown, upperBoundBytes?: number): Validat
   if (bytes > MAX_EVENT_BYTES) {
     return { ok: false, errors: [{ path: '/', message: `event is ${bytes} bytes; the limit is ${MAX_EVENT_BYTES}` }] };
   }
-  if (validateSchema(value)) return { ok: true, event: value };
-  return { ok: false, errors: (validateSchema.errors ?? []).map(describe) };
+  if (validateSchema(value)) {
+    return eventInstant(value.event_time) === undefined ? { ok: false, errors: [UNREPRESENTABLE_TIME] } : { ok: true, event: value };
+  }
+  const errors = validateSchema.errors ?? [];
+  const issues = errors.slice(0, MAX_ISSUES_PER_EVENT).map(describe);
+  if (errors.length > MAX_ISSUES_PER_EVENT) issues.push({ path: '/', message: `and ${errors.length - MAX_ISSUES_PER_EVENT} more issue(s)` });
+  return { ok: false, errors: issues };
 }

@@ -1,9 +1,9 @@
 import { encodeEnvelope } from '../../../src/domain/events/envelope';
-import { ingestBatch, type DedupPort, type DeliveryPort, type StreamRecord } from '../../../src/domain/ingest';
+import { classify, ingestBatch, type DedupPort, type DeliveryPort, type StreamRecord } from '../../../src/domain/ingest';
 import { makeEvent } from '../../helpers/events';
 
 /** In-memory ports stand in for Firehose and DynamoDB here; the integration tests run the real ones. */
-function memoryPorts(options: { failRaw?: (row: any) => boolean; markFails?: boolean } = {}) {
+function memoryPorts(options: { failRaw?: (row: any) => boolean; markFails?: boolean; lookupFails?: boolean } = {}) {
   const delivered: Record<'raw' | 'bad', any[]> = { raw: [], bad: [] };
   const seen = new Set<string>();
   const delivery: DeliveryPort = {
@@ -14,7 +14,10 @@ function memoryPorts(options: { failRaw?: (row: any) => boolean; markFails?: boo
     },
   };
   const dedup: DedupPort = {
-    findSeen: async (ids) => new Set(ids.filter((id) => seen.has(id))),
+    findSeen: async (ids) => {
+      if (options.lookupFails) throw new Error('dedup lookup of 1 event ids failed after retries');
+      return new Set(ids.filter((id) => seen.has(id)));
+    },
     markSeen: async (ids) => {
       if (options.markFails) throw new Error('ProvisionedThroughputExceededException');
       ids.forEach((id) => seen.add(id));
@@ -86,5 +89,59 @@ describe('ingestBatch', () => {
     await ingestBatch([record(event)], { delivery: ports.delivery, now: ports.now });
     await ingestBatch([record(event)], { delivery: ports.delivery, now: ports.now });
     expect(delivered.raw).toHaveLength(2);
+  });
+
+  it('delivers the batch when the dedup store cannot be read (fails open), and says so', async () => {
+    const { delivered, ports } = memoryPorts({ lookupFails: true });
+    const event = makeEvent();
+    const { outcomes, summary } = await ingestBatch([record(event), record(event)], ports);
+    expect(outcomes).toEqual(['delivered', 'duplicate']);
+    expect(summary.dedupLookupError).toMatch(/dedup lookup/);
+    expect(delivered.raw.map((r) => r.event_id)).toEqual([event.event_id]);
+  });
+});
+
+it('gives up on a dedup store that stops answering, and delivers anyway', async () => {
+  const { delivered, ports } = memoryPorts();
+  const hung = { findSeen: () => new Promise<Set<string>>(() => undefined), markSeen: () => new Promise<void>(() => undefined) };
+  const { outcomes, summary } = await ingestBatch([record(makeEvent())], { ...ports, dedup: hung, dedupDeadlineMs: 50 });
+  expect(outcomes).toEqual(['delivered']);
+  expect(summary).toMatchObject({ dedupLookupError: expect.stringMatching(/longer than 50 ms/), dedupMarkError: expect.stringMatching(/longer than 50 ms/) });
+  expect(delivered.raw).toHaveLength(1);
+});
+
+describe('classify: one record never fails its batch', () => {
+  const now = '2026-11-20T12:00:00.000Z';
+
+  it('turns a leap second (schema-valid date-time, no instant) into a typed bad row instead of throwing', () => {
+    const result = classify(record(makeEvent({ event_time: '2026-06-30T23:59:60Z' })), now);
+    expect(result).toMatchObject({ kind: 'bad', row: { type: 'schema_violation', errors: [{ path: '/event_time', message: expect.stringMatching(/leap second/) }] } });
+  });
+
+  it('turns any other per-record failure into an enrichment_error bad row', () => {
+    const data = Buffer.from(JSON.stringify({ v: 1, received_at: 'not a time', event: makeEvent() }));
+    expect(classify({ ...record(''), data }, now)).toMatchObject({ kind: 'bad', row: { type: 'enrichment_error', errors: [{ message: expect.stringMatching(/received_at/) }] } });
+  });
+
+  it('accepts a bare contract event put on the stream by another producer, received when Kinesis says it arrived', () => {
+    const event = makeEvent({ event_time: '2026-11-20T12:10:00.000Z' });
+    const bare = { ...record(''), data: Buffer.from(JSON.stringify(event)), approximateArrival: Date.parse('2026-11-20T12:10:02.000Z') / 1000 };
+    expect(classify(bare, now)).toMatchObject({ kind: 'valid', event: { event_id: event.event_id, received_at: '2026-11-20T12:10:02.000Z', received_via: 'stream' } });
+    expect(classify(record(event), now)).toMatchObject({ kind: 'valid', event: { received_via: 'collector' } });
+  });
+
+  it('keeps only what is neither an envelope nor a JSON object as a decode error', () => {
+    for (const payload of ['[1,2]', '42', 'null', '"text"']) {
+      expect(classify({ ...record(''), data: Buffer.from(payload) }, now)).toMatchObject({ kind: 'bad', row: { type: 'decode_error' } });
+    }
+    expect(classify({ ...record(''), data: Buffer.from('{"event_type":"page_view"}') }, now)).toMatchObject({ kind: 'bad', row: { type: 'schema_violation' } });
+  });
+
+  it('keeps events whose time is outside the window, flagged, in their arrival partition', () => {
+    const at = (event_time: string) => classify(record(makeEvent({ event_time })), now);
+    expect(at('2026-11-20T11:00:00.000Z')).toMatchObject({ kind: 'valid', event: { partition_time: '2026-11-20T11:00:00.000Z' } });
+    expect(at('2026-11-20T11:00:00.000Z')).not.toHaveProperty('event.event_time_status');
+    expect(at('2019-01-01T00:00:00+02:00')).toMatchObject({ kind: 'valid', event: { event_time: '2018-12-31T22:00:00.000Z', event_time_status: 'late', partition_time: '2026-11-20T11:59:59.000Z' } });
+    expect(at('2027-01-01T00:00:00Z')).toMatchObject({ kind: 'valid', event: { event_time_status: 'future', partition_time: '2026-11-20T11:59:59.000Z' } });
   });
 });

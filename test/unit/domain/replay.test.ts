@@ -42,7 +42,7 @@ describe('replay selection', () => {
 
 /** The contract event inside a lake row: ingest's fields removed. */
 function makeEventLike(lakeRow: ReturnType<typeof row>) {
-  const { received_at: _r, ingested_at: _i, device_class: _d, schema_version: _s, ...event } = lakeRow;
+  const { received_at: _r, ingested_at: _i, device_class: _d, schema_version: _s, partition_time: _p, received_via: _v, ...event } = lakeRow;
   return event;
 }
 
@@ -59,7 +59,7 @@ describe('bad-row recovery', () => {
   it('recovers with the example fix what the current contract accepts, and lists the rest with why', () => {
     expect(recoverBadRows(rows, day).recovered).toEqual([]);
     const { recovered, stillBad } = recoverBadRows(rows, day, fix);
-    expect(recovered).toEqual([{ key: 'bad/1', received_at: '2025-02-01T12:00:01.000Z', event: expect.objectContaining({ event_id: legacy.event_id, event_type: 'product_view', event_time: '2025-02-01T12:00:00.000Z' }) }]);
+    expect(recovered).toEqual([{ key: 'bad/1', received_at: '2025-02-01T12:00:01.000Z', backfill: true, event: expect.objectContaining({ event_id: legacy.event_id, event_type: 'product_view', event_time: '2025-02-01T12:00:00.000Z' }) }]);
     expect(stillBad.map((b) => [b.key, b.errors[0]!.message])).toEqual([
       ['bad/2', expect.stringMatching(/must have required property|must be one of/)],
       ['bad/3', expect.stringContaining('payload is not JSON')],

@@ -23,7 +23,7 @@ describe('parsePredictRequest', () => {
     ['features and events', { session: { features: {}, events: [makeEvent()] } }, /schema/, [{ path: '/session', message: 'give exactly one of "features" or "events"' }]],
     ['1,001 sessions', { sessions: Array(1001).fill({ features: {} }) }, /schema/, [{ path: '/sessions', message: 'must NOT have more than 1000 items' }]],
     ['an unknown feature', { session: { features: { n_views: 1 } } }, /unknown feature\(s\) n_views/, undefined],
-    ['an invalid event', { session: { events: [makeEvent(), { event_type: 'view' }] } }, /\/session\/events\/1 is not a valid contract event/, expect.arrayContaining([{ path: '/event_type', message: expect.stringContaining('must be one of') }])],
+    ['an invalid event', { session: { events: [makeEvent(), { ...makeEvent(), event_type: 'view' }] } }, /\/session\/events\/1 is not a valid contract event/, expect.arrayContaining([{ path: '/event_type', message: expect.stringContaining('must be one of') }])],
     ['events of two sessions', { session: { events: [makeEvent({ session_id: 'x' }), makeEvent({ session_id: 'y' })] } }, /every event must belong to session x/, undefined],
   ])('refuses %s with a clear message', (_label, body, message, details) => {
     let error: PredictRequestError | undefined;
@@ -140,7 +140,7 @@ describe('predictThroughAlias', () => {
     const calls: { endpoint: string; ids: (string | null)[] }[] = [];
     const remote: RemoteScorer = async (endpoint, share) => {
       calls.push({ endpoint, ids: share.map((s) => s.session_id) });
-      return share.map((s) => ({ session_id: s.session_id, probability: 0.5 }));
+      return { predictions: share.map((s) => ({ session_id: s.session_id, probability: 0.5 })) };
     };
     const some = sessions.slice(0, 100);
     const { predictions } = await predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' }, canary: { model: other, weight: 0.2 } }, some, false, remote);
@@ -148,5 +148,11 @@ describe('predictThroughAlias', () => {
     expect(calls).toEqual([{ endpoint: 'ep-1', ids: some.filter((_, i) => !toCanary[i]).map((s) => s.session_id) }]);
     predictions.forEach((p, i) => expect([p.session_id, p.version]).toEqual([some[i]!.session_id, toCanary[i] ? 'v2' : 'v1']));
     await expect(predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' } }, some, false)).rejects.toThrow(ModelUnavailableError);
+  });
+
+  it('labels the endpoint\'s answers with the version the endpoint says it serves, not the one the alias names', async () => {
+    const remote: RemoteScorer = async (_endpoint, share) => ({ version: 'v7', predictions: share.map((s) => ({ session_id: s.session_id, probability: 0.5 })) });
+    const { predictions } = await predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' } }, sessions.slice(0, 5), false, remote);
+    expect(predictions.map((p) => p.version)).toEqual(Array(5).fill('v7'));
   });
 });

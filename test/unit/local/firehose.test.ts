@@ -1,4 +1,6 @@
-import { renderPrefix, splitJsonObjects } from '../../../local/firehose';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { FaultInjector } from '../../../local/faults';
+import { LocalFirehose, MAX_ACTIVE_PARTITIONS, renderPrefix, splitJsonObjects } from '../../../local/firehose';
 import { routeFor } from '../../../local/edge';
 import { compileJq } from '../../../local/jq-subset';
 
@@ -30,8 +32,8 @@ describe('edge routing', () => {
 
 describe('metadata-extraction jq subset', () => {
   it('evaluates the query serverless.yml declares, like jq', () => {
-    const extract = compileJq('{dt: .event_time[0:10], hour: .event_time[11:13]}');
-    expect(extract({ event_time: '2026-11-20T07:05:09.000Z' })).toEqual({ dt: '2026-11-20', hour: '07' });
+    const extract = compileJq('{dt: .partition_time[0:10], hour: .partition_time[11:13]}');
+    expect(extract({ partition_time: '2026-11-20T07:05:09.000Z' })).toEqual({ dt: '2026-11-20', hour: '07' });
     expect(extract({})).toEqual({ dt: null, hour: null });
     expect(compileJq('{"customer": .customer.id}')({ customer: { id: 7 } })).toEqual({ customer: 7 });
   });
@@ -56,5 +58,31 @@ describe('multi-record deaggregation (SubRecordType JSON)', () => {
     expect(() => split('[{"a":1},{"a":2}]')).toThrow(/arrays/);
     expect(() => split('{"a":1},{"a":2}')).toThrow(/outside/);
     expect(() => split('{"a":1}{"a":')).toThrow(/truncated/);
+  });
+});
+
+describe('active partitions (dynamic partitioning quota)', () => {
+  it('sends records for a 501st active partition to errors/…/activePartitionExceeded/, as Firehose does', async () => {
+    const written: string[] = [];
+    // Stands in for the S3 client: records which keys the stand-in writes.
+    const s3 = { send: async (command: { input: { Key: string } }) => void written.push(command.input.Key) } as unknown as S3Client;
+    const firehose = new LocalFirehose(s3, 'us-east-1', '000000000000', new FaultInjector());
+    firehose.operations.CreateDeliveryStream({
+      DeliveryStreamName: 'raw',
+      ExtendedS3DestinationConfiguration: {
+        BucketARN: 'arn:aws:s3:::lake',
+        Prefix: 'raw/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/',
+        ErrorOutputPrefix: 'errors/raw/!{firehose:error-output-type}/',
+        DynamicPartitioningConfiguration: { Enabled: true },
+        ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'MetadataExtraction', Parameters: [{ ParameterName: 'MetadataExtractionQuery', ParameterValue: '{dt: .partition_time[0:10], hour: .partition_time[11:13]}' }] }] },
+      },
+    });
+    const hour = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
+    const records = Array.from({ length: MAX_ACTIVE_PARTITIONS + 1 }, (_, i) => ({ Data: Buffer.from(JSON.stringify({ partition_time: hour(i) })).toString('base64') }));
+    for (let i = 0; i < records.length; i += 500) await firehose.operations.PutRecordBatch({ DeliveryStreamName: 'raw', Records: records.slice(i, i + 500) });
+    expect(firehose.metrics.get('raw')).toEqual({ PartitionCountExceeded: 1 });
+    await firehose.flush(true);
+    expect(written.filter((k) => k.startsWith('raw/'))).toHaveLength(MAX_ACTIVE_PARTITIONS);
+    expect(written.filter((k) => k.startsWith('errors/raw/activePartitionExceeded/'))).toHaveLength(1);
   });
 });

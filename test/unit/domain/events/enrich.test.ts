@@ -25,6 +25,8 @@ describe('enrich', () => {
       device_class: 'desktop',
       schema_version: '1-0-0',
       replay_id: 'r-1',
+      partition_time: '2026-11-19T22:30:00.000Z',
+      received_via: 'collector',
     });
   });
 });
