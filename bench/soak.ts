@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -189,16 +189,21 @@ if (require.main === module) {
     }
     const say = (line: string) => (values.json ? undefined : process.stderr.write(`${line}\n`));
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'soak-cloud-'));
-    say('starting a local cloud for the soak…');
-    const cloud = await LocalCloud.start({ root: path.resolve(__dirname, '..'), dataDir, port: 0, apiPort: 0 });
+    say(`starting a local cloud for the soak in ${dataDir}…`);
+    mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
+    const log = (line: string) => appendFileSync(path.join(dataDir, 'logs', 'cloud.log'), `${new Date().toISOString()} ${line}\n`);
+    const cloud = await LocalCloud.start({ root: path.resolve(__dirname, '..'), dataDir, port: 0, apiPort: 0, log });
     Object.assign(process.env, cloud.env);
     let report: SoakReport;
     try {
       report = await runSoak(cloud.outputs, { events, seed, progress: say });
-    } finally {
+    } catch (error) {
+      // Keep the cloud's data and logs to look at.
       await cloud.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      throw new Error(`${(error as Error).message} (logs: ${path.join(dataDir, 'logs')})`, { cause: error });
     }
+    await cloud.stop();
+    rmSync(dataDir, { recursive: true, force: true });
     process.stdout.write(values.json ? `${JSON.stringify({ ok: soakPassed(report), ...report })}\n` : `${formatSoak(report)}\n`);
     if (!soakPassed(report)) process.exit(1);
   })().catch((error: Error) => {

@@ -136,7 +136,8 @@ runCli(async () => {
     const manifestKey = `replay/manifests/${replayId}.json`;
     await putObject(bucket, manifestKey, JSON.stringify(keys.map((Key) => ({ Key }))));
     // The state machine runs 10 workers (MaxConcurrency); each gets a tenth of the rate.
-    const input = { replay_id: replayId, manifest_key: manifestKey, from: range.from, to: range.to, types: values.type ? [...filter.types!] : null, session: values.session ?? null, rate_per_worker: Math.max(1, Math.ceil((rate ?? 100_000) / 10)) };
+    const waveGapSeconds = Math.ceil((await waveGapFor(values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName ?? '')) / 1000);
+    const input = { replay_id: replayId, manifest_key: manifestKey, from: range.from, to: range.to, types: values.type ? [...filter.types!] : null, session: values.session ?? null, rate_per_worker: Math.max(1, Math.ceil((rate ?? 100_000) / 10)), wave_gap_seconds: waveGapSeconds };
     const executionArn = await startExecution(stateMachineArn, input);
     say(`replay: ${keys.length} objects in s3://${bucket}/${manifestKey}; execution ${executionArn}`);
     const started = Date.now();

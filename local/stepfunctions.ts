@@ -243,12 +243,15 @@ export class LocalStepFunctions {
     if (this.executions.has(executionArn)) throw new AwsJsonError('ExecutionAlreadyExists', `Execution Already Exists: '${executionArn}'`);
     const startDate = Date.now() / 1000;
     const states = machine.definition.States as States;
-    const names = Object.keys(states);
+    // Every state, nested ones (a Map's processor, a Parallel's branches) included: local time is compressed in all.
+    const everyState = (of: States): [string, States[string]][] =>
+      Object.entries(of).flatMap(([n, st]) => [[n, st] as [string, States[string]], ...[st.Iterator, st.ItemProcessor, ...(st.Branches ?? [])].flatMap((nested) => (nested ? everyState(nested.States) : []))]);
+    const all = everyState(states);
     const run = new StateMachine(machine.definition, { validationOptions: { checkArn: false } }).run(input, {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(states),
-        waitTimeOverrides: Object.fromEntries(names.filter((n) => states[n]!.Type === 'Wait').map((n) => [n, this.options.waitMs ?? 200])),
-        retryIntervalOverrides: Object.fromEntries(names.filter((n) => states[n]!.Retry).map((n) => [n, this.options.retryMs ?? 50])),
+        waitTimeOverrides: Object.fromEntries(all.filter(([, st]) => st.Type === 'Wait').map(([n]) => [n, this.options.waitMs ?? 200])),
+        retryIntervalOverrides: Object.fromEntries(all.filter(([, st]) => st.Retry).map(([n]) => [n, this.options.retryMs ?? 50])),
       },
       context: { Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date(startDate * 1000).toISOString(), RoleArn: machine.roleArn }, StateMachine: { Id: stateMachineArn, Name: machine.name } },
     });

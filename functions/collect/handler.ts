@@ -6,8 +6,10 @@ import { collectConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
 import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
 import { logger } from '../../src/shared/logger';
+import { DeadlineError, withDeadline } from '../../src/shared/retry';
 
 const config = collectConfig();
+const PUT_DEADLINE_MS = 20_000;
 
 /** POST /events: one event or an array of up to 500 → 202 {accepted, rejected}. */
 const collect = async (event: HttpEvent): Promise<HttpResult> => {
@@ -19,7 +21,11 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
     if (error instanceof BatchShapeError) throw new RequestError(error.tooLarge ? 413 : 400, error.message);
     throw error;
   }
-  const { failed } = await putRecords(config.streamName, plan.records);
+  // The stream gets a time budget well inside the function's 29 s: past it, the client is told to send again.
+  const { failed } = await withDeadline(putRecords(config.streamName, plan.records), PUT_DEADLINE_MS, 'putting the events on the stream').catch((error: unknown) => {
+    if (!(error instanceof DeadlineError)) throw error;
+    return { failed: plan.records.map((_, index) => ({ index, error: error.message })) };
+  });
   const failedValid = failed.map((f) => plan.records[f.index]!).filter((r) => r.valid);
   if (failed.length > 0) {
     logger.warn('events not put on the stream after retries', { failed: failed.length, firstError: failed[0]?.error });

@@ -13,7 +13,7 @@ const config = replayConfig();
 /** One Distributed Map batch: lake objects (from the manifest) and the replay's parameters (ItemBatcher's BatchInput). */
 interface ReplayBatchEvent {
   Items: { Key: string }[];
-  BatchInput: { replay_id: string; from: number; to: number; types: string[] | null; session: string | null; rate_per_worker: number };
+  BatchInput: { replay_id: string; from: number; to: number; types: string[] | null; session: string | null; rate_per_worker: number; /** The state machine waits this after the batch (HoldPartitions). */ wave_gap_seconds?: number };
 }
 
 /**

@@ -48,9 +48,10 @@ export function resetClients(): void {
   cache.clear();
 }
 
-// A socket that goes quiet for 8 s is given up (and retried): below the shortest function timeout that makes
-// calls (predict, 10 s; collect 29 s), so a stuck call ends in an answer the handler controls, not a Lambda timeout.
-const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 8_000 });
+// A generous socket timeout: a short one aborts slow-but-alive calls and re-sends them, which adds load where it
+// hurts (seen in the chaos soak: 8 s stalled the pipeline). A function that must answer in time bounds its own
+// calls instead (collect: 20 s of its 29 s, then a 503 listing what to send again; predict's endpoint call: 3 s).
+const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
 
 export type ClientConfig = { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler };
 

@@ -75,6 +75,9 @@ const contentTypes = fc.oneof(
   { weight: 1, arbitrary: fc.constant(null) },
 );
 
+/** Any path segment a client can send to a route: "." and ".." are not one (URLs resolve them away before any gateway sees them). */
+const pathSegment = fc.string({ minLength: 1, maxLength: 80 }).filter((s) => s !== '.' && s !== '..');
+
 /** Bodies that are not what a route wants: any JSON, any text, any bytes, deep nesting. */
 const junkBody = fc.oneof(
   fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v) ?? 'null'),
@@ -188,7 +191,7 @@ describe('fuzzing the HTTP routes (property-based)', () => {
   });
 
   it(`POST /models/{name}/aliases/{alias} and /rollback: ${RUNS} generated requests each, never a 5xx`, async () => {
-    const segment = fc.oneof(fc.constant(MODEL), fc.constant('production'), fc.string({ minLength: 1, maxLength: 80 }));
+    const segment = fc.oneof(fc.constant(MODEL), fc.constant('production'), pathSegment);
     const adminBody = fc.oneof(
       fc.record({ version: fc.oneof(fc.constantFrom('v1', 'v9'), fc.jsonValue()), expected_version: fc.option(fc.oneof(fc.constant('v1'), fc.jsonValue()), { nil: undefined }), reason: fc.option(fc.string({ maxLength: 600 }), { nil: undefined }) }).map((b) => JSON.stringify(b)),
       fc.record({ alias: fc.option(fc.oneof(fc.constant('production'), fc.string({ maxLength: 40 })), { nil: undefined }), reason: fc.option(fc.jsonValue(), { nil: undefined }) }).map((b) => JSON.stringify(b)),
@@ -214,8 +217,8 @@ describe('fuzzing the HTTP routes (property-based)', () => {
     const query = fc.record({ limit: fc.option(fc.oneof(fc.integer({ min: -5, max: 1000 }).map(String), fc.string({ maxLength: 8 })), { nil: undefined }), next: fc.option(fc.oneof(fc.base64String({ maxLength: 60 }), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url'))), { nil: undefined }) });
     const paths = fc.oneof(
       query.map((q) => `/models?${new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`),
-      fc.string({ minLength: 1, maxLength: 80 }).map((name) => `/models/${encodeURIComponent(name)}`),
-      fc.tuple(fc.constantFrom(MODEL, 'nobody'), fc.string({ minLength: 1, maxLength: 80 })).map(([name, version]) => `/models/${name}/versions/${encodeURIComponent(version)}`),
+      pathSegment.map((name) => `/models/${encodeURIComponent(name)}`),
+      fc.tuple(fc.constantFrom(MODEL, 'nobody'), pathSegment).map(([name, version]) => `/models/${name}/versions/${encodeURIComponent(version)}`),
     );
     await fc.assert(
       fc.asyncProperty(paths, async (route) => expectSane(await send('GET', route, { contentType: null, body: '' }, 'local-read-key'))),
