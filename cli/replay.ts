@@ -199,7 +199,8 @@ runCli(async () => {
     const types: Record<string, number> = {};
     let bytes = 0;
     for (const s of selected) {
-      const partition = source === 'raw' ? `dt=${s.event.event_time.slice(0, 10)}/hour=${s.event.event_time.slice(11, 13)}` : (partitionOf(s.key) ?? 'unknown');
+      const hour = replayHour(s);
+      const partition = source === 'raw' ? `dt=${hour.slice(0, 10)}/hour=${hour.slice(11, 13)}` : (partitionOf(s.key) ?? 'unknown');
       partitions[partition] = (partitions[partition] ?? 0) + 1;
       types[s.event.event_type] = (types[s.event.event_type] ?? 0) + 1;
       bytes += encodeEnvelope(envelope(s)).length;
@@ -261,9 +262,9 @@ runCli(async () => {
     if (failures.length === 0) done.add(index);
     // The checkpoint moves over the unbroken run of fully acknowledged batches only.
     while (done.has(nextToAck)) {
-      const batch = batches[nextToAck++]!;
-      acknowledged += batch.length;
-      cursor = sendKey(batch.at(-1)!);
+      const acked = batches[nextToAck++]!;
+      acknowledged += acked.length;
+      cursor = sendKey(acked.at(-1)!);
     }
   };
   if (target.kind === 'file' && !values.resume) rmSync(target.name, { force: true });

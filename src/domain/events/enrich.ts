@@ -57,6 +57,9 @@ export function deviceClass(userAgent: string | undefined): DeviceClass {
   return cls;
 }
 
+/** Already the canonical form (what Date#toISOString prints): most events are, and re-formatting costs. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /**
  * Where an event sits in time: its `event_time` in canonical UTC, and the instant the raw zone partitions it by —
  * its own time when that lies in the window around when it was received (or it is a backfill), else the receive
@@ -67,7 +70,7 @@ export function placeInTime(eventTime: string, receivedAt: string, window: Event
   const receivedMs = Date.parse(receivedAt);
   if (eventMs === undefined) throw new EnrichmentError(`event_time "${eventTime}" has no instant`);
   if (!Number.isFinite(receivedMs)) throw new EnrichmentError(`received_at "${receivedAt}" is not a time`);
-  const canonical = new Date(eventMs).toISOString();
+  const canonical = CANONICAL_UTC.test(eventTime) ? eventTime : new Date(eventMs).toISOString();
   // A backfill is history loaded on purpose (and paced by its sender): its events keep their own hour.
   const status = window === 'backfill' ? undefined : timeWindow(eventMs, receivedMs, window);
   return status === undefined ? { event_time: canonical, partition_time: canonical } : { event_time: canonical, partition_time: new Date(receivedMs).toISOString(), status };
