@@ -195,7 +195,7 @@ async function startBenchCloud() {
   for (const key of Object.keys(process.env)) if (key.startsWith('AWS_ENDPOINT_URL_')) delete process.env[key];
   process.env.LOG_LEVEL = 'ERROR';
   const { LocalCloud } = await import('../local/cloud');
-  const cloud = await LocalCloud.start({ root, dataDir: mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-')), port: 0, apiPort: 0 });
+  const cloud = await LocalCloud.start({ root, dataDir: mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-')), port: 0, apiPort: 0, hotReload: false });
   Object.assign(process.env, cloud.env);
   (await import('../src/shared/aws-clients')).resetClients();
   return cloud;

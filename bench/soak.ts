@@ -192,7 +192,7 @@ if (require.main === module) {
     say(`starting a local cloud for the soak in ${dataDir}…`);
     mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
     const log = (line: string) => appendFileSync(path.join(dataDir, 'logs', 'cloud.log'), `${new Date().toISOString()} ${line}\n`);
-    const cloud = await LocalCloud.start({ root: path.resolve(__dirname, '..'), dataDir, port: 0, apiPort: 0, log });
+    const cloud = await LocalCloud.start({ root: path.resolve(__dirname, '..'), dataDir, port: 0, apiPort: 0, log, hotReload: false });
     Object.assign(process.env, cloud.env);
     let report: SoakReport;
     try {

@@ -4,7 +4,7 @@ import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } fro
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -20,6 +20,7 @@ import { LocalFirehose } from './firehose';
 import { fixDelimitedListing } from './s3rver-listing';
 import { LocalGlue, type CrawlerSpec, type JobSpec } from './glue/service';
 import { LocalSqs } from './sqs';
+import { LocalSsm } from './ssm';
 import { LocalSageMaker } from './sagemaker';
 import { LocalStepFunctions } from './stepfunctions';
 import { ACCOUNT_ID, IntrinsicResolver, packageTemplate, type PhysicalResource, type Template } from './template';
@@ -36,6 +37,8 @@ export interface LocalCloudOptions {
   apiPort: number;
   reset?: boolean;
   log?: (line: string) => void;
+  /** Rebuild and reload the functions when a source file changes (default true: `npm run local`, `npm start`). */
+  hotReload?: boolean;
 }
 
 export type StackOutputs = Record<string, string> & { Endpoint: string; ApiUrl: string };
@@ -107,6 +110,7 @@ export class LocalCloud {
   readonly mappings: KinesisEventSourceMapping[] = [];
   firehose!: LocalFirehose;
   sqs!: LocalSqs;
+  readonly ssm = new LocalSsm(REGION, ACCOUNT_ID);
   glue!: LocalGlue;
   batch!: LocalBatch;
   stepFunctions!: LocalStepFunctions;
@@ -198,6 +202,7 @@ export class LocalCloud {
       batch: this.batch.handle,
       states: jsonProtocolService('Step Functions', this.stepFunctions.operations, 'application/x-amz-json-1.0'),
       sagemaker: this.sageMaker.handle,
+      ssm: this.ssm.handle,
       local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
     }, this.faults);
     const edgePort = await listen(edge, this.options.port, 'edge endpoint');
@@ -207,7 +212,15 @@ export class LocalCloud {
     this.closables.push({ close: () => this.firehose.stop() });
 
     const apiPort = this.options.apiPort || (await freePort());
-    const childEnv = { ...process.env, ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: edgeUrl, API_PORT: String(apiPort), LAMBDA_PORT: String(lambdaPort) };
+    const childEnv = {
+      ...process.env,
+      ...LOCAL_CREDENTIALS,
+      AWS_ENDPOINT_URL: edgeUrl,
+      API_PORT: String(apiPort),
+      LAMBDA_PORT: String(lambdaPort),
+      // A pattern no file matches: serverless-esbuild then watches nothing.
+      ...(this.options.hotReload === false ? { SLS_ESBUILD_WATCH_PATTERN: '.no-hot-reload/**' } : {}),
+    };
     const workFolder = (name: string) => ({ SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(dataDir, name)) });
 
     this.log('packaging serverless.yml (stage local)');
@@ -217,16 +230,17 @@ export class LocalCloud {
 
     this.log('starting the HTTP API (serverless-offline)');
     const logFile = path.join(dataDir, 'logs', 'offline.log');
-    const logStream = createWriteStream(logFile, { flags: 'a' });
+    // The API's output goes straight to its log file: through a pipe into this process, a busy moment here would
+    // block its writes (pipe writes are synchronous on Linux) and with them every function it runs.
+    const logFd = openSync(logFile, 'a');
+    this.closables.push({ close: async () => closeSync(logFd) });
     this.offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local'], {
       cwd: root,
       env: { ...childEnv, ...workFolder('esbuild-offline') },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', logFd, logFd],
       detached: true,
     });
     writeFileSync(path.join(dataDir, 'cloud.lock'), JSON.stringify({ pid: process.pid, offlinePid: this.offline.pid }));
-    this.offline.stdout?.pipe(logStream);
-    this.offline.stderr?.pipe(logStream);
     await waitForPort(apiPort, this.offline, logFile, 120_000);
     await waitForPort(lambdaPort, this.offline, logFile, 30_000);
 
@@ -308,6 +322,9 @@ export class LocalCloud {
         case 'AWS::Glue::Database':
           physical.set(id, { ref: String(resolver.resolve(resource.Properties?.DatabaseInput?.Name)), attributes: {} });
           break;
+        case 'AWS::SSM::Parameter':
+          physical.set(id, { ref: nameOf(id, 'Name'), attributes: {} });
+          break;
         case 'AWS::Glue::Crawler':
         case 'AWS::Glue::Job':
         case 'AWS::Glue::SecurityConfiguration':
@@ -376,6 +393,9 @@ export class LocalCloud {
         }
         case 'AWS::SQS::Queue':
           this.sqs.createQueue(physical.get(id)!.attributes.QueueName!);
+          break;
+        case 'AWS::SSM::Parameter':
+          this.ssm.operations.PutParameter({ Name: name, Value: String(resolver.resolve(props.Value)), Type: String(props.Type ?? 'String'), Overwrite: true });
           break;
         case 'AWS::Glue::Database':
           this.glue.createDatabase(name);

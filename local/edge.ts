@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody, sendJson } from './aws-json';
 import { InjectedFault, type FaultInjector } from './faults';
 
-export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'local';
+export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'ssm' | 'local';
 
 const TARGET_PREFIXES: [string, ServiceName][] = [
   ['Kinesis_20131202.', 'kinesis'],
@@ -12,9 +12,10 @@ const TARGET_PREFIXES: [string, ServiceName][] = [
   ['AWSGlue.', 'glue'],
   ['AWSStepFunctions.', 'states'],
   ['SageMaker.', 'sagemaker'],
+  ['AmazonSSM.', 'ssm'],
 ];
 
-const SCOPE_SERVICES: Record<string, ServiceName> = { kinesis: 'kinesis', dynamodb: 'dynamodb', firehose: 'firehose', sqs: 'sqs', s3: 's3', glue: 'glue', batch: 'batch', states: 'states', sagemaker: 'sagemaker' };
+const SCOPE_SERVICES: Record<string, ServiceName> = { kinesis: 'kinesis', dynamodb: 'dynamodb', firehose: 'firehose', sqs: 'sqs', s3: 's3', glue: 'glue', batch: 'batch', states: 'states', sagemaker: 'sagemaker', ssm: 'ssm' };
 
 /** Which service a request is for: by X-Amz-Target, else by the SigV4 credential scope (header or presigned query). */
 export function routeFor(headers: IncomingMessage['headers'], url: string): ServiceName | undefined {

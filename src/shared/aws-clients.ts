@@ -48,9 +48,9 @@ export function resetClients(): void {
   cache.clear();
 }
 
-// A generous socket timeout: a short one aborts slow-but-alive calls and re-sends them, which adds load where it
-// hurts (seen in the chaos soak: 8 s stalled the pipeline). A function that must answer in time bounds its own
-// calls instead (collect: 20 s of its 29 s, then a 503 listing what to send again; predict's endpoint call: 3 s).
+// The socket timeout only ends a call that went silent; a function that must answer in time bounds its own calls
+// (collect: 20 s of its 29 s, then a 503 listing what to send again; ingest's dedup calls: 10 s; predict's endpoint
+// call: 3 s), so no function waits on a socket until its own timeout.
 const httpHandler = () => new NodeHttpHandler({ connectionTimeout: 3_000, requestTimeout: 30_000 });
 
 export type ClientConfig = { region: string; endpoint: string | undefined; requestHandler: NodeHttpHandler };

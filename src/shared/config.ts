@@ -92,8 +92,13 @@ export const servingConfig = (env: Env = process.env) => ({
 });
 
 export const authorizerConfig = (env: Env = process.env) => ({
-  /** SHA-256 hashes of the keys this authorizer accepts (comma-separated hex). Empty: nobody gets in. */
-  apiKeyHashes: optionalString('API_KEY_HASHES', env),
+  /**
+   * The SSM parameters holding the SHA-256 hashes of the keys this authorizer accepts (comma-separated names;
+   * each value comma-separated hex): a key is revoked by taking its hash out (`npm run api-key -- revoke`).
+   */
+  apiKeyParameters: requireString('API_KEY_PARAMETERS', env).split(',').map((n) => n.trim()).filter((n) => n.length > 0),
+  /** How long a container trusts the hashes it read: a revocation is in force within this (plus API Gateway's cache). */
+  keyCacheSeconds: requireNumber('KEY_CACHE_SECONDS', 30, env),
 });
 
 export const replayConfig = (env: Env = process.env) => ({

@@ -11,7 +11,7 @@ export default async function globalSetup(): Promise<void> {
   // The cloud's own log (pollers, stand-ins), beside the functions' offline.log, for a failed drain to point at.
   mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
   const log = (line: string) => appendFileSync(path.join(dataDir, 'logs', 'cloud.log'), `${new Date().toISOString()} ${line}\n`);
-  const cloud = await LocalCloud.start({ root: path.resolve(__dirname, '..', '..'), dataDir, port: 0, apiPort: 0, log });
+  const cloud = await LocalCloud.start({ root: path.resolve(__dirname, '..', '..'), dataDir, port: 0, apiPort: 0, log, hotReload: false });
   (globalThis as { __cloud?: LocalCloud }).__cloud = cloud;
   Object.assign(process.env, cloud.env, { LOCAL_CLOUD_OUTPUTS: JSON.stringify(cloud.outputs), LOCAL_CLOUD_DATA_DIR: dataDir });
 }

@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/models-table';
+import { hashApiKey } from '../../src/domain/api-keys';
 import { outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
@@ -57,5 +61,25 @@ describe('admin routes', () => {
     expect(rolled).toMatchObject({ status: 200, body: { version: 'v1', previous: 'v2', ended_routing: { canary: { version: 'v3', weight: 0.1 }, shadow: { version: 'v1' } } } });
     const alias = (await getAlias(table, model, 'production'))!;
     expect([alias.version, alias.canary, alias.shadow]).toEqual(['v1', undefined, undefined]);
+  });
+
+  it('revokes a key without a redeploy: npm run api-key -- allow / revoke change the SSM parameter the authorizer reads', async () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const apiKey = async (...args: string[]) => JSON.parse((await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/api-key.ts', ...args, '--json'], { cwd: root, env: process.env })).stdout);
+    const { key } = await apiKey('new');
+    const parameter = ['--for', 'read', '--parameter', outputs().ReadKeyHashesParameter!];
+    const status = async () => (await fetch(`${outputs().ApiUrl}/models/${MODEL}`, { headers: { authorization: `Bearer ${key}` } })).status;
+    /** The authorizer re-reads the hashes every KEY_CACHE_SECONDS (1 s locally): wait, with a deadline, until it answers `wanted`. */
+    const until = async (wanted: number) => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) if ((await status()) === wanted) return;
+      throw new Error(`GET /models/${MODEL} with the new key did not answer ${wanted} within 10 s`);
+    };
+    expect(await status()).toBe(403);
+    expect(await apiKey('allow', key, ...parameter)).toMatchObject({ ok: true, hashes: expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{64}$/)]) });
+    await until(200);
+    expect((await apiKey('revoke', key, ...parameter)).hashes).not.toContain(hashApiKey(key));
+    await until(403);
+    // The documented local read key was never touched.
+    expect((await fetch(`${outputs().ApiUrl}/models/${MODEL}`, { headers: { authorization: 'Bearer local-read-key' } })).status).toBe(200);
   });
 });

@@ -130,4 +130,15 @@ describe('serverless.yml, packaged for dev', () => {
     expect(processors[1].Parameters[0].ParameterValue).toBe('{dt: .partition_time[0:10], hour: .partition_time[11:13]}');
     expect(resources.RawPartitionCountExceededAlarm!.Properties).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: 'PartitionCountExceeded', Dimensions: [{ Name: 'DeliveryStreamName', Value: { Ref: 'RawDeliveryStream' } }], Threshold: 0 });
   });
+
+  it('keeps the API key hashes in SSM parameters the authorizers read (revocation without a redeploy)', () => {
+    for (const [id, which] of [['AdminKeyHashesParameter', 'admin'], ['PredictKeyHashesParameter', 'predict'], ['ReadKeyHashesParameter', 'read']] as const) {
+      expect(resources[id]!.Properties).toMatchObject({ Type: 'String', Name: `/clickstream-ml/dev/api-keys/${which}`, Value: 'none' });
+    }
+    const env = (fn: string) => resources[fn]!.Properties.Environment.Variables;
+    expect(env('AuthorizeReadLambdaFunction')).toMatchObject({ API_KEY_PARAMETERS: '/clickstream-ml/dev/api-keys/read,/clickstream-ml/dev/api-keys/admin', KEY_CACHE_SECONDS: '30' });
+    expect(env('AuthorizeAdminLambdaFunction')).toMatchObject({ API_KEY_PARAMETERS: '/clickstream-ml/dev/api-keys/admin' });
+    const statements = resources.AuthorizerRole!.Properties.Policies[0].PolicyDocument.Statement;
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ['ssm:GetParameters'] }));
+  });
 });
