@@ -161,7 +161,7 @@ function coldStartBench(): Figure[] {
   const empty = path.join(out, 'empty.js');
   writeFileSync(empty, '');
   const importMs = (file: string) =>
-    Number(execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { env: { ...process.env, NODE_NO_WARNINGS: '1', CLICKSTREAM_STREAM_NAME: 'x', RAW_DELIVERY_STREAM_NAME: 'x', BAD_DELIVERY_STREAM_NAME: 'x', DEDUP_TABLE_NAME: 'x', MODELS_TABLE_NAME: 'x', LAKE_BUCKET_NAME: 'x' } }).toString());
+    Number(execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { env: { ...process.env, NODE_NO_WARNINGS: '1', CLICKSTREAM_STREAM_NAME: 'x', RAW_DELIVERY_STREAM_NAME: 'x', BAD_DELIVERY_STREAM_NAME: 'x', DEDUP_TABLE_NAME: 'x', MODELS_TABLE_NAME: 'x', LAKE_BUCKET_NAME: 'x', API_KEY_PARAMETERS: 'x' } }).toString());
   // The empty module and the bundle take turns, so a busy moment slows both alike.
   const paired = (file: string) => {
     const bundle: number[] = [];
