@@ -1,4 +1,5 @@
 import type { MiddlewareObj } from '@middy/core';
+import { isUtf8 } from 'node:buffer';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { RequestError, UnavailableError } from './errors';
 import { logger } from './logger';
@@ -55,8 +56,6 @@ export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult, Error, Contex
 /** JSON nested deeper than this is refused before it is parsed: serializing it again could overflow the stack. */
 export const MAX_JSON_DEPTH = 32;
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * How deeply the JSON text nests arrays and objects (strings skipped), in one pass over the bytes; stops
  * counting once past `limit`. Cheaper than parsing, and safe whatever the depth.
@@ -89,15 +88,10 @@ export function parseJsonBody(event: HttpEvent, maxBytes: number): unknown {
   const bytes = bodyBytes(event);
   if (bytes.length > maxBytes) throw new RequestError(413, `Body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
   if (bytes.length === 0) throw new RequestError(400, 'Body is empty; send a JSON event or an array of events.');
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
-    throw new RequestError(400, 'Body is not valid UTF-8; JSON must be sent as UTF-8.');
-  }
+  if (!isUtf8(bytes)) throw new RequestError(400, 'Body is not valid UTF-8; JSON must be sent as UTF-8.');
   if (jsonDepthExceeds(bytes, MAX_JSON_DEPTH)) throw new RequestError(400, `Body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels.`);
   try {
-    return JSON.parse(text);
+    return JSON.parse(bytes.toString('utf8'));
   } catch (error) {
     throw new RequestError(400, `Body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }

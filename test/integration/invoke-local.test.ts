@@ -79,6 +79,9 @@ describe('sls invoke local', () => {
     expect(await invokeLocal('promoteCandidate', 'events/stepfunctions/promote-candidate-unregistered.json', endpoint)).toContain('VersionNotFoundError');
     expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-local-key.json', endpoint))).toEqual({ isAuthorized: true, context: { api_key: '4ab7b7cd' } });
     expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-wrong-key.json', endpoint))).toEqual({ isAuthorized: false });
+    // The read authorizer takes the read keys and the admin keys (two SSM parameters).
+    expect(result(await invokeLocal('authorizeRead', 'events/authorizer/read-local-key.json', endpoint))).toEqual({ isAuthorized: true, context: { api_key: 'c4b84eb7' } });
+    expect(result(await invokeLocal('authorizeRead', 'events/authorizer/read-admin-key.json', endpoint))).toEqual({ isAuthorized: true, context: { api_key: '4ab7b7cd' } });
     expect(result(await invokeLocal('replayObjects', 'events/stepfunctions/replay-objects-empty-batch.json', endpoint))).toEqual({ objects: 0, read: 0, selected: 0, skipped_duplicates: 0, sent: 0, failed: 0 });
   });
 

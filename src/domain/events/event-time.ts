@@ -5,8 +5,24 @@
  */
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):?(\d{2})?)$/;
 
+/** What Date#toISOString prints, the form most events arrive in. */
+const CANONICAL_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+// Ingest reads each event's time twice in a row (validation, then enrichment): the last answer is kept.
+let last: { text: string; instant: number | undefined } = { text: '', instant: undefined };
+
 /** Milliseconds since the epoch, or undefined for a time that has no instant (leap second, out-of-range field). */
 export function eventInstant(text: string): number | undefined {
+  if (text !== last.text) last = { text, instant: readInstant(text) };
+  return last.instant;
+}
+
+function readInstant(text: string): number | undefined {
+  if (CANONICAL_UTC.test(text)) {
+    // Date.parse reads this form exactly, but rolls "04-31" over to May and takes "24:00": the round trip refuses those.
+    const ms = Date.parse(text);
+    return Number.isFinite(ms) && new Date(ms).toISOString() === text ? ms : undefined;
+  }
   const m = RFC3339.exec(text);
   if (!m) return undefined;
   const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
