@@ -6,7 +6,7 @@ import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '.
 import { FEATURE_NAMES } from '../src/domain/features/spec';
 import { bayesGap, scoreRows, trainPurchasePropensity, type FeatureRow, type TrainedModel } from '../src/domain/model/training-run';
 import { trainConfig } from '../src/shared/config';
-import { dateRange, parseCli, runCli, UsageError } from '../cli/args';
+import { dateRange, parseCli, runCli, UsageError } from '../src/shared/args';
 
 const USAGE = `
 train --from YYYY-MM-DD --to YYYY-MM-DD [--version V] [--truth FILE] [--json]

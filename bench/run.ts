@@ -5,7 +5,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statS
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { parseCli, runCli } from '../cli/args';
+import { parseCli, runCli } from '../src/shared/args';
 import { benchEvents, kinesisBatch } from './fixtures';
 import { machine, summarize, time, type Figure } from './harness';
 import { startSink } from './sink';
@@ -213,7 +213,7 @@ async function predictHttpBench(): Promise<Figure[]> {
     const { registerVersion } = await import('../test/helpers/registry');
     const { deployEndpoint } = await import('../src/adapters/sagemaker');
     const { putObject } = await import('../src/adapters/s3');
-    const { tarGz } = await import('../src/domain/tar');
+    const { tarGz } = await import('../src/shared/tar');
     const table = cloud.outputs.ModelsTableName!;
     const bucket = cloud.outputs.LakeBucketName!;
     const model = trainedModel('gbdt', 2000);

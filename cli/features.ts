@@ -1,5 +1,5 @@
 import { runFeaturesJob } from '../local/glue/features-job';
-import { dateRange, parseCli, runCli } from './args';
+import { dateRange, parseCli, runCli } from '../src/shared/args';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `

@@ -2,7 +2,7 @@ import { parse } from 'csv-parse';
 import { createReadStream, existsSync } from 'node:fs';
 import { REES46_COLUMNS, rees46ToEvent, Rees46RowError, type Rees46Row } from '../src/domain/traffic/rees46';
 import type { ClickstreamEvent } from '../src/domain/events/schema';
-import { intOption, parseCli, runCli, UsageError } from './args';
+import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
 import { backfillEvents, waveGapFor } from './backfill';
 import { progressBar } from './progress';
 

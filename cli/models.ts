@@ -1,12 +1,11 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { getArtifact } from '../src/adapters/model-artifacts';
 import { rollbackAlias } from '../src/adapters/model-registry';
 import { deployEndpoint, endpointStatus } from '../src/adapters/sagemaker';
-import { tarGz } from '../src/domain/tar';
-import { s3Client } from '../src/adapters/s3';
+import { tarGz } from '../src/shared/tar';
+import { putObject } from '../src/adapters/s3';
 import { getAlias, getModelVersion, queryModel, scanRegistry, setAlias, setAliasRouting } from '../src/adapters/models-table';
 import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type ModelVersion } from '../src/domain/registry';
-import { parseCli, runCli, UsageError } from './args';
+import { parseCli, runCli, UsageError } from '../src/shared/args';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `
@@ -123,7 +122,7 @@ runCli(async () => {
       // SageMaker takes a model.tar.gz; it holds the verified model.json the registry recorded.
       const artifact = await getArtifact(entry.artifact);
       const key = `models/${name}/${version}/model.tar.gz`;
-      await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: tarGz({ 'model.json': Buffer.from(JSON.stringify(artifact)) }) }));
+      await putObject(bucket, key, tarGz({ 'model.json': Buffer.from(JSON.stringify(artifact)) }), 'application/gzip');
       const stage = table.replace(/-models$/, '');
       const endpointName = `${stage}-${name}-${version}`.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 63).replace(/-+$/, '');
       const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));

@@ -25,7 +25,7 @@ import {
   type ReplaySource,
   type SelectedEvent,
 } from '../src/domain/replay';
-import { intOption, parseCli, runCli, UsageError } from './args';
+import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
 import { progressBar } from './progress';
 
 const USAGE = `

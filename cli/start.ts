@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { resetClients } from '../src/shared/aws-clients';
-import { intOption, parseCli, runCli } from './args';
+import { intOption, parseCli, runCli } from '../src/shared/args';
 import { formatCounts, lakeCounts, total } from './lake-summary';
 import { progressBar } from './progress';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';

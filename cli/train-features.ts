@@ -2,7 +2,7 @@ import { parse } from 'csv-parse/sync';
 import { existsSync, readFileSync } from 'node:fs';
 import { crossValidate, type CvSummary, type ModelKind } from '../src/domain/model/cross-validate';
 import { tabularDataset } from '../src/domain/model/tabular';
-import { intOption, parseCli, runCli, UsageError } from './args';
+import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
 
 const USAGE = `
 npm run train:features -- <file.csv> --label <column> [--cv 5] [--models gbdt,logreg] [--seed 0] [--json]

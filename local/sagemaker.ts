@@ -4,7 +4,7 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { untarGz } from '../src/domain/tar';
+import { untarGz } from '../src/shared/tar';
 import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
 import { InjectedFault, type FaultInjector } from './faults';
 

@@ -1,5 +1,5 @@
-import { parseCli, runCli } from '../cli/args';
-import { CLOUD_FLAGS, startProjectCloud } from '../cli/project-cloud';
+import { parseCli, runCli } from '../src/shared/args';
+import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 
 const USAGE = `
 npm run local -- [--port 4566] [--api-port 3000] [--reset] [--json]
