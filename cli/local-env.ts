@@ -27,7 +27,8 @@ if (require.main === module) {
     process.exit(2);
   }
   try {
-    useLocalCloud();
+    // --help needs no local cloud: the entrypoint prints its usage.
+    if (!process.argv.some((a) => a === '--help' || a === '-h')) useLocalCloud();
   } catch (error) {
     process.stderr.write(`error: ${(error as Error).message}\n`);
     process.exit(1);

@@ -27,6 +27,7 @@ import {
 } from '../src/domain/replay';
 import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
 import { progressBar } from './progress';
+import { sleep } from '../src/shared/retry';
 
 const USAGE = `
 npm run replay -- --from T1 --to T2 [--source raw|bad] [--type T[,T…]] [--session ID] [--fix MODULE]
@@ -143,7 +144,7 @@ runCli(async () => {
     const started = Date.now();
     let execution = await describeExecution(executionArn);
     while (execution.status === 'RUNNING') {
-      await new Promise((r) => setTimeout(r, 1_000));
+      await sleep(1_000);
       execution = await describeExecution(executionArn);
       if (!json && Math.round((Date.now() - started) / 1000) % 10 === 0) say(`  … running ${Math.round((Date.now() - started) / 1000)}s`);
     }
@@ -276,7 +277,7 @@ runCli(async () => {
     while (!stopping && next < end) {
       const index = next++;
       const wait = limiter?.take(batches[index]!.length) ?? 0;
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       sendLog.push([Date.now(), batches[index]!.length]);
       await sendBatch(index);
     }
@@ -284,7 +285,7 @@ runCli(async () => {
   for (const [w, end] of waveEnds.entries()) {
     if (w > 0 && !stopping && gapMs > 0) {
       say(`replay: waiting ${Math.round(gapMs / 1000)} s before the next wave of partitions`);
-      await new Promise((r) => setTimeout(r, gapMs));
+      await sleep(gapMs);
     }
     await Promise.all(Array.from({ length: Math.min(concurrency, Math.max(1, end - next)) }, worker(end)));
   }

@@ -5,7 +5,7 @@ import { tabularDataset } from '../src/domain/model/tabular';
 import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
 
 const USAGE = `
-npm run train:features -- <file.csv> --label <column> [--cv 5] [--models gbdt,logreg] [--seed 0] [--json]
+npm run cv -- <file.csv> --label <column> [--cv 5] [--models gbdt,logreg] [--seed 0] [--json]
 
 Cross-validates the trainers on a session-feature CSV: numeric columns as numbers, TRUE/FALSE as 0/1,
 other columns one-hot; stratified folds, no resampling, threshold 0.5. Prints mean ROC-AUC, PR-AUC,

@@ -3,6 +3,7 @@ import { getAlias, getModelVersion } from '../src/adapters/models-table';
 import { describeExecution, historySince, startExecution } from '../src/adapters/stepfunctions';
 import { PRODUCTION_ALIAS, type ModelVersion, type RunRecord } from '../src/domain/registry';
 import type { GateDecision, TrainingPlan } from '../src/domain/training';
+import { sleep } from '../src/shared/retry';
 
 export interface WorkflowResult {
   ok: boolean;
@@ -60,7 +61,7 @@ export async function runTrainingWorkflow(options: {
     if (options.tty && current && Date.now() - current.at > 2_000 && ++ticker % 2 === 0) {
       process.stderr.write(`\r    … ${current.name} ${RUNNING_NOTE[current.name] ?? 'running'} ${((Date.now() - current.at) / 1000).toFixed(0)}s`);
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500);
   }
   for (const event of await historySince(executionArn, lastId)) report(event);
 

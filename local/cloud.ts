@@ -25,6 +25,7 @@ import { LocalSageMaker } from './sagemaker';
 import { LocalStepFunctions } from './stepfunctions';
 import { ACCOUNT_ID, IntrinsicResolver, packageTemplate, type PhysicalResource, type Template } from './template';
 import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
+import { sleep } from '../src/shared/retry';
 
 export interface LocalCloudOptions {
   /** Project root (where serverless.yml is). */
@@ -95,7 +96,7 @@ async function waitForPort(port: number, child: ChildProcess, logFile: string, t
       socket.on('error', () => resolve(false));
     });
     if (open) return;
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   throw new LocalCloudError(`serverless-offline did not open port ${port} within ${timeoutMs / 1000}s; see ${logFile}.`);
 }
@@ -530,7 +531,7 @@ export class LocalCloud {
         await this.firehose.flush(true);
         if (this.firehose.pendingRecords() === 0) return;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     const behind = [];
     for (const m of this.mappings) if (!(await m.caughtUp())) behind.push(`${m.functionName} has stream records left (${JSON.stringify(m.stats)})`);

@@ -1,4 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
+import { sleep } from '../src/shared/retry';
 
 /** The AWS::Lambda::EventSourceMapping properties the local poller honours (Kinesis sources). */
 export interface MappingSpec {
@@ -241,5 +242,3 @@ export class KinesisEventSourceMapping {
     };
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { untarGz } from '../src/shared/tar';
 import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
 import { InjectedFault, type FaultInjector } from './faults';
+import { sleep } from '../src/shared/retry';
 
 interface Endpoint {
   EndpointName: string;
@@ -127,7 +128,7 @@ export class LocalSageMaker {
         this.options.log(`[sagemaker] endpoint ${endpoint.EndpointName} InService`);
         return;
       }
-      await new Promise((r) => setTimeout(r, 250));
+      await sleep(250);
     }
     child.kill('SIGKILL');
     throw new Error('the serving container did not answer GET /ping within 60 s');

@@ -2,6 +2,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { AwsJsonError } from './aws-json';
 import type { LocalBatch } from './batch';
 import type { LocalGlue } from './glue/service';
+import { sleep } from '../src/shared/retry';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22); this machine runs Node 20.
 if (!('withResolvers' in Promise)) {
@@ -66,8 +67,6 @@ class TaskError extends Error {
     this.name = name;
   }
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const ITEM_READER = 'arn:aws:states:::local:distributedMapItemReader';
 

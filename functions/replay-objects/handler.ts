@@ -7,6 +7,7 @@ import { encodeEnvelope } from '../../src/domain/events/envelope';
 import { RateLimiter, replayEnvelope, ReplayDeliveryError, selectRawEvents } from '../../src/domain/replay';
 import { replayConfig } from '../../src/shared/config';
 import { logger } from '../../src/shared/logger';
+import { sleep } from '../../src/shared/retry';
 
 const config = replayConfig();
 
@@ -38,7 +39,7 @@ const replayObjects = async (event: ReplayBatchEvent) => {
     for (let i = 0; i < selected.length; i += 500) {
       const batch = selected.slice(i, i + 500);
       const wait = limiter.take(batch.length);
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await sleep(wait);
       const result = await putRecords(config.streamName, batch.map((s) => ({ data: encodeEnvelope(replayEnvelope(s, replay_id)), partitionKey: s.event.session_id })));
       summary.failed += result.failed.length;
       summary.sent += batch.length - result.failed.length;

@@ -1,5 +1,6 @@
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { cachedClient } from '../shared/aws-clients';
+import { sleep } from '../shared/retry';
 
 export function sageMakerClient(): SageMakerClient {
   return cachedClient('SAGEMAKER', (config) => new SageMakerClient(config));
@@ -20,7 +21,7 @@ export async function deployEndpoint(options: { endpointName: string; image: str
     onStatus(EndpointStatus ?? 'Unknown');
     if (EndpointStatus === 'InService') return endpointName;
     if (EndpointStatus === 'Failed' || EndpointStatus === 'OutOfService') throw new Error(`Endpoint ${endpointName} is ${EndpointStatus}: ${FailureReason ?? 'no reason given'}.`);
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
   }
 }
 

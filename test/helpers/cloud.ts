@@ -7,6 +7,7 @@ import { backfillEvents } from '../../cli/backfill';
 import type { ClickstreamEvent } from '../../src/domain/events/schema';
 import { listObjects, readJsonLines } from '../../src/adapters/s3';
 import { LAKE_PREFIXES, partitionOf, type LakeZone } from '../../src/domain/lake';
+import { sleep } from '../../src/shared/retry';
 
 /** The running local cloud (started by global-setup), as seen from a test worker. */
 export function outputs(): StackOutputs {
@@ -68,7 +69,7 @@ export async function functionLogLine(matches: (line: string) => boolean): Promi
   for (let waited = 0; waited < 10_000; waited += 100) {
     const line = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('{') && matches(l)).at(-1);
     if (line) return JSON.parse(line.slice(line.indexOf('{')));
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`No matching log line in ${file} after 10 s.`);
 }

@@ -6,6 +6,7 @@ import { hashApiKey } from '../../src/domain/api-keys';
 import { outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
+import { sleep } from '../../src/shared/retry';
 
 const MODEL = `it-admin-${Date.now()}`;
 const ADMIN_KEY = 'local-admin-key';
@@ -71,7 +72,7 @@ describe('admin routes', () => {
     const status = async () => (await fetch(`${outputs().ApiUrl}/models/${MODEL}`, { headers: { authorization: `Bearer ${key}` } })).status;
     /** The authorizer re-reads the hashes every KEY_CACHE_SECONDS (1 s locally): wait, with a deadline, until it answers `wanted`. */
     const until = async (wanted: number) => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) if ((await status()) === wanted) return;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(250)) if ((await status()) === wanted) return;
       throw new Error(`GET /models/${MODEL} with the new key did not answer ${wanted} within 10 s`);
     };
     expect(await status()).toBe(403);

@@ -8,6 +8,7 @@ import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { functionLogLine, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
+import { sleep } from '../../src/shared/retry';
 
 const MODEL = `it-predict-${Date.now()}`;
 const table = () => outputs().ModelsTableName!;
@@ -124,7 +125,7 @@ describe('POST /predict', () => {
     await setAlias(table(), swap, 'production', { to: 'v2', expected: 'v1', by: 'test', reason: 'second' });
     await setAliasRouting(table(), swap, 'production', { shadow: { version: 'v1' } }, { expected: 'v2', by: 'test', reason: 'shadow v1' });
     // The local stage's modelCacheTtlSeconds is 2: within that the old version may still answer, after it the new one must.
-    await new Promise((r) => setTimeout(r, 2_100));
+    await sleep(2_100);
     const after = await post(request);
     expect(after.body).toMatchObject({ version: 'v2', predictions: [{ version: 'v2', probability: expect.closeTo(predict(logistic, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN)), 12) }] });
 

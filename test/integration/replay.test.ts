@@ -12,6 +12,7 @@ import type { LakeEvent } from '../../src/domain/events/enrich';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { backfill, drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
+import { sleep } from '../../src/shared/retry';
 
 const root = path.resolve(__dirname, '..', '..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
@@ -112,7 +113,7 @@ describe('npm run replay', () => {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     // Interrupt once the first batches are out (the replay reads the lake first).
-    while (!existsLines(file)) await new Promise((r) => setTimeout(r, 100));
+    while (!existsLines(file)) await sleep(100);
     child.kill('SIGINT');
     const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
     expect(code).toBe(130);

@@ -8,6 +8,7 @@ import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { addFaults, backfill, clearFaults, drain, faults, outputs } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { readDefinition } from '../helpers/state-machines';
+import { sleep } from '../../src/shared/retry';
 
 const MODEL = 'purchase-propensity';
 const definition = readDefinition('training');
@@ -23,7 +24,7 @@ async function run(input: unknown) {
       const output = execution.output ? JSON.parse(execution.output) : undefined;
       return { execution, events, output, name: arn.split(':').pop()! };
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 

@@ -9,11 +9,17 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** `sls package --stage dev` works offline (no credentials) and the template says what the README promises. */
 describe('serverless.yml, packaged for dev', () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
-  const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none', AWS_ENDPOINT_URL: '', SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(out, 'esbuild')) };
-  execFileSync(path.join(root, 'node_modules/.bin/sls'), ['package', '--stage', 'dev', '--package', out], { cwd: root, env, stdio: 'pipe' });
-  const template = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-  const resources = template.Resources as Record<string, { Type: string; Properties: any }>;
+  let template: { Resources: Record<string, { Type: string; Properties: any }>; Outputs: Record<string, unknown> };
+  let resources: Record<string, { Type: string; Properties: any }>;
+
+  // Packaging takes seconds: once, when the tests run (not while Jest collects them).
+  beforeAll(() => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none', AWS_ENDPOINT_URL: '', SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(out, 'esbuild')) };
+    execFileSync(path.join(root, 'node_modules/.bin/sls'), ['package', '--stage', 'dev', '--package', out], { cwd: root, env, stdio: 'pipe' });
+    template = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+    resources = template.Resources;
+  }, 120_000);
 
   it('declares the ingestion resources and outputs', () => {
     expect(resources.ClickstreamStream!.Properties).toMatchObject({ StreamModeDetails: { StreamMode: 'ON_DEMAND' }, StreamEncryption: { EncryptionType: 'KMS' } });

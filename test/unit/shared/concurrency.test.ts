@@ -1,4 +1,5 @@
 import { mapConcurrent } from '../../../src/shared/concurrency';
+import { sleep } from '../../../src/shared/retry';
 
 it('mapConcurrent keeps order and never exceeds the limit', async () => {
   let inFlight = 0;
@@ -6,7 +7,7 @@ it('mapConcurrent keeps order and never exceeds the limit', async () => {
   const results = await mapConcurrent([5, 1, 4, 2, 3, 0], 3, async (n, i) => {
     inFlight += 1;
     peak = Math.max(peak, inFlight);
-    await new Promise((r) => setTimeout(r, n));
+    await sleep(n);
     inFlight -= 1;
     return n * 10 + i;
   });
