@@ -24,12 +24,19 @@ Environment: LAKE_BUCKET_NAME, MODELS_TABLE_NAME (required), MODEL_NAME, CODE_VE
 
 function readTruth(file: string): Map<string, number> {
   if (!existsSync(file)) throw new UsageError(`--truth ${file} does not exist (npm run generate writes .local/truth/seed-<S>.jsonl).`);
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   return new Map(lines.map((l) => JSON.parse(l) as { session_id: string; purchase_probability: number }).map((t) => [t.session_id, t.purchase_probability]));
 }
 
 /** The production version, scored on this run's test window; undefined if there is none or it cannot read these features. */
-async function scoreProduction(tableName: string, modelName: string, testRows: readonly FeatureRow[], log: (line: string) => void): Promise<ModelVersion['baseline']> {
+async function scoreProduction(
+  tableName: string,
+  modelName: string,
+  testRows: readonly FeatureRow[],
+  log: (line: string) => void,
+): Promise<ModelVersion['baseline']> {
   const alias = await getAlias(tableName, modelName, PRODUCTION_ALIAS);
   if (!alias) return undefined;
   const production = await getModelVersion(tableName, modelName, alias.version);
@@ -44,14 +51,22 @@ async function scoreProduction(tableName: string, modelName: string, testRows: r
 
 runCli(async () => {
   const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' }, version: { type: 'string' }, truth: { type: 'string' } });
-  if (values.version !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.version)) throw new UsageError(`--version ${values.version}: use letters, digits, ".", "_" or "-" (at most 64).`);
+  if (values.version !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.version))
+    throw new UsageError(`--version ${values.version}: use letters, digits, ".", "_" or "-" (at most 64).`);
   const { from, to } = dateRange(values, USAGE);
   const config = trainConfig();
   const log = (line: string) => (values.json ? undefined : process.stderr.write(`train: ${line}\n`));
   // A retried job (Batch, or the workflow's retry) finds the version its first attempt registered: done, not an error.
   const registered = values.version === undefined ? undefined : await getModelVersion(config.modelsTableName, config.modelName, values.version);
   if (registered) {
-    const summary = { ok: true, name: config.modelName, version: registered.version, already_registered: true, artifact: registered.artifact, metrics: registered.metrics.test };
+    const summary = {
+      ok: true,
+      name: config.modelName,
+      version: registered.version,
+      already_registered: true,
+      artifact: registered.artifact,
+      metrics: registered.metrics.test,
+    };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else process.stdout.write(`model ${config.modelName} ${registered.version} is already registered (an earlier attempt of this run); nothing to do\n`);
     return;
@@ -94,13 +109,28 @@ runCli(async () => {
   });
   const truth = values.truth ? readTruth(values.truth) : undefined;
   const bayes = truth ? bayesGap(result.testPredictions, truth) : undefined;
-  const summary = { ok: true, name: config.modelName, version, chosen: result.chosen, artifact: stored, metrics: artifact.metrics.test, split: result.split, ...(baseline ? { baseline } : {}), ...(bayes ? { bayes } : {}) };
+  const summary = {
+    ok: true,
+    name: config.modelName,
+    version,
+    chosen: result.chosen,
+    artifact: stored,
+    metrics: artifact.metrics.test,
+    split: result.split,
+    ...(baseline ? { baseline } : {}),
+    ...(bayes ? { bayes } : {}),
+  };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
     for (const [kind, m] of Object.entries(result.candidates)) {
-      log(`${kind.padEnd(7)} test ROC-AUC ${m.test.roc_auc.toFixed(3)}  PR-AUC ${m.test.pr_auc.toFixed(3)}  log loss ${m.test.log_loss.toFixed(3)}  ECE ${m.test.ece.toFixed(3)}`);
+      log(
+        `${kind.padEnd(7)} test ROC-AUC ${m.test.roc_auc.toFixed(3)}  PR-AUC ${m.test.pr_auc.toFixed(3)}  log loss ${m.test.log_loss.toFixed(3)}  ECE ${m.test.ece.toFixed(3)}`,
+      );
     }
-    if (bayes) log(`Bayes-optimal ROC-AUC ${bayes.bayes_roc_auc.toFixed(3)} vs model ${bayes.model_roc_auc.toFixed(3)} on ${bayes.sessions} test sessions (gap ${bayes.gap.toFixed(3)})`);
+    if (bayes)
+      log(
+        `Bayes-optimal ROC-AUC ${bayes.bayes_roc_auc.toFixed(3)} vs model ${bayes.model_roc_auc.toFixed(3)} on ${bayes.sessions} test sessions (gap ${bayes.gap.toFixed(3)})`,
+      );
     process.stdout.write(`model ${config.modelName} ${version} (${result.chosen}) → ${stored.uri}\n`);
   }
 });

@@ -35,4 +35,10 @@ export async function time(fn: () => unknown, warmup: number, repeats: number): 
   return samples;
 }
 
-export const machine = () => ({ cpus: os.cpus().length, model: os.cpus()[0]?.model ?? 'unknown', memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.arch()}` });
+export const machine = () => ({
+  cpus: os.cpus().length,
+  model: os.cpus()[0]?.model ?? 'unknown',
+  memory_gb: Math.round(os.totalmem() / 2 ** 30),
+  node: process.version,
+  platform: `${os.platform()} ${os.arch()}`,
+});

@@ -7,7 +7,18 @@ async function main() {
   const batch = kinesisBatch(benchEvents(10_000));
   if (process.argv[2] === 'ingest') {
     const sink = await startSink('process');
-    Object.assign(process.env, { AWS_ENDPOINT_URL_FIREHOSE: sink.url, AWS_ACCESS_KEY_ID: 'b', AWS_SECRET_ACCESS_KEY: 'b', AWS_REGION: 'us-east-1', RAW_DELIVERY_STREAM_NAME: 'raw', BAD_DELIVERY_STREAM_NAME: 'bad', DEDUP_TABLE_NAME: 'unused', DEDUP_ENABLED: 'false', POWERTOOLS_METRICS_DISABLED: 'true', LOG_LEVEL: 'ERROR' });
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_FIREHOSE: sink.url,
+      AWS_ACCESS_KEY_ID: 'b',
+      AWS_SECRET_ACCESS_KEY: 'b',
+      AWS_REGION: 'us-east-1',
+      RAW_DELIVERY_STREAM_NAME: 'raw',
+      BAD_DELIVERY_STREAM_NAME: 'bad',
+      DEDUP_TABLE_NAME: 'unused',
+      DEDUP_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      LOG_LEVEL: 'ERROR',
+    });
     const { handler } = await import('../functions/ingest/handler');
     await handler(batch as never, { awsRequestId: 'm', getRemainingTimeInMillis: () => 60_000 } as unknown as Context);
     await sink.close();

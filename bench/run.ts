@@ -36,7 +36,14 @@ function bareDecode(batch: ReturnType<typeof kinesisBatch>): number {
   return bytes;
 }
 
-function rateFigure(name: string, events: number, samples: number[], baselineName: string, baselineSamples: number[], target?: [string, (ratio: number) => boolean]): Figure {
+function rateFigure(
+  name: string,
+  events: number,
+  samples: number[],
+  baselineName: string,
+  baselineSamples: number[],
+  target?: [string, (ratio: number) => boolean],
+): Figure {
   // A rate's p99 is the rate of the p99 (slow) run.
   const rate = (ms: number) => events / (ms / 1000);
   const t = summarize(samples);
@@ -77,7 +84,9 @@ async function ingestBench(): Promise<Figure[]> {
     const repeats = n === 500 ? 40 : 8;
     const baseline = await time(() => bareDecode(batch), 3, repeats);
     const samples = await time(() => handler(batch as never, context), 3, repeats);
-    figures.push(rateFigure(`ingest handler, ${n} records`, n, samples, 'base64 + JSON.parse + JSON.stringify', baseline, ['≥ 0.5 of baseline', (r) => r >= 0.5]));
+    figures.push(
+      rateFigure(`ingest handler, ${n} records`, n, samples, 'base64 + JSON.parse + JSON.stringify', baseline, ['≥ 0.5 of baseline', (r) => r >= 0.5]),
+    );
   }
   await sink.close();
   return figures;
@@ -85,11 +94,25 @@ async function ingestBench(): Promise<Figure[]> {
 
 async function collectBench(): Promise<Figure[]> {
   const sink = await startSink();
-  Object.assign(process.env, { AWS_ENDPOINT_URL_KINESIS: sink.url, CLICKSTREAM_STREAM_NAME: 'bench', LOG_LEVEL: 'ERROR', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_KINESIS: sink.url,
+    CLICKSTREAM_STREAM_NAME: 'bench',
+    LOG_LEVEL: 'ERROR',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'us-east-1',
+  });
   const { handler } = await import('../functions/collect/handler');
   const events = benchEvents(500);
   const body = JSON.stringify(events);
-  const request = { version: '2.0', rawPath: '/events', headers: { 'content-type': 'application/json' }, body, isBase64Encoded: false, requestContext: { http: { method: 'POST' } } };
+  const request = {
+    version: '2.0',
+    rawPath: '/events',
+    headers: { 'content-type': 'application/json' },
+    body,
+    isBase64Encoded: false,
+    requestContext: { http: { method: 'POST' } },
+  };
   const baseline = await time(() => JSON.parse(body).map((e: unknown) => JSON.stringify(e)), 5, 40);
   const samples = await time(() => handler(request as never, context), 5, 40);
   await sink.close();
@@ -101,11 +124,24 @@ async function microseconds(fn: () => unknown, warmup: number, repeats: number):
   return (await time(fn, warmup, repeats)).map((ms) => ms * 1000);
 }
 
-function microFigure(name: string, samples: number[], baselineName: string, baseline: number[], target?: [string, (f: { p99: number; ratio: number }) => boolean]): Figure {
+function microFigure(
+  name: string,
+  samples: number[],
+  baselineName: string,
+  baseline: number[],
+  target?: [string, (f: { p99: number; ratio: number }) => boolean],
+): Figure {
   const t = summarize(samples);
   const b = summarize(baseline);
   const ratio = t.median / b.median;
-  return { name, unit: 'µs', ...t, baseline: { name: baselineName, median: b.median }, ratio, ...(target ? { target: target[0], met: target[1]({ p99: t.p99, ratio }) } : {}) };
+  return {
+    name,
+    unit: 'µs',
+    ...t,
+    baseline: { name: baselineName, median: b.median },
+    ratio,
+    ...(target ? { target: target[0], met: target[1]({ p99: t.p99, ratio }) } : {}),
+  };
 }
 
 /**
@@ -119,12 +155,33 @@ async function predictBench(): Promise<Figure[]> {
     const text = JSON.stringify({ model });
     const sha256 = createHash('sha256').update(text).digest('hex');
     items.push({ model_name: name, sk: 'alias#production', alias: 'production', version: 'v1', history: [] });
-    items.push({ model_name: name, sk: 'version#v1', version: 'v1', kind: model.kind, artifact: { uri: `s3://bench/${name}`, sha256, bytes: text.length, inline: text } });
+    items.push({
+      model_name: name,
+      sk: 'version#v1',
+      version: 'v1',
+      kind: model.kind,
+      artifact: { uri: `s3://bench/${name}`, sha256, bytes: text.length, inline: text },
+    });
   }
   const registry = await startRegistrySink(items);
-  Object.assign(process.env, { AWS_ENDPOINT_URL_DYNAMODB: registry.url, MODELS_TABLE_NAME: 'bench', LOG_LEVEL: 'ERROR', AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', AWS_REGION: 'us-east-1' });
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_DYNAMODB: registry.url,
+    MODELS_TABLE_NAME: 'bench',
+    LOG_LEVEL: 'ERROR',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+    AWS_REGION: 'us-east-1',
+  });
   const { handler } = await import('../functions/predict/handler');
-  const request = (body: unknown) => ({ version: '2.0', routeKey: 'POST /predict', rawPath: '/predict', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), isBase64Encoded: false, requestContext: { http: { method: 'POST' } } });
+  const request = (body: unknown) => ({
+    version: '2.0',
+    routeKey: 'POST /predict',
+    rawPath: '/predict',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+    requestContext: { http: { method: 'POST' } },
+  });
   const rows = shopperRows(1000, 77);
   const vectors = rows.map((r) => FEATURE_NAMES.map((n) => r[n] ?? Number.NaN));
   const features = rows.map((r) => Object.fromEntries(FEATURE_NAMES.map((n) => [n, r[n]])));
@@ -140,11 +197,23 @@ async function predictBench(): Promise<Figure[]> {
     };
     let k = 0;
     const bareOne = await microseconds(() => predict(model, vectors[k++ % vectors.length]!), 2000, 5000);
-    figures.push(microFigure(`predict handler (${name}), 1 session, features`, await microseconds(() => call(one), 200, 3000), 'bare model, 1 vector', bareOne, ['p99 < 1,000 µs', (f) => f.p99 < 1000]));
-    figures.push(microFigure(`predict handler (${name}), 1 session, raw events`, await microseconds(() => call(fromEvents), 200, 3000), 'bare model, 1 vector', bareOne));
+    figures.push(
+      microFigure(`predict handler (${name}), 1 session, features`, await microseconds(() => call(one), 200, 3000), 'bare model, 1 vector', bareOne, [
+        'p99 < 1,000 µs',
+        (f) => f.p99 < 1000,
+      ]),
+    );
+    figures.push(
+      microFigure(`predict handler (${name}), 1 session, raw events`, await microseconds(() => call(fromEvents), 200, 3000), 'bare model, 1 vector', bareOne),
+    );
     const bareBatch = (await microseconds(() => vectors.forEach((v) => predict(model, v)), 5, 100)).map((us) => us / 1000);
     const handlerBatch = (await microseconds(() => call(batch), 3, 40)).map((us) => us / 1000);
-    figures.push(microFigure(`predict handler (${name}), batch of 1,000, per prediction`, handlerBatch, 'bare model, per vector', bareBatch, ['≤ 2× bare model', (f) => f.ratio <= 2]));
+    figures.push(
+      microFigure(`predict handler (${name}), batch of 1,000, per prediction`, handlerBatch, 'bare model, per vector', bareBatch, [
+        '≤ 2× bare model',
+        (f) => f.ratio <= 2,
+      ]),
+    );
   }
   await registry.close();
   return figures;
@@ -161,7 +230,25 @@ function coldStartBench(): Figure[] {
   const empty = path.join(out, 'empty.js');
   writeFileSync(empty, '');
   const importMs = (file: string) =>
-    Number(execFileSync(process.execPath, ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`], { env: { ...process.env, NODE_NO_WARNINGS: '1', CLICKSTREAM_STREAM_NAME: 'x', RAW_DELIVERY_STREAM_NAME: 'x', BAD_DELIVERY_STREAM_NAME: 'x', DEDUP_TABLE_NAME: 'x', MODELS_TABLE_NAME: 'x', LAKE_BUCKET_NAME: 'x', API_KEY_PARAMETERS: 'x' } }).toString());
+    Number(
+      execFileSync(
+        process.execPath,
+        ['-e', `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`],
+        {
+          env: {
+            ...process.env,
+            NODE_NO_WARNINGS: '1',
+            CLICKSTREAM_STREAM_NAME: 'x',
+            RAW_DELIVERY_STREAM_NAME: 'x',
+            BAD_DELIVERY_STREAM_NAME: 'x',
+            DEDUP_TABLE_NAME: 'x',
+            MODELS_TABLE_NAME: 'x',
+            LAKE_BUCKET_NAME: 'x',
+            API_KEY_PARAMETERS: 'x',
+          },
+        },
+      ).toString(),
+    );
   // The empty module and the bundle take turns, so a busy moment slows both alike.
   const paired = (file: string) => {
     const bundle: number[] = [];
@@ -174,7 +261,10 @@ function coldStartBench(): Figure[] {
   };
   const figures: Figure[] = [];
   // Every function the template packages; the handler's folder is the function name in kebab case.
-  const functions = readdirSync(out).filter((f) => f.endsWith('.zip')).map((f) => f.slice(0, -4)).sort();
+  const functions = readdirSync(out)
+    .filter((f) => f.endsWith('.zip'))
+    .map((f) => f.slice(0, -4))
+    .sort();
   for (const fn of functions) {
     const zip = path.join(out, `${fn}.zip`);
     const dir = path.join(out, fn);
@@ -184,7 +274,15 @@ function coldStartBench(): Figure[] {
     const kb = statSync(bundle).size / 1024;
     figures.push({ name: `${fn} bundle size`, unit: 'KB', median: kb, p99: kb, min: kb, max: kb, runs: 1, target: '< 300 KB', met: kb < 300 });
     const { bundle: s, bare } = paired(bundle);
-    figures.push({ name: `${fn} import time`, unit: 'ms', ...s, baseline: { name: 'empty module', median: bare.median }, ratio: s.median / Math.max(bare.median, 0.001), target: '< 50 ms over empty', met: s.median - bare.median < 50 });
+    figures.push({
+      name: `${fn} import time`,
+      unit: 'ms',
+      ...s,
+      baseline: { name: 'empty module', median: bare.median },
+      ratio: s.median / Math.max(bare.median, 0.001),
+      target: '< 50 ms over empty',
+      met: s.median - bare.median < 50,
+    });
   }
   return figures;
 }
@@ -221,12 +319,27 @@ async function predictHttpBench(): Promise<Figure[]> {
       await registerVersion({ model: name, version: 'v1', kind: model.kind, artifact: { name, version: 'v1', model } }, { table, bucket });
       await setAlias(table, name, 'production', { to: 'v1', expected: null, by: 'bench', reason: 'bench' });
     }
-    await putObject(bucket, 'models/bench-sagemaker/v1/model.tar.gz', tarGz({ 'model.json': Buffer.from(JSON.stringify({ name: 'bench-sagemaker', version: 'v1', model })) }), 'application/gzip');
-    const endpoint = await deployEndpoint({ endpointName: 'clickstream-ml-local-bench', image: 'bench', modelDataUrl: `s3://${bucket}/models/bench-sagemaker/v1/model.tar.gz`, executionRoleArn: 'bench', instanceType: 'ml.m5.large' });
+    await putObject(
+      bucket,
+      'models/bench-sagemaker/v1/model.tar.gz',
+      tarGz({ 'model.json': Buffer.from(JSON.stringify({ name: 'bench-sagemaker', version: 'v1', model })) }),
+      'application/gzip',
+    );
+    const endpoint = await deployEndpoint({
+      endpointName: 'clickstream-ml-local-bench',
+      image: 'bench',
+      modelDataUrl: `s3://${bucket}/models/bench-sagemaker/v1/model.tar.gz`,
+      executionRoleArn: 'bench',
+      instanceType: 'ml.m5.large',
+    });
     await setAliasRouting(table, 'bench-sagemaker', 'production', { endpoint }, { expected: 'v1', by: 'bench', reason: 'bench' });
     const features = Object.fromEntries(FEATURE_NAMES.map((n) => [n, shopperRows(1, 5)[0]![n]]));
     const post = (name: string) => async () => {
-      const response = await fetch(`${cloud.outputs.ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ model: name, session: { session_id: 's', features } }) });
+      const response = await fetch(`${cloud.outputs.ApiUrl}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: name, session: { session_id: 's', features } }),
+      });
       if (response.status !== 200) throw new Error(`POST /predict answered ${response.status}: ${await response.text()}`);
       await response.arrayBuffer();
     };
@@ -241,8 +354,20 @@ async function predictHttpBench(): Promise<Figure[]> {
     const l = summarize(inLambda);
     const e = summarize(viaEndpoint);
     return [
-      { name: 'POST /predict over HTTP (sls offline), in-Lambda model', unit: 'ms', ...l, baseline: { name: 'bare Node HTTP round trip', median: b.median }, ratio: l.median / b.median },
-      { name: 'POST /predict over HTTP, SageMaker backend (local stand-in)', unit: 'ms', ...e, baseline: { name: 'the same, in-Lambda model', median: l.median }, ratio: e.median / l.median },
+      {
+        name: 'POST /predict over HTTP (sls offline), in-Lambda model',
+        unit: 'ms',
+        ...l,
+        baseline: { name: 'bare Node HTTP round trip', median: b.median },
+        ratio: l.median / b.median,
+      },
+      {
+        name: 'POST /predict over HTTP, SageMaker backend (local stand-in)',
+        unit: 'ms',
+        ...e,
+        baseline: { name: 'the same, in-Lambda model', median: l.median },
+        ratio: e.median / l.median,
+      },
     ];
   } finally {
     await cloud.stop();
@@ -269,7 +394,8 @@ async function pipelineBench(): Promise<Figure[]> {
     await kinesisClient().send(new CreateStreamCommand({ StreamName: 'bench-baseline', ShardCount: 4 }));
     const records = events.map((event) => ({ data: encodeEnvelope({ v: 1, received_at: '2026-10-20T00:00:00.000Z', event }), partitionKey: event.session_id }));
     let started = Date.now();
-    for (let i = 0; i < records.length; i += 5_000) await Promise.all([0, 1, 2, 3].map((k) => putRecords('bench-baseline', records.slice(i + k * 1_250, i + (k + 1) * 1_250))));
+    for (let i = 0; i < records.length; i += 5_000)
+      await Promise.all([0, 1, 2, 3].map((k) => putRecords('bench-baseline', records.slice(i + k * 1_250, i + (k + 1) * 1_250))));
     const baselineSeconds = (Date.now() - started) / 1000;
     started = Date.now();
     await sendEvents(cloud.outputs.ApiUrl, events, { concurrency: 4 });
@@ -277,7 +403,19 @@ async function pipelineBench(): Promise<Figure[]> {
     const seconds = (Date.now() - started) / 1000;
     const rate = n / seconds;
     const baselineRate = n / baselineSeconds;
-    return [{ name: 'pipeline, 100,000 events POST /events → S3', unit: 'events/s', median: rate, p99: rate, min: rate, max: rate, runs: 1, baseline: { name: 'kinesalite PutRecords alone', median: baselineRate }, ratio: rate / baselineRate }];
+    return [
+      {
+        name: 'pipeline, 100,000 events POST /events → S3',
+        unit: 'events/s',
+        median: rate,
+        p99: rate,
+        min: rate,
+        max: rate,
+        runs: 1,
+        baseline: { name: 'kinesalite PutRecords alone', median: baselineRate },
+        ratio: rate / baselineRate,
+      },
+    ];
   } finally {
     await cloud.stop();
   }
@@ -306,7 +444,13 @@ function lakeFile(dir: string, events: number): string {
 function trainingBench(): Figure[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-training-'));
   const probe = (mode: string, file: string) =>
-    JSON.parse(execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(__dirname, 'training-probe.ts'), mode, file], { cwd: root, env: process.env, maxBuffer: 1024 * 1024 }).toString());
+    JSON.parse(
+      execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(__dirname, 'training-probe.ts'), mode, file], {
+        cwd: root,
+        env: process.env,
+        maxBuffer: 1024 * 1024,
+      }).toString(),
+    );
   const runs: Record<number, { features_s: number; fit_s: number; sessions: number; rss_mb: number; baseline_s: number }> = {};
   for (const events of [100_000, 1_000_000]) {
     const file = lakeFile(dir, events);
@@ -318,14 +462,32 @@ function trainingBench(): Figure[] {
   for (const events of [100_000, 1_000_000]) {
     const r = runs[events]!;
     const label = events === 100_000 ? '100 k' : '1 M';
-    figures.push({ name: `features (DuckDB), ${label} events, ${r.sessions.toLocaleString('en-US')} sessions`, unit: 's', ...one(r.features_s), baseline: { name: 'DuckDB count per session', median: r.baseline_s }, ratio: r.features_s / r.baseline_s });
+    figures.push({
+      name: `features (DuckDB), ${label} events, ${r.sessions.toLocaleString('en-US')} sessions`,
+      unit: 's',
+      ...one(r.features_s),
+      baseline: { name: 'DuckDB count per session', median: r.baseline_s },
+      ratio: r.features_s / r.baseline_s,
+    });
     figures.push({ name: `fit (GBDT + logistic), ${label} events`, unit: 's', ...one(r.fit_s) });
   }
   const exponent = (a: number, b: number) => Math.log(b / a) / Math.log(10);
   const small = runs[100_000]!;
   const large = runs[1_000_000]!;
-  figures.push({ name: 'growth exponent, features 100 k → 1 M', unit: '', ...one(exponent(small.features_s, large.features_s)), target: 'linear (≤ 1.1)', met: exponent(small.features_s, large.features_s) <= 1.1 });
-  figures.push({ name: 'growth exponent, fit 100 k → 1 M', unit: '', ...one(exponent(small.fit_s, large.fit_s)), target: 'linear (≤ 1.1)', met: exponent(small.fit_s, large.fit_s) <= 1.1 });
+  figures.push({
+    name: 'growth exponent, features 100 k → 1 M',
+    unit: '',
+    ...one(exponent(small.features_s, large.features_s)),
+    target: 'linear (≤ 1.1)',
+    met: exponent(small.features_s, large.features_s) <= 1.1,
+  });
+  figures.push({
+    name: 'growth exponent, fit 100 k → 1 M',
+    unit: '',
+    ...one(exponent(small.fit_s, large.fit_s)),
+    target: 'linear (≤ 1.1)',
+    met: exponent(small.fit_s, large.fit_s) <= 1.1,
+  });
   figures.push({ name: 'trainer peak RSS, 1 M events', unit: 'MB', ...one(large.rss_mb) });
   rmSync(dir, { recursive: true, force: true });
   return figures;
@@ -337,10 +499,27 @@ function memoryBench(): Figure[] {
     Number(execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(__dirname, 'memory-probe.ts'), mode], { cwd: root, env: process.env }).toString());
   const bare = summarize([1, 2, 3].map(() => script('baseline')));
   const ingest = summarize([1, 2, 3].map(() => script('ingest')));
-  return [{ name: 'ingest peak RSS, 10,000 records', unit: 'MB', ...ingest, baseline: { name: 'bare decode in a fresh process', median: bare.median }, ratio: ingest.median / bare.median }];
+  return [
+    {
+      name: 'ingest peak RSS, 10,000 records',
+      unit: 'MB',
+      ...ingest,
+      baseline: { name: 'bare decode in a fresh process', median: bare.median },
+      ratio: ingest.median / bare.median,
+    },
+  ];
 }
 
-const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = { ingest: ingestBench, collect: collectBench, predict: predictBench, 'predict-http': predictHttpBench, pipeline: pipelineBench, coldstart: coldStartBench, memory: memoryBench, training: trainingBench };
+const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = {
+  ingest: ingestBench,
+  collect: collectBench,
+  predict: predictBench,
+  'predict-http': predictHttpBench,
+  pipeline: pipelineBench,
+  coldstart: coldStartBench,
+  memory: memoryBench,
+  training: trainingBench,
+};
 
 runCli(async () => {
   const { values, positionals } = parseCli(USAGE, {});
@@ -361,7 +540,9 @@ runCli(async () => {
   const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
   process.stdout.write(`| figure | median | p99 | baseline (median) | ratio | target |\n|---|---|---|---|---|---|\n`);
   for (const f of figures) {
-    process.stdout.write(`| ${f.name} | ${fmt(f.median)} ${f.unit} | ${fmt(f.p99)} | ${f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.median)}` : '—'} | ${f.ratio === undefined ? '—' : f.ratio.toFixed(2)} | ${f.target ? `${f.target} ${f.met ? '✓' : '✗'}` : '—'} |\n`);
+    process.stdout.write(
+      `| ${f.name} | ${fmt(f.median)} ${f.unit} | ${fmt(f.p99)} | ${f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.median)}` : '—'} | ${f.ratio === undefined ? '—' : f.ratio.toFixed(2)} | ${f.target ? `${f.target} ${f.met ? '✓' : '✗'}` : '—'} |\n`,
+    );
   }
   process.stdout.write(`\n${result.machine.cpus} × ${result.machine.model}, Node ${result.machine.node}, ${result.date}\n`);
 });

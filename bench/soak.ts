@@ -133,7 +133,10 @@ export async function runSoak(outputs: StackOutputs, options: { events: number; 
 
   const bucket = outputs.LakeBucketName!;
   const raw = (await zoneRows<LakeEvent>(bucket, LAKE_PREFIXES.raw)).filter((row) => row.session_id.startsWith(run));
-  const curated = selectRawEvents(raw.map((row) => ({ key: '', row })), { from: -Infinity, to: Infinity }).selected.map((s) => s.event.event_id);
+  const curated = selectRawEvents(
+    raw.map((row) => ({ key: '', row })),
+    { from: -Infinity, to: Infinity },
+  ).selected.map((s) => s.event.event_id);
   const curatedIds = new Set(curated);
   const bad = (await zoneRows<BadRow>(bucket, LAKE_PREFIXES.bad)).filter((row) => row.event_id !== undefined && invalid.has(row.event_id));
   // A bad row's identity is the stream record it came from: a re-driven batch must not count twice.
@@ -162,12 +165,17 @@ export async function runSoak(outputs: StackOutputs, options: { events: number; 
   };
 }
 
-export const soakPassed = (r: SoakReport) => r.lost === 0 && r.duplicated === 0 && r.bad_lost === 0 && r.bad_duplicated === 0 && r.errors_records === 0 && r.curated === r.valid;
+export const soakPassed = (r: SoakReport) =>
+  r.lost === 0 && r.duplicated === 0 && r.bad_lost === 0 && r.bad_duplicated === 0 && r.errors_records === 0 && r.curated === r.valid;
 
 export function formatSoak(r: SoakReport): string {
   return [
     `soak seed ${r.seed}: ${r.events} events (${r.valid} valid, ${r.invalid} invalid) in ${r.seconds}s`,
-    `  faults armed: ${Object.entries(r.faults).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    `  faults armed: ${
+      Object.entries(r.faults)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ') || 'none'
+    }`,
     `  raw rows ${r.raw_rows} (${r.raw_copies} re-delivered copies) → curated ${r.curated}: lost ${r.lost}, duplicated ${r.duplicated}`,
     `  bad rows ${r.bad_rows} (by stream record: lost ${r.bad_lost}, duplicated ${r.bad_duplicated}); records in errors/: ${r.errors_records}`,
   ].join('\n');
@@ -176,9 +184,18 @@ export function formatSoak(r: SoakReport): string {
 // `npm run soak -- [--events N] [--seed S] [--json]`: its own local cloud in a temporary directory.
 if (require.main === module) {
   void (async () => {
-    const { values } = parseArgs({ options: { events: { type: 'string', default: '100000' }, seed: { type: 'string' }, json: { type: 'boolean', default: false }, help: { type: 'boolean', default: false } } });
+    const { values } = parseArgs({
+      options: {
+        events: { type: 'string', default: '100000' },
+        seed: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', default: false },
+      },
+    });
     if (values.help) {
-      process.stdout.write('npm run soak -- [--events N] [--seed S] [--json]\n\nN events (default 100,000) through a fresh local cloud under seeded faults; exits 1 if any event is lost or duplicated.\n');
+      process.stdout.write(
+        'npm run soak -- [--events N] [--seed S] [--json]\n\nN events (default 100,000) through a fresh local cloud under seeded faults; exits 1 if any event is lost or duplicated.\n',
+      );
       return;
     }
     const events = Number(values.events);

@@ -14,7 +14,9 @@ async function main(mode: string, file: string): Promise<unknown> {
     const started = performance.now();
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
-    await connection.runAndReadAll(`SELECT session_id, count(*) FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {session_id: 'VARCHAR'}) GROUP BY session_id`);
+    await connection.runAndReadAll(
+      `SELECT session_id, count(*) FROM read_json(${sqlString(file)}, format = 'newline_delimited', columns = {session_id: 'VARCHAR'}) GROUP BY session_id`,
+    );
     connection.closeSync();
     instance.closeSync();
     return { seconds: (performance.now() - started) / 1000 };

@@ -47,7 +47,9 @@ export async function backfillEvents(
   const started = Date.now();
   for (const [w, wave] of waves.entries()) {
     if (w > 0) {
-      options.say?.(`waiting ${Math.round((options.gapMs ?? 0) / 1000)} s so Firehose writes the partitions sent so far (wave ${w + 1} of ${waves.length} next)`);
+      options.say?.(
+        `waiting ${Math.round((options.gapMs ?? 0) / 1000)} s so Firehose writes the partitions sent so far (wave ${w + 1} of ${waves.length} next)`,
+      );
       await sleep(options.gapMs ?? 0);
     }
     for (let i = 0; i < wave.length; i += 500) {

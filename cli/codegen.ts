@@ -63,5 +63,9 @@ runCli(async () => {
   if (values.check && stale.length > 0) throw new Error(`${stale.join(', ')} out of date with the schema: run \`npm run codegen\`.`);
   if (!values.check) for (const file of stale) writeFileSync(path.join(root, file), files[file]!);
   const result = { ok: true, files: Object.keys(files), changed: values.check ? [] : stale };
-  process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${stale.length === 0 ? 'generated files are up to date' : `${values.check ? 'out of date' : 'regenerated'}: ${stale.join(', ')}`}\n`);
+  process.stdout.write(
+    values.json
+      ? `${JSON.stringify(result)}\n`
+      : `${stale.length === 0 ? 'generated files are up to date' : `${values.check ? 'out of date' : 'regenerated'}: ${stale.join(', ')}`}\n`,
+  );
 });

@@ -16,5 +16,8 @@ runCli(async () => {
   const outputs = useLocalCloud();
   const result = await runFeaturesJob(outputs.LakeBucketName, from, to, (line) => (values.json ? undefined : process.stderr.write(`features: ${line}\n`)));
   if (values.json) process.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
-  else process.stdout.write(`${result.sessions} sessions (${result.positives} with a purchase) from ${result.inputObjects} raw objects → ${result.partitions.length} Parquet partitions\n`);
+  else
+    process.stdout.write(
+      `${result.sessions} sessions (${result.positives} with a purchase) from ${result.inputObjects} raw objects → ${result.partitions.length} Parquet partitions\n`,
+    );
 });

@@ -59,21 +59,43 @@ runCli(async () => {
   const sessions = new Set(events.map((e) => e.session_id)).size;
   if (values['dry-run']) {
     const summary = { ok: true, dry_run: true, rows: line - 1, events: events.length, sessions, skipped };
-    process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : `dry run: ${events.length} events in ${sessions} sessions would be sent; ${skipped.length} rows skipped\n`);
+    process.stdout.write(
+      values.json ? `${JSON.stringify(summary)}\n` : `dry run: ${events.length} events in ${sessions} sessions would be sent; ${skipped.length} rows skipped\n`,
+    );
     return;
   }
-  if ((values.stream === undefined) !== (values['raw-delivery-stream'] === undefined)) throw new UsageError('Pass both --stream and --raw-delivery-stream (on AWS), or neither (the local cloud).');
+  if ((values.stream === undefined) !== (values['raw-delivery-stream'] === undefined))
+    throw new UsageError('Pass both --stream and --raw-delivery-stream (on AWS), or neither (the local cloud).');
   const outputs: Record<string, string | undefined> = values.stream === undefined ? (await import('./local-env')).useLocalCloud() : {};
   const stream = values.stream ?? outputs.ClickstreamStreamName!;
   const gapMs = await waveGapFor(values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName!);
   const bar = progressBar('import', events.length, !values.json);
-  const result = await backfillEvents(stream, events, { gapMs, ...(rate ? { rate } : {}), onProgress: bar.increment, say: (l) => (values.json ? undefined : process.stderr.write(`\n${l}\n`)) });
+  const result = await backfillEvents(stream, events, {
+    gapMs,
+    ...(rate ? { rate } : {}),
+    onProgress: bar.increment,
+    say: (l) => (values.json ? undefined : process.stderr.write(`\n${l}\n`)),
+  });
   bar.stop();
-  if (result.failed.length > 0) throw new Error(`${result.failed.length} events could not be put on the stream (first: ${result.failed[0]!.error}); import again (event ids make that safe).`);
-  const summary = { ok: true, rows: line - 1, events: events.length, sessions, accepted: result.sent - result.invalid, rejected: result.invalid, waves: result.waves, skipped };
+  if (result.failed.length > 0)
+    throw new Error(
+      `${result.failed.length} events could not be put on the stream (first: ${result.failed[0]!.error}); import again (event ids make that safe).`,
+    );
+  const summary = {
+    ok: true,
+    rows: line - 1,
+    events: events.length,
+    sessions,
+    accepted: result.sent - result.invalid,
+    rejected: result.invalid,
+    waves: result.waves,
+    skipped,
+  };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
-    process.stdout.write(`imported ${file}: ${events.length} events in ${sessions} sessions → accepted ${summary.accepted}, rejected ${summary.rejected}; ${skipped.length} rows skipped\n`);
+    process.stdout.write(
+      `imported ${file}: ${events.length} events in ${sessions} sessions → accepted ${summary.accepted}, rejected ${summary.rejected}; ${skipped.length} rows skipped\n`,
+    );
     for (const s of skipped.slice(0, 20)) process.stdout.write(`  line ${s.line}: ${s.error}\n`);
   }
 });

@@ -15,7 +15,11 @@ export function useLocalCloud(): LocalStackOutputs {
   } catch {
     throw new Error('The local cloud is not running: start it with `npm run local` (or `npm start`).');
   }
-  Object.assign(process.env, LOCAL_CREDENTIALS, { AWS_ENDPOINT_URL: outputs.Endpoint, LAKE_BUCKET_NAME: outputs.LakeBucketName, MODELS_TABLE_NAME: outputs.ModelsTableName });
+  Object.assign(process.env, LOCAL_CREDENTIALS, {
+    AWS_ENDPOINT_URL: outputs.Endpoint,
+    LAKE_BUCKET_NAME: outputs.LakeBucketName,
+    MODELS_TABLE_NAME: outputs.ModelsTableName,
+  });
   return outputs;
 }
 

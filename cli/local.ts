@@ -17,11 +17,16 @@ runCli(async () => {
   else {
     process.stdout.write(`\nLocal cloud ready. Stack outputs (.local/stack-outputs.json):\n`);
     for (const [key, value] of Object.entries(cloud.outputs)) process.stdout.write(`  ${key.padEnd(24)} ${value}\n`);
-    process.stdout.write(`\nTry: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 kinesis list-streams\nCtrl-C to stop.\n`);
+    process.stdout.write(
+      `\nTry: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 kinesis list-streams\nCtrl-C to stop.\n`,
+    );
   }
   const shutdown = () => {
     process.stderr.write('local: stopping (flushing Firehose buffers)…\n');
-    cloud.stop().then(() => process.exit(0), () => process.exit(1));
+    cloud.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);

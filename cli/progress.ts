@@ -4,7 +4,13 @@ import { SingleBar, Presets } from 'cli-progress';
 export function progressBar(label: string, total: number, enabled: boolean) {
   if (!enabled) return { increment: (_n: number) => undefined, stop: () => undefined };
   const bar = new SingleBar(
-    { format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}`, stream: process.stderr, noTTYOutput: true, notTTYSchedule: 2000, hideCursor: true },
+    {
+      format: `${label} [{bar}] {percentage}% | {value}/{total} | {rate}/s | ETA {eta_formatted}`,
+      stream: process.stderr,
+      noTTYOutput: true,
+      notTTYSchedule: 2000,
+      hideCursor: true,
+    },
     Presets.shades_classic,
   );
   const started = Date.now();

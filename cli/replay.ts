@@ -114,23 +114,34 @@ runCli(async () => {
   const rate = values.rate === undefined ? undefined : intOption(values.rate, 'rate', 0, 1);
   const concurrency = intOption(values.concurrency, 'concurrency', 2, 1);
   if (concurrency > 16) throw new UsageError('--concurrency is at most 16.');
-  const filter = { ...range, ...(values.type ? { types: new Set(values.type.split(',').map((t) => t.trim())) } : {}), ...(values.session ? { session: values.session } : {}) };
+  const filter = {
+    ...range,
+    ...(values.type ? { types: new Set(values.type.split(',').map((t) => t.trim())) } : {}),
+    ...(values.session ? { session: values.session } : {}),
+  };
 
   const local = values['lake-bucket'] === undefined;
   const outputs: Record<string, string | undefined> = local ? (await import('./local-env')).useLocalCloud() : {};
   const bucket = values['lake-bucket'] ?? outputs.LakeBucketName!;
-  const target = parseTarget(values.target, values.stream ?? outputs.ClickstreamStreamName ?? '', values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName ?? '');
+  const target = parseTarget(
+    values.target,
+    values.stream ?? outputs.ClickstreamStreamName ?? '',
+    values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName ?? '',
+  );
 
   // Everything that can be checked is checked before anything is sent.
   if (!(await bucketExists(bucket))) throw new Error(`Bucket ${bucket} does not exist (or cannot be read): check --lake-bucket.`);
-  if (!values['dry-run'] && target.kind === 'stream' && !(target.name && (await streamExists(target.name)))) throw new Error(`Kinesis stream "${target.name}" does not exist: check --stream.`);
-  if (!values['dry-run'] && target.kind === 'raw' && !(target.name && (await deliveryStreamExists(target.name)))) throw new Error(`Delivery stream "${target.name}" does not exist: check --raw-delivery-stream.`);
+  if (!values['dry-run'] && target.kind === 'stream' && !(target.name && (await streamExists(target.name))))
+    throw new Error(`Kinesis stream "${target.name}" does not exist: check --stream.`);
+  if (!values['dry-run'] && target.kind === 'raw' && !(target.name && (await deliveryStreamExists(target.name))))
+    throw new Error(`Delivery stream "${target.name}" does not exist: check --raw-delivery-stream.`);
   const fix = values.fix ? await loadFix(values.fix) : undefined;
 
   const keys: string[] = [];
   for (const prefix of partitionPrefixes(source, range)) for (const o of await listObjects(bucket, prefix)) keys.push(o.key);
   if (values.cloud) {
-    if (source !== 'raw' || target.kind !== 'stream' || values['dry-run'] || values.resume) throw new UsageError('--cloud replays raw events onto the stream; --source bad, other targets, --dry-run and --resume run from this machine.');
+    if (source !== 'raw' || target.kind !== 'stream' || values['dry-run'] || values.resume)
+      throw new UsageError('--cloud replays raw events onto the stream; --source bad, other targets, --dry-run and --resume run from this machine.');
     const stateMachineArn = values['state-machine-arn'] ?? outputs.ReplayStateMachineArn;
     if (!stateMachineArn) throw new UsageError('--cloud needs --state-machine-arn (stack output ReplayStateMachineArn).');
     const replayId = randomUUID();
@@ -138,7 +149,16 @@ runCli(async () => {
     await putObject(bucket, manifestKey, JSON.stringify(keys.map((Key) => ({ Key }))));
     // The state machine runs 10 workers (MaxConcurrency); each gets a tenth of the rate.
     const waveGapSeconds = Math.ceil((await waveGapFor(values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName ?? '')) / 1000);
-    const input = { replay_id: replayId, manifest_key: manifestKey, from: range.from, to: range.to, types: values.type ? [...filter.types!] : null, session: values.session ?? null, rate_per_worker: Math.max(1, Math.ceil((rate ?? 100_000) / 10)), wave_gap_seconds: waveGapSeconds };
+    const input = {
+      replay_id: replayId,
+      manifest_key: manifestKey,
+      from: range.from,
+      to: range.to,
+      types: values.type ? [...filter.types!] : null,
+      session: values.session ?? null,
+      rate_per_worker: Math.max(1, Math.ceil((rate ?? 100_000) / 10)),
+      wave_gap_seconds: waveGapSeconds,
+    };
     const executionArn = await startExecution(stateMachineArn, input);
     say(`replay: ${keys.length} objects in s3://${bucket}/${manifestKey}; execution ${executionArn}`);
     const started = Date.now();
@@ -148,11 +168,28 @@ runCli(async () => {
       execution = await describeExecution(executionArn);
       if (!json && Math.round((Date.now() - started) / 1000) % 10 === 0) say(`  … running ${Math.round((Date.now() - started) / 1000)}s`);
     }
-    const results = execution.output ? (JSON.parse(execution.output) as { read: number; selected: number; sent: number; failed: number; skipped_duplicates: number }[]) : [];
+    const results = execution.output
+      ? (JSON.parse(execution.output) as { read: number; selected: number; sent: number; failed: number; skipped_duplicates: number }[])
+      : [];
     const sum = (k: 'read' | 'selected' | 'sent' | 'failed' | 'skipped_duplicates') => results.reduce((a, r) => a + r[k], 0);
-    const summary = { ok: execution.status === 'SUCCEEDED', replay_id: replayId, execution_arn: executionArn, status: execution.status, objects: keys.length, read: sum('read'), selected: sum('selected'), sent: sum('sent'), failed: sum('failed'), skipped_duplicates: sum('skipped_duplicates'), ...(execution.error ? { error: execution.error, cause: execution.cause } : {}) };
+    const summary = {
+      ok: execution.status === 'SUCCEEDED',
+      replay_id: replayId,
+      execution_arn: executionArn,
+      status: execution.status,
+      objects: keys.length,
+      read: sum('read'),
+      selected: sum('selected'),
+      sent: sum('sent'),
+      failed: sum('failed'),
+      skipped_duplicates: sum('skipped_duplicates'),
+      ...(execution.error ? { error: execution.error, cause: execution.cause } : {}),
+    };
     if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else process.stdout.write(`replay ${replayId} (${execution.status}): read ${summary.read} rows, selected ${summary.selected}, sent ${summary.sent}, failed ${summary.failed}${execution.error ? `; ${execution.error}: ${execution.cause}` : ''}\n`);
+    else
+      process.stdout.write(
+        `replay ${replayId} (${execution.status}): read ${summary.read} rows, selected ${summary.selected}, sent ${summary.sent}, failed ${summary.failed}${execution.error ? `; ${execution.error}: ${execution.cause}` : ''}\n`,
+      );
     if (!summary.ok) process.exit(1);
     return;
   }
@@ -164,7 +201,10 @@ runCli(async () => {
       lines = await readJsonLines(bucket, key);
     } catch (error) {
       if ((error as Error).name === 'InvalidObjectState') {
-        throw new Error(`s3://${bucket}/${key} is archived (GLACIER); nothing was sent. Restore the range first (aws s3api restore-object --bucket ${bucket} --key <key> --restore-request Days=7, for each object), wait for the restore, then replay again.`, { cause: error });
+        throw new Error(
+          `s3://${bucket}/${key} is archived (GLACIER); nothing was sent. Restore the range first (aws s3api restore-object --bucket ${bucket} --key <key> --restore-request Days=7, for each object), wait for the restore, then replay again.`,
+          { cause: error },
+        );
       }
       throw new Error(`Cannot read s3://${bucket}/${key} (${(error as Error).message}); nothing was sent.`, { cause: error });
     }
@@ -175,19 +215,32 @@ runCli(async () => {
   let stillBad: ReturnType<typeof recoverBadRows>['stillBad'] = [];
   if (source === 'raw') ({ selected, duplicates } = selectRawEvents(rows as { key: string; row: LakeEvent }[], filter));
   else ({ recovered: selected, stillBad } = recoverBadRows(rows as { key: string; row: BadRow }[], filter, fix));
-  for (const bad of stillBad.slice(0, 20)) say(`  still invalid: ${bad.event_id ?? '(no event_id)'} in ${bad.key}: ${bad.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
+  for (const bad of stillBad.slice(0, 20))
+    say(`  still invalid: ${bad.event_id ?? '(no event_id)'} in ${bad.key}: ${bad.errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
   if (stillBad.length > 20) say(`  … and ${stillBad.length - 20} more (--json lists them all)`);
 
   const checkpointFile = path.resolve(values.checkpoint ?? path.join(root, '.local', 'replay-checkpoint.json'));
-  const args = { from: range.from, to: range.to, source, type: values.type ?? null, session: values.session ?? null, target: values.target ?? 'stream', fix: values.fix ?? null };
+  const args = {
+    from: range.from,
+    to: range.to,
+    source,
+    type: values.type ?? null,
+    session: values.session ?? null,
+    target: values.target ?? 'stream',
+    fix: values.fix ?? null,
+  };
   let replayId: string = randomUUID();
   // The send order: by partition hour, then event id (sendKey); a checkpoint's cursor is a position in it.
-  selected = selected.map((s) => ({ s, key: sendKey(s) })).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(({ s }) => s);
+  selected = selected
+    .map((s) => ({ s, key: sendKey(s) }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    .map(({ s }) => s);
   let skip = 0;
   if (values.resume) {
     if (!existsSync(checkpointFile)) throw new UsageError(`--resume: no checkpoint at ${checkpointFile}.`);
     const checkpoint = JSON.parse(readFileSync(checkpointFile, 'utf8')) as ReplayCheckpoint;
-    if (JSON.stringify(checkpoint.args) !== JSON.stringify(args)) throw new UsageError(`--resume: the checkpoint is for another replay (${JSON.stringify(checkpoint.args)}); run with the same options.`);
+    if (JSON.stringify(checkpoint.args) !== JSON.stringify(args))
+      throw new UsageError(`--resume: the checkpoint is for another replay (${JSON.stringify(checkpoint.args)}); run with the same options.`);
     replayId = checkpoint.replay_id;
     const cursor = checkpoint.cursor;
     skip = cursor === null ? 0 : selected.filter((s) => sendKey(s) <= cursor).length;
@@ -206,12 +259,29 @@ runCli(async () => {
       types[s.event.event_type] = (types[s.event.event_type] ?? 0) + 1;
       bytes += encodeEnvelope(envelope(s)).length;
     }
-    const summary = { ok: true, dry_run: true, read: rows.length, selected: selected.length, skipped_duplicates: duplicates, still_invalid: stillBad.length, bytes, partitions, types, ...(json ? { still_invalid_rows: stillBad } : {}) };
+    const summary = {
+      ok: true,
+      dry_run: true,
+      read: rows.length,
+      selected: selected.length,
+      skipped_duplicates: duplicates,
+      still_invalid: stillBad.length,
+      bytes,
+      partitions,
+      types,
+      ...(json ? { still_invalid_rows: stillBad } : {}),
+    };
     if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
-      process.stdout.write(`Would send ${selected.length} events (${bytes.toLocaleString('en-US')} bytes) to ${target.kind === 'file' ? target.name : `${target.kind} ${target.name}`}; read ${rows.length} rows, ${duplicates} duplicate copies skipped${source === 'bad' ? `, ${stillBad.length} still invalid` : ''}.\n`);
+      process.stdout.write(
+        `Would send ${selected.length} events (${bytes.toLocaleString('en-US')} bytes) to ${target.kind === 'file' ? target.name : `${target.kind} ${target.name}`}; read ${rows.length} rows, ${duplicates} duplicate copies skipped${source === 'bad' ? `, ${stillBad.length} still invalid` : ''}.\n`,
+      );
       for (const [p, n] of Object.entries(partitions).sort()) process.stdout.write(`  ${p}  ${n}\n`);
-      process.stdout.write(`  by type: ${Object.entries(types).map(([t, n]) => `${t} ${n}`).join(', ')}\n`);
+      process.stdout.write(
+        `  by type: ${Object.entries(types)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}\n`,
+      );
     }
     return;
   }
@@ -226,7 +296,8 @@ runCli(async () => {
     for (let i = 0; i < wave.length; i += 500) batches.push(wave.slice(i, i + 500));
   }
   const gapMs = waves.length > 1 ? await waveGapFor(values['raw-delivery-stream'] ?? outputs.RawDeliveryStreamName ?? '') : 0;
-  if (waves.length > 1) say(`replay: ${waves.length} waves of partition hours, ${Math.round(gapMs / 1000)} s apart (Firehose holds at most 500 active partitions)`);
+  if (waves.length > 1)
+    say(`replay: ${waves.length} waves of partition hours, ${Math.round(gapMs / 1000)} s apart (Firehose holds at most 500 active partitions)`);
   const limiter = rate ? new RateLimiter(rate) : undefined;
   const sendLog: [number, number][] = [];
   const done = new Set<number>();
@@ -236,7 +307,8 @@ runCli(async () => {
   let sent = 0;
   let failed = 0;
   let stopping = false;
-  const saveCheckpoint = () => writeFileSync(checkpointFile, `${JSON.stringify({ replay_id: replayId, args, acknowledged, cursor } satisfies ReplayCheckpoint)}\n`);
+  const saveCheckpoint = () =>
+    writeFileSync(checkpointFile, `${JSON.stringify({ replay_id: replayId, args, acknowledged, cursor } satisfies ReplayCheckpoint)}\n`);
   // Written every few seconds while it runs, so a killed run (not only Ctrl-C) can be resumed.
   const checkpointTimer = setInterval(saveCheckpoint, 2_000);
   process.once('SIGINT', () => {
@@ -248,10 +320,16 @@ runCli(async () => {
     const batch = batches[index]!;
     let failures: { index: number; error: string }[];
     if (target.kind === 'stream') {
-      ({ failed: failures } = await putRecords(target.name, batch.map((s) => ({ data: encodeEnvelope(envelope(s)), partitionKey: s.event.session_id }))));
+      ({ failed: failures } = await putRecords(
+        target.name,
+        batch.map((s) => ({ data: encodeEnvelope(envelope(s)), partitionKey: s.event.session_id })),
+      ));
     } else if (target.kind === 'raw') {
       const now = new Date().toISOString();
-      ({ failed: failures } = await putRecordBatch(target.name, batch.map((s) => enrich(s.event, { receivedAt: s.received_at, ingestedAt: now, replayId, ...(s.backfill ? { window: 'backfill' as const } : {}) }))));
+      ({ failed: failures } = await putRecordBatch(
+        target.name,
+        batch.map((s) => enrich(s.event, { receivedAt: s.received_at, ingestedAt: now, replayId, ...(s.backfill ? { window: 'backfill' as const } : {}) })),
+      ));
     } else {
       appendFileSync(target.name, batch.map((s) => `${JSON.stringify(envelope(s))}\n`).join(''));
       failures = [];
@@ -313,7 +391,9 @@ runCli(async () => {
   };
   if (json) process.stdout.write(`${JSON.stringify(summary)}\n`);
   else {
-    process.stdout.write(`replay ${replayId}: read ${rows.length} rows, selected ${selected.length}, sent ${sent}, failed ${failed}, skipped ${duplicates} duplicate copies${source === 'bad' ? `, ${stillBad.length} still invalid` : ''} in ${seconds.toFixed(1)}s (${summary.events_per_second} events/s)\n`);
+    process.stdout.write(
+      `replay ${replayId}: read ${rows.length} rows, selected ${selected.length}, sent ${sent}, failed ${failed}, skipped ${duplicates} duplicate copies${source === 'bad' ? `, ${stillBad.length} still invalid` : ''} in ${seconds.toFixed(1)}s (${summary.events_per_second} events/s)\n`,
+    );
     if (interrupted || failed > 0) process.stdout.write(`Checkpoint: ${checkpointFile}. Continue with the same options and --resume.\n`);
   }
   if (interrupted) process.exit(130);

@@ -62,7 +62,10 @@ runCli(async () => {
     say('▶ 3/4 waiting for the lake (Kinesis → ingest → Firehose → S3)');
     let drained = false;
     const watching = setInterval(() => {
-      void lakeCounts(bucket).then((c) => drained || say(`  lake so far: raw ${total(c.raw)} events, bad ${total(c.bad)} rows`), () => undefined);
+      void lakeCounts(bucket).then(
+        (c) => drained || say(`  lake so far: raw ${total(c.raw)} events, bad ${total(c.bad)} rows`),
+        () => undefined,
+      );
     }, 3_000);
     await cloud.drain();
     drained = true;
@@ -73,7 +76,9 @@ runCli(async () => {
     const counts = await lakeCounts(bucket);
     if (!json) {
       process.stdout.write(`\nThe lake (s3://${bucket}):\n${formatCounts(counts)}\n\n`);
-      process.stdout.write(`Look at it yourself: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 s3 ls s3://${bucket}/raw/ --recursive\n\n`);
+      process.stdout.write(
+        `Look at it yourself: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 s3 ls s3://${bucket}/raw/ --recursive\n\n`,
+      );
     }
 
     // The traffic covers the day before the current hour: train on its session-start dates.
@@ -100,18 +105,28 @@ runCli(async () => {
       const requestFile = path.join(root, '.local', 'predict-example.json');
       writeFileSync(requestFile, `${JSON.stringify({ session: { events }, explain: true }, null, 2)}\n`);
       const curl = `curl -s ${cloud.outputs.ApiUrl}/predict -H 'content-type: application/json' -d @${path.relative(process.cwd(), requestFile)}`;
-      const response = await fetch(`${cloud.outputs.ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session: { events }, explain: true }) });
+      const response = await fetch(`${cloud.outputs.ApiUrl}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session: { events }, explain: true }),
+      });
       prediction = await response.json();
       if (!response.ok) throw new Error(`POST /predict answered ${response.status}: ${JSON.stringify(prediction)}`);
       if (!json) {
         const p = prediction as { version: string; predictions: { probability: number; explanation: { top: { feature: string; contribution: number }[] } }[] };
-        const top = p.predictions[0]!.explanation.top.slice(0, 3).map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(2)}`).join(', ');
-        process.stdout.write(`\nA live session (${events.length} events, no purchase yet): P(purchase) = ${p.predictions[0]!.probability.toFixed(3)} from ${p.version} (log-odds: ${top})\n`);
+        const top = p.predictions[0]!.explanation.top.slice(0, 3)
+          .map((c) => `${c.feature} ${c.contribution >= 0 ? '+' : ''}${c.contribution.toFixed(2)}`)
+          .join(', ');
+        process.stdout.write(
+          `\nA live session (${events.length} events, no purchase yet): P(purchase) = ${p.predictions[0]!.probability.toFixed(3)} from ${p.version} (log-odds: ${top})\n`,
+        );
         process.stdout.write(`It came from: ${curl}\n`);
       }
     }
     if (json) {
-      process.stdout.write(`${JSON.stringify({ ok: training.ok, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, training, prediction, outputs: cloud.outputs })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ ok: training.ok, traffic, pipeline, lake: { raw: total(counts.raw), bad: total(counts.bad), partitions: Object.fromEntries(counts.raw) }, training, prediction, outputs: cloud.outputs })}\n`,
+      );
     }
   } catch (error) {
     await cloud.stop();

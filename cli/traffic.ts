@@ -25,7 +25,10 @@ export async function generateTraffic(options: TrafficOptions) {
   writeFileSync(options.truthFile, `${generated.map((s) => JSON.stringify(s.truth)).join('\n')}\n`);
   options.onPlanned?.(events.length);
   const started = Date.now();
-  const result = await sendEvents(options.url, events, { ...(options.rate ? { rate: options.rate } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+  const result = await sendEvents(options.url, events, {
+    ...(options.rate ? { rate: options.rate } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
   const seconds = (Date.now() - started) / 1000;
   return {
     sessions: options.sessions,

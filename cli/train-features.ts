@@ -25,13 +25,22 @@ runCli(async () => {
   const rows = parse(readFileSync(file), { columns: true, skip_empty_lines: true }) as Record<string, string>[];
   const { data, columns } = tabularDataset(rows, values.label);
   const log = (line: string) => (values.json ? undefined : process.stderr.write(`${line}\n`));
-  log(`${data.rows} rows, ${data.featureNames.length} features (${columns.filter((c) => c.kind === 'categorical').map((c) => c.name).join(', ') || 'no'} one-hot), ${data.y.reduce((s, v) => s + v, 0)} positives`);
+  log(
+    `${data.rows} rows, ${data.featureNames.length} features (${
+      columns
+        .filter((c) => c.kind === 'categorical')
+        .map((c) => c.name)
+        .join(', ') || 'no'
+    } one-hot), ${data.y.reduce((s, v) => s + v, 0)} positives`,
+  );
 
   const models: Partial<Record<ModelKind, Omit<CvSummary, 'folds'>>> = {};
   for (const kind of kinds) {
     const { folds: _folds, ...summary } = crossValidate(kind, data, k, seed, (fold) => log(`  ${kind}: fold ${fold + 1}/${k} done`));
     models[kind] = summary;
-    log(`${kind.padEnd(7)} ROC-AUC ${summary.roc_auc.toFixed(3)}  PR-AUC ${summary.pr_auc.toFixed(3)}  F1 ${summary.f1.toFixed(3)}  log loss ${summary.log_loss.toFixed(3)}  accuracy ${summary.accuracy.toFixed(3)}  (${summary.seconds.toFixed(1)}s)`);
+    log(
+      `${kind.padEnd(7)} ROC-AUC ${summary.roc_auc.toFixed(3)}  PR-AUC ${summary.pr_auc.toFixed(3)}  F1 ${summary.f1.toFixed(3)}  log loss ${summary.log_loss.toFixed(3)}  accuracy ${summary.accuracy.toFixed(3)}  (${summary.seconds.toFixed(1)}s)`,
+    );
   }
   if (values.json) process.stdout.write(`${JSON.stringify({ ok: true, rows: data.rows, features: data.featureNames.length, cv: k, models })}\n`);
 });

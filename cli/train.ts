@@ -14,7 +14,12 @@ On AWS: pass --state-machine-arn and --models-table (stack outputs TrainingState
 `;
 
 runCli(async () => {
-  const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' }, 'state-machine-arn': { type: 'string' }, 'models-table': { type: 'string' } });
+  const { values } = parseCli(USAGE, {
+    from: { type: 'string' },
+    to: { type: 'string' },
+    'state-machine-arn': { type: 'string' },
+    'models-table': { type: 'string' },
+  });
   if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError(`Give both --from and --to, or neither.\n${USAGE.trim()}`);
   for (const name of ['from', 'to'] as const) {
     const value = values[name];
@@ -33,7 +38,12 @@ runCli(async () => {
   const json = values.json === true;
   const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
   say(`▶ training workflow ${values.from ? `${values.from} … ${values.to}` : '(default range)'}`);
-  const result = await runTrainingWorkflow({ ...target, input: values.from ? { from: values.from, to: values.to! } : {}, say, tty: !json && process.stderr.isTTY });
+  const result = await runTrainingWorkflow({
+    ...target,
+    input: values.from ? { from: values.from, to: values.to! } : {},
+    say,
+    tty: !json && process.stderr.isTTY,
+  });
   if (json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else process.stdout.write(`${describeOutcome(result)}\n`);
   if (!result.ok) process.exit(1);

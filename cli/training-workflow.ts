@@ -102,12 +102,26 @@ export async function runTrainingWorkflow(options: {
   }
   const run = output.run;
   if (!run) return result;
-  const [version, production] = await Promise.all([getModelVersion(options.modelsTableName, run.model_name, run.version), getAlias(options.modelsTableName, run.model_name, PRODUCTION_ALIAS)]);
+  const [version, production] = await Promise.all([
+    getModelVersion(options.modelsTableName, run.model_name, run.version),
+    getAlias(options.modelsTableName, run.model_name, PRODUCTION_ALIAS),
+  ]);
   return {
     ...result,
     run,
     ...(output.gate ? { decision: output.gate.decision, reasons: output.gate.reasons } : {}),
-    ...(version ? { version: { version: version.version, kind: version.kind, metrics: version.metrics, baseline: version.baseline, artifact: version.artifact, data: version.data } } : {}),
+    ...(version
+      ? {
+          version: {
+            version: version.version,
+            kind: version.kind,
+            metrics: version.metrics,
+            baseline: version.baseline,
+            artifact: version.artifact,
+            data: version.data,
+          },
+        }
+      : {}),
     production: production?.version ?? null,
   };
 }
@@ -126,10 +140,16 @@ export function describeOutcome(result: WorkflowResult): string {
   if (v) {
     const t = v.metrics.test;
     lines.push(`Model ${result.run!.model_name} ${v.version} (${v.kind}), trained on ${v.data.from} … ${v.data.to}:`);
-    lines.push(`  test ROC-AUC ${t.roc_auc.toFixed(3)}  PR-AUC ${t.pr_auc.toFixed(3)}  log loss ${t.log_loss.toFixed(3)}  ECE ${t.ece.toFixed(3)}  (${t.count} sessions, ${t.positives} buyers)`);
+    lines.push(
+      `  test ROC-AUC ${t.roc_auc.toFixed(3)}  PR-AUC ${t.pr_auc.toFixed(3)}  log loss ${t.log_loss.toFixed(3)}  ECE ${t.ece.toFixed(3)}  (${t.count} sessions, ${t.positives} buyers)`,
+    );
     if (v.baseline) lines.push(`  production ${v.baseline.version} on the same test window: ROC-AUC ${v.baseline.test.roc_auc.toFixed(3)}`);
     lines.push(`  artifact ${v.artifact.uri}`);
   }
-  lines.push(result.decision === 'promote' ? `Promoted: production → ${result.production}` : `Rejected (production stays ${result.production ?? 'unset'}): ${(result.reasons ?? []).join('; ')}`);
+  lines.push(
+    result.decision === 'promote'
+      ? `Promoted: production → ${result.production}`
+      : `Rejected (production stays ${result.production ?? 'unset'}): ${(result.reasons ?? []).join('; ')}`,
+  );
   return lines.join('\n');
 }

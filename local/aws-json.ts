@@ -44,7 +44,8 @@ export function jsonProtocolService(
       }
       sendJson(res, 200, (await handler(input)) ?? {}, contentType);
     } catch (error) {
-      if (error instanceof AwsJsonError || error instanceof InjectedFault) sendJson(res, error.status, { __type: error.type, message: error.message }, contentType);
+      if (error instanceof AwsJsonError || error instanceof InjectedFault)
+        sendJson(res, error.status, { __type: error.type, message: error.message }, contentType);
       else sendJson(res, 500, { __type: 'InternalFailure', message: (error as Error).message }, contentType);
     }
   };

@@ -136,7 +136,11 @@ export class LocalBatch {
         case '/v1/describejobs':
           return send(200, { jobs: this.describeJobs(input.jobs ?? []) });
         case '/v1/listjobs':
-          return send(200, { jobSummaryList: [...this.jobs.values()].filter((j) => !input.jobStatus || j.status === input.jobStatus).map(({ jobId, jobArn, jobName, status, createdAt }) => ({ jobId, jobArn, jobName, status, createdAt })) });
+          return send(200, {
+            jobSummaryList: [...this.jobs.values()]
+              .filter((j) => !input.jobStatus || j.status === input.jobStatus)
+              .map(({ jobId, jobArn, jobName, status, createdAt }) => ({ jobId, jobArn, jobName, status, createdAt })),
+          });
         default:
           return send(404, { message: `Batch (local) does not implement ${req.method} ${req.url}.` }, 'ClientException');
       }

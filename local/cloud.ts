@@ -70,7 +70,9 @@ const listen = (server: Server | net.Server, port: number, what: string): Promis
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new LocalCloudError(`Port ${port} (${what}) is in use. Is the local cloud already running? Stop it, or pick another port (see \`npm run local -- --help\`).`)
+          ? new LocalCloudError(
+              `Port ${port} (${what}) is in use. Is the local cloud already running? Stop it, or pick another port (see \`npm run local -- --help\`).`,
+            )
           : error,
       ),
     );
@@ -149,7 +151,8 @@ export class LocalCloud {
     const { dataDir, root } = this.options;
     this.lock();
     if (this.options.reset) {
-      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'glue-catalog.json', 'esm-checkpoints.json', 'stack-outputs.json']) rmSync(path.join(dataDir, dir), { recursive: true, force: true });
+      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'glue-catalog.json', 'esm-checkpoints.json', 'stack-outputs.json'])
+        rmSync(path.join(dataDir, dir), { recursive: true, force: true });
     }
     for (const dir of ['kinesis', 'dynamodb', 's3', 'logs']) mkdirSync(path.join(dataDir, dir), { recursive: true });
     if (!existsSync(path.join(root, 'node_modules', '.bin', 'sls'))) throw new LocalCloudError('Dependencies are missing: run `npm install` first.');
@@ -181,7 +184,12 @@ export class LocalCloud {
     this.glue = new LocalGlue({ root, dataDir, env: jobEnv, faults: this.faults, log: this.log });
     this.batch = new LocalBatch({ root, dataDir, region: REGION, accountId: ACCOUNT_ID, env: jobEnv, faults: this.faults, log: this.log });
     const lambdaPort = await freePort();
-    const lambda = new LambdaClient({ region: REGION, endpoint: `http://127.0.0.1:${lambdaPort}`, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 1 });
+    const lambda = new LambdaClient({
+      region: REGION,
+      endpoint: `http://127.0.0.1:${lambdaPort}`,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
     this.closables.push({ close: async () => lambda.destroy() });
     const invokeLambda = async (name: string, event: unknown) => {
       const response = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(event)) }));
@@ -189,23 +197,35 @@ export class LocalCloud {
       const payload = text ? (JSON.parse(text) as unknown) : null;
       return { ...(response.FunctionError ? { functionError: response.FunctionError } : {}), payload };
     };
-    const readObject = async (bucket: string, key: string) => Buffer.from(await (await s3Direct.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
-    this.stepFunctions = new LocalStepFunctions({ region: REGION, accountId: ACCOUNT_ID, invokeLambda, glue: this.glue, batch: this.batch, readObject, log: this.log });
+    const readObject = async (bucket: string, key: string) =>
+      Buffer.from(await (await s3Direct.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    this.stepFunctions = new LocalStepFunctions({
+      region: REGION,
+      accountId: ACCOUNT_ID,
+      invokeLambda,
+      glue: this.glue,
+      batch: this.batch,
+      readObject,
+      log: this.log,
+    });
     this.sageMaker = new LocalSageMaker({ root, dataDir, region: REGION, accountId: ACCOUNT_ID, s3: s3Direct, faults: this.faults, log: this.log });
     this.closables.push({ close: () => this.sageMaker.stop() });
-    const edge = createEdge({
-      kinesis: { url: `http://127.0.0.1:${kinesisPort}` },
-      dynamodb: { url: `http://127.0.0.1:${dynamoPort}` },
-      s3: { url: `http://127.0.0.1:${s3Port}`, anonymous: true },
-      firehose: this.firehose.handle,
-      sqs: this.sqs.handle,
-      glue: jsonProtocolService('Glue', this.glue.operations),
-      batch: this.batch.handle,
-      states: jsonProtocolService('Step Functions', this.stepFunctions.operations, 'application/x-amz-json-1.0'),
-      sagemaker: this.sageMaker.handle,
-      ssm: this.ssm.handle,
-      local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
-    }, this.faults);
+    const edge = createEdge(
+      {
+        kinesis: { url: `http://127.0.0.1:${kinesisPort}` },
+        dynamodb: { url: `http://127.0.0.1:${dynamoPort}` },
+        s3: { url: `http://127.0.0.1:${s3Port}`, anonymous: true },
+        firehose: this.firehose.handle,
+        sqs: this.sqs.handle,
+        glue: jsonProtocolService('Glue', this.glue.operations),
+        batch: this.batch.handle,
+        states: jsonProtocolService('Step Functions', this.stepFunctions.operations, 'application/x-amz-json-1.0'),
+        sagemaker: this.sageMaker.handle,
+        ssm: this.ssm.handle,
+        local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
+      },
+      this.faults,
+    );
     const edgePort = await listen(edge, this.options.port, 'edge endpoint');
     this.closables.push(closeServer(edge));
     edgeUrl = `http://localhost:${edgePort}`;
@@ -267,7 +287,9 @@ export class LocalCloud {
     if (existsSync(lockFile)) {
       const previous = JSON.parse(readFileSync(lockFile, 'utf8')) as { pid: number; offlinePid?: number };
       if (previous.pid !== process.pid && isAlive(previous.pid)) {
-        throw new LocalCloudError(`The local cloud is already running (pid ${previous.pid}) on ${this.options.dataDir}. Use it, or stop it (Ctrl-C in its terminal, or \`kill ${previous.pid}\`).`);
+        throw new LocalCloudError(
+          `The local cloud is already running (pid ${previous.pid}) on ${this.options.dataDir}. Use it, or stop it (Ctrl-C in its terminal, or \`kill ${previous.pid}\`).`,
+        );
       }
       if (previous.offlinePid && isAlive(previous.offlinePid)) process.kill(-previous.offlinePid, 'SIGTERM');
     }
@@ -277,7 +299,13 @@ export class LocalCloud {
 
   private async provision(template: Template, edgeUrl: string): Promise<IntrinsicResolver> {
     const physical = new Map<string, PhysicalResource>();
-    const pseudo = { 'AWS::Region': REGION, 'AWS::AccountId': ACCOUNT_ID, 'AWS::StackName': STACK_NAME, 'AWS::Partition': 'aws', 'AWS::URLSuffix': 'amazonaws.com' };
+    const pseudo = {
+      'AWS::Region': REGION,
+      'AWS::AccountId': ACCOUNT_ID,
+      'AWS::StackName': STACK_NAME,
+      'AWS::Partition': 'aws',
+      'AWS::URLSuffix': 'amazonaws.com',
+    };
     const resolver = new IntrinsicResolver(template, physical, pseudo);
     const arn = (service: string, resource: string) => `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
     const nameOf = (logicalId: string, property: string): string => {
@@ -333,7 +361,10 @@ export class LocalCloud {
           break;
         case 'AWS::ECR::Repository': {
           const name = nameOf(id, 'RepositoryName');
-          physical.set(id, { ref: name, attributes: { Arn: arn('ecr', `repository/${name}`), RepositoryUri: `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/${name}` } });
+          physical.set(id, {
+            ref: name,
+            attributes: { Arn: arn('ecr', `repository/${name}`), RepositoryUri: `${ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/${name}` },
+          });
           break;
         }
         case 'AWS::Batch::JobQueue': {
@@ -433,7 +464,12 @@ export class LocalCloud {
   }
 
   private startMappings(template: Template, resolver: IntrinsicResolver, edgeUrl: string, invoke: LocalStepFunctionsInvoke): void {
-    const kinesis = new KinesisClient({ region: REGION, endpoint: edgeUrl, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, requestHandler: new NodeHttpHandler() });
+    const kinesis = new KinesisClient({
+      region: REGION,
+      endpoint: edgeUrl,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: new NodeHttpHandler(),
+    });
     this.closables.push({ close: async () => kinesis.destroy() });
     const checkpointFile = path.join(this.options.dataDir, 'esm-checkpoints.json');
     const checkpoints: Record<string, string> = existsSync(checkpointFile) ? JSON.parse(readFileSync(checkpointFile, 'utf8')) : {};
@@ -481,7 +517,10 @@ export class LocalCloud {
    * its last writes — the dedup table's BatchWriteItem calls for this batch's keys — never happened.
    */
   private async crashedInvocation(invoke: LocalStepFunctionsInvoke, name: string, event: unknown, point: CrashPoint) {
-    const exited = { functionError: 'Unhandled', payload: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: signal: killed (injected crash, ${point})` } };
+    const exited = {
+      functionError: 'Unhandled',
+      payload: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: signal: killed (injected crash, ${point})` },
+    };
     if (point === 'before-delivery') return exited;
     const records = (event as { Records?: { eventID: string; kinesis: { data: string } }[] }).Records ?? [];
     const keys = records.flatMap((r) => {
@@ -494,7 +533,14 @@ export class LocalCloud {
       }
       return typeof eventId === 'string' ? [r.eventID, eventId] : [r.eventID];
     });
-    const disarm = this.faults.arm({ service: 'dynamodb', operation: 'BatchWriteItem', type: 'throttle', count: Number.MAX_SAFE_INTEGER, match: keys, errorCode: 'InternalServerError' });
+    const disarm = this.faults.arm({
+      service: 'dynamodb',
+      operation: 'BatchWriteItem',
+      type: 'throttle',
+      count: Number.MAX_SAFE_INTEGER,
+      match: keys,
+      errorCode: 'InternalServerError',
+    });
     try {
       await invoke(name, event);
     } finally {
@@ -536,8 +582,13 @@ export class LocalCloud {
     const behind = [];
     for (const m of this.mappings) if (!(await m.caughtUp())) behind.push(`${m.functionName} has stream records left (${JSON.stringify(m.stats)})`);
     const pending = this.firehose.pendingRecords();
-    if (pending > 0) behind.push(`${pending} Firehose records are still buffered${this.firehose.lastWriteError ? ` (last failed write: ${this.firehose.lastWriteError})` : ''}`);
-    throw new LocalCloudError(`The pipeline did not drain within ${timeoutMs / 1000}s: ${behind.join('; ') || 'it caught up just now'}; see ${path.join(this.options.dataDir, 'logs')}.`);
+    if (pending > 0)
+      behind.push(
+        `${pending} Firehose records are still buffered${this.firehose.lastWriteError ? ` (last failed write: ${this.firehose.lastWriteError})` : ''}`,
+      );
+    throw new LocalCloudError(
+      `The pipeline did not drain within ${timeoutMs / 1000}s: ${behind.join('; ') || 'it caught up just now'}; see ${path.join(this.options.dataDir, 'logs')}.`,
+    );
   }
 
   async stop(): Promise<void> {

@@ -15,7 +15,18 @@ const TARGET_PREFIXES: [string, ServiceName][] = [
   ['AmazonSSM.', 'ssm'],
 ];
 
-const SCOPE_SERVICES: Record<string, ServiceName> = { kinesis: 'kinesis', dynamodb: 'dynamodb', firehose: 'firehose', sqs: 'sqs', s3: 's3', glue: 'glue', batch: 'batch', states: 'states', sagemaker: 'sagemaker', ssm: 'ssm' };
+const SCOPE_SERVICES: Record<string, ServiceName> = {
+  kinesis: 'kinesis',
+  dynamodb: 'dynamodb',
+  firehose: 'firehose',
+  sqs: 'sqs',
+  s3: 's3',
+  glue: 'glue',
+  batch: 'batch',
+  states: 'states',
+  sagemaker: 'sagemaker',
+  ssm: 'ssm',
+};
 
 /** Which service a request is for: by X-Amz-Target, else by the SigV4 credential scope (header or presigned query). */
 export function routeFor(headers: IncomingMessage['headers'], url: string): ServiceName | undefined {
@@ -30,7 +41,15 @@ export function routeFor(headers: IncomingMessage['headers'], url: string): Serv
 
 export type Backend = { url: string; anonymous?: boolean } | ((req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<void>);
 
-const SIGNATURE_QUERY = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token'];
+const SIGNATURE_QUERY = [
+  'X-Amz-Algorithm',
+  'X-Amz-Credential',
+  'X-Amz-Date',
+  'X-Amz-Expires',
+  'X-Amz-SignedHeaders',
+  'X-Amz-Signature',
+  'X-Amz-Security-Token',
+];
 
 /** Forwards a request as is; for an `anonymous` backend (s3rver, which accepts only its own keys) the signature is dropped. */
 function forward(backend: { url: string; anonymous?: boolean }, req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
@@ -69,14 +88,21 @@ export function createEdge(backends: Record<ServiceName, Backend>, faults?: Faul
       if (!service) {
         sendJson(res, 400, {
           __type: 'UnknownService',
-          message: 'The local cloud cannot tell which service this request is for (no X-Amz-Target, no SigV4 credential scope). Use an AWS SDK or the AWS CLI with --endpoint-url.',
+          message:
+            'The local cloud cannot tell which service this request is for (no X-Amz-Target, no SigV4 credential scope). Use an AWS SDK or the AWS CLI with --endpoint-url.',
         });
         return;
       }
       const backend = backends[service];
       if (typeof backend === 'function') return backend(req, res, body);
       try {
-        faults?.throwIfInjected(service, String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '', [body]);
+        faults?.throwIfInjected(
+          service,
+          String(req.headers['x-amz-target'] ?? '')
+            .split('.')
+            .pop() ?? '',
+          [body],
+        );
       } catch (error) {
         if (!(error instanceof InjectedFault)) throw error;
         sendJson(res, error.status, { __type: error.type, message: error.message }, String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'));

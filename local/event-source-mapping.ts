@@ -204,7 +204,12 @@ export class KinesisEventSourceMapping {
     const last = records.at(-1)!;
     // The same invocation record Lambda sends to an on-failure destination: metadata to re-read the records.
     await this.ports.onFailure?.({
-      requestContext: { requestId: crypto.randomUUID(), functionArn: `arn:aws:lambda:${this.ports.region}:000000000000:function:${this.spec.functionName}`, condition, approximateInvokeCount: invokeCount },
+      requestContext: {
+        requestId: crypto.randomUUID(),
+        functionArn: `arn:aws:lambda:${this.ports.region}:000000000000:function:${this.spec.functionName}`,
+        condition,
+        approximateInvokeCount: invokeCount,
+      },
       responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
       version: '1.0',
       timestamp: new Date().toISOString(),

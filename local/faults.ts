@@ -50,7 +50,9 @@ export class FaultInjector {
   /** Whether this invocation of a function should crash, and where (a `crash` rule is armed); counts it. */
   takeCrash(functionName: string): CrashPoint | undefined {
     // The rule names the function as Lambda does (clickstream-ml-local-ingest) or as serverless.yml does (ingest).
-    const rule = this.rules.find((r) => r.service === 'lambda' && (r.operation === functionName || functionName.endsWith(`-${r.operation}`)) && r.type === 'crash' && r.count > 0);
+    const rule = this.rules.find(
+      (r) => r.service === 'lambda' && (r.operation === functionName || functionName.endsWith(`-${r.operation}`)) && r.type === 'crash' && r.count > 0,
+    );
     if (!rule || rule.type !== 'crash') return undefined;
     rule.count -= 1;
     return rule.point;
@@ -90,7 +92,9 @@ export class FaultInjector {
 
   /** The error codes for the records of one batch call (undefined = succeeds); counts the call. */
   recordFaults(service: string, operation: string, records: readonly Buffer[]): (string | undefined)[] {
-    const active = this.rules.filter((r) => r.service === service && r.operation === operation && (r.type === 'poison' || (r.count > 0 && this.applies(r, records))));
+    const active = this.rules.filter(
+      (r) => r.service === service && r.operation === operation && (r.type === 'poison' || (r.count > 0 && this.applies(r, records))),
+    );
     const codes = records.map((data) => this.recordFault(active, data));
     for (const rule of active) if (rule.type === 'fail-records') rule.count -= 1;
     return codes;

@@ -117,10 +117,7 @@ function formatTimestamp(pattern: string, at: Date): string {
 }
 
 /** Evaluates a Firehose prefix expression; unsupported namespaces are an error at creation, not at delivery. */
-export function renderPrefix(
-  prefix: string,
-  ctx: { at: Date; partitionKeys?: Record<string, unknown>; errorOutputType?: string },
-): string {
+export function renderPrefix(prefix: string, ctx: { at: Date; partitionKeys?: Record<string, unknown>; errorOutputType?: string }): string {
   return prefix.replace(/!\{([a-zA-Z]+):([^}]+)\}/g, (_, namespace: string, arg: string) => {
     switch (namespace) {
       case 'timestamp':
@@ -144,7 +141,10 @@ function checkDestination(name: string, destination: S3Destination): Processing 
   const processors = destination.ProcessingConfiguration?.Enabled === false ? [] : (destination.ProcessingConfiguration?.Processors ?? []);
   for (const processor of processors) {
     if (!SUPPORTED_PROCESSORS.has(processor.Type)) {
-      throw new AwsJsonError('InvalidArgumentException', `${name}: processor ${processor.Type} is not supported by the local Firehose (supported: ${[...SUPPORTED_PROCESSORS].join(', ')}).`);
+      throw new AwsJsonError(
+        'InvalidArgumentException',
+        `${name}: processor ${processor.Type} is not supported by the local Firehose (supported: ${[...SUPPORTED_PROCESSORS].join(', ')}).`,
+      );
     }
   }
   const parameter = (type: string, parameterName: string) =>
@@ -206,7 +206,10 @@ export class LocalFirehose {
       const name = input.DeliveryStreamName;
       if (this.streams.has(name)) throw new AwsJsonError('ResourceInUseException', `Delivery stream ${name} already exists.`);
       if ((input.DeliveryStreamType ?? 'DirectPut') !== 'DirectPut' || !input.ExtendedS3DestinationConfiguration) {
-        throw new AwsJsonError('InvalidArgumentException', `${name}: the local Firehose supports DirectPut streams with an ExtendedS3DestinationConfiguration.`);
+        throw new AwsJsonError(
+          'InvalidArgumentException',
+          `${name}: the local Firehose supports DirectPut streams with an ExtendedS3DestinationConfiguration.`,
+        );
       }
       const destination = input.ExtendedS3DestinationConfiguration;
       const processing = checkDestination(name, destination);
@@ -277,7 +280,8 @@ export class LocalFirehose {
     const responses = decoded.map((data, i) => {
       const fault = faults[i];
       if (fault) return { ErrorCode: fault, ErrorMessage: 'Injected fault (local cloud).' };
-      if (data.length > MAX_RECORD_BYTES) return { ErrorCode: 'InvalidArgumentException', ErrorMessage: `Record size ${data.length} exceeds ${MAX_RECORD_BYTES}.` };
+      if (data.length > MAX_RECORD_BYTES)
+        return { ErrorCode: 'InvalidArgumentException', ErrorMessage: `Record size ${data.length} exceeds ${MAX_RECORD_BYTES}.` };
       accepted.push(data);
       return { RecordId: randomUUID() };
     });
@@ -290,7 +294,12 @@ export class LocalFirehose {
     const { destination, processing } = stream;
     const dynamic = destination.DynamicPartitioningConfiguration?.Enabled === true;
     const failed = (data: Buffer, errorOutputType: string, errorCode: string, message: string) =>
-      this.append(stream, renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType }), Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode, errorMessage: message })}\n`), true);
+      this.append(
+        stream,
+        renderPrefix(destination.ErrorOutputPrefix ?? 'errors/', { at, errorOutputType }),
+        Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode, errorMessage: message })}\n`),
+        true,
+      );
     for (const data of records) {
       let rows = [data];
       if (processing.deaggregate) {
@@ -317,7 +326,12 @@ export class LocalFirehose {
           const counters = this.metrics.get(stream.name) ?? { PartitionCountExceeded: 0 };
           counters.PartitionCountExceeded += 1;
           this.metrics.set(stream.name, counters);
-          failed(row, 'activePartitionExceeded', 'DynamicPartitioning.ActivePartitionsLimitExceeded', `the stream already has ${MAX_ACTIVE_PARTITIONS} active partitions`);
+          failed(
+            row,
+            'activePartitionExceeded',
+            'DynamicPartitioning.ActivePartitionsLimitExceeded',
+            `the stream already has ${MAX_ACTIVE_PARTITIONS} active partitions`,
+          );
           continue;
         }
         this.append(stream, key, processing.appendNewline ? Buffer.concat([row, NEWLINE]) : row, false);

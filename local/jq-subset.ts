@@ -28,7 +28,9 @@ function slice(value: unknown, start: number | undefined, end: number | undefine
 export function compileJq(query: string): (record: unknown) => Record<string, unknown> {
   const body = /^\s*\{(.*)\}\s*$/s.exec(query)?.[1];
   const unsupported = () =>
-    new UnsupportedJqError(`The local Firehose evaluates MetadataExtractionQuery of the form {key: .field.path, key2: .field[start:end]}; "${query}" is outside it.`);
+    new UnsupportedJqError(
+      `The local Firehose evaluates MetadataExtractionQuery of the form {key: .field.path, key2: .field[start:end]}; "${query}" is outside it.`,
+    );
   if (body === undefined) throw unsupported();
   const extractors: [string, Extractor][] = body.split(',').map((entry) => {
     const match = ENTRY.exec(entry);
@@ -38,10 +40,13 @@ export function compileJq(query: string): (record: unknown) => Record<string, un
     const sliced = start !== undefined || end !== undefined;
     const from = start === undefined ? undefined : Number(start);
     const to = end === undefined ? undefined : Number(end);
-    return [key!, (record) => {
-      const value = names.reduce<unknown>(field, record);
-      return sliced ? slice(value, from, to) : value;
-    }];
+    return [
+      key!,
+      (record) => {
+        const value = names.reduce<unknown>(field, record);
+        return sliced ? slice(value, from, to) : value;
+      },
+    ];
   });
   return (record) => Object.fromEntries(extractors.map(([key, extract]) => [key, extract(record)]));
 }

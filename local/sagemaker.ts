@@ -60,19 +60,26 @@ export class LocalSageMaker {
   readonly operations: Record<string, (input: any) => unknown> = {
     CreateModel: ({ ModelName, PrimaryContainer }: { ModelName: string; PrimaryContainer?: { Image: string; ModelDataUrl?: string } }) => {
       if (this.models.has(ModelName)) throw new AwsJsonError('ValidationException', `Cannot create already existing model "${this.arn('model', ModelName)}".`);
-      if (!PrimaryContainer?.ModelDataUrl) throw new AwsJsonError('ValidationException', 'PrimaryContainer.ModelDataUrl is required (the local stand-in serves model artifacts).');
+      if (!PrimaryContainer?.ModelDataUrl)
+        throw new AwsJsonError('ValidationException', 'PrimaryContainer.ModelDataUrl is required (the local stand-in serves model artifacts).');
       this.models.set(ModelName, { ModelDataUrl: PrimaryContainer.ModelDataUrl, Image: PrimaryContainer.Image });
       return { ModelArn: this.arn('model', ModelName) };
     },
     CreateEndpointConfig: ({ EndpointConfigName, ProductionVariants }: { EndpointConfigName: string; ProductionVariants: { ModelName: string }[] }) => {
-      if (this.configs.has(EndpointConfigName)) throw new AwsJsonError('ValidationException', `Cannot create already existing endpoint configuration "${this.arn('endpoint-config', EndpointConfigName)}".`);
+      if (this.configs.has(EndpointConfigName))
+        throw new AwsJsonError(
+          'ValidationException',
+          `Cannot create already existing endpoint configuration "${this.arn('endpoint-config', EndpointConfigName)}".`,
+        );
       const modelName = ProductionVariants?.[0]?.ModelName;
-      if (!modelName || !this.models.has(modelName)) throw new AwsJsonError('ValidationException', `Could not find model "${this.arn('model', modelName ?? '')}".`);
+      if (!modelName || !this.models.has(modelName))
+        throw new AwsJsonError('ValidationException', `Could not find model "${this.arn('model', modelName ?? '')}".`);
       this.configs.set(EndpointConfigName, { ModelName: modelName });
       return { EndpointConfigArn: this.arn('endpoint-config', EndpointConfigName) };
     },
     CreateEndpoint: ({ EndpointName, EndpointConfigName }: { EndpointName: string; EndpointConfigName: string }) => {
-      if (this.endpoints.has(EndpointName)) throw new AwsJsonError('ValidationException', `Cannot create already existing endpoint "${this.arn('endpoint', EndpointName)}".`);
+      if (this.endpoints.has(EndpointName))
+        throw new AwsJsonError('ValidationException', `Cannot create already existing endpoint "${this.arn('endpoint', EndpointName)}".`);
       const config = this.configs.get(EndpointConfigName);
       if (!config) throw new AwsJsonError('ValidationException', `Could not find endpoint configuration "${this.arn('endpoint-config', EndpointConfigName)}".`);
       const endpoint: Endpoint = { EndpointName, EndpointConfigName, EndpointStatus: 'Creating', CreationTime: Date.now() / 1000 };
@@ -87,9 +94,23 @@ export class LocalSageMaker {
     DescribeEndpoint: ({ EndpointName }: { EndpointName: string }) => {
       const e = this.endpoints.get(EndpointName);
       if (!e) throw new AwsJsonError('ValidationException', `Could not find endpoint "${this.arn('endpoint', EndpointName)}".`);
-      return { EndpointName, EndpointArn: this.arn('endpoint', EndpointName), EndpointConfigName: e.EndpointConfigName, EndpointStatus: e.EndpointStatus, CreationTime: e.CreationTime, ...(e.FailureReason ? { FailureReason: e.FailureReason } : {}) };
+      return {
+        EndpointName,
+        EndpointArn: this.arn('endpoint', EndpointName),
+        EndpointConfigName: e.EndpointConfigName,
+        EndpointStatus: e.EndpointStatus,
+        CreationTime: e.CreationTime,
+        ...(e.FailureReason ? { FailureReason: e.FailureReason } : {}),
+      };
     },
-    ListEndpoints: () => ({ Endpoints: [...this.endpoints.values()].map((e) => ({ EndpointName: e.EndpointName, EndpointArn: this.arn('endpoint', e.EndpointName), EndpointStatus: e.EndpointStatus, CreationTime: e.CreationTime })) }),
+    ListEndpoints: () => ({
+      Endpoints: [...this.endpoints.values()].map((e) => ({
+        EndpointName: e.EndpointName,
+        EndpointArn: this.arn('endpoint', e.EndpointName),
+        EndpointStatus: e.EndpointStatus,
+        CreationTime: e.CreationTime,
+      })),
+    }),
     DeleteEndpoint: ({ EndpointName }: { EndpointName: string }) => {
       const e = this.endpoints.get(EndpointName);
       if (!e) throw new AwsJsonError('ValidationException', `Could not find endpoint "${this.arn('endpoint', EndpointName)}".`);
@@ -120,8 +141,11 @@ export class LocalSageMaker {
     endpoint.child = child;
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
-      if (child.exitCode !== null) throw new Error(`the serving container exited (code ${child.exitCode}); see .local/logs/sagemaker-${endpoint.EndpointName}.log`);
-      const healthy = await new Promise<boolean>((resolve) => http.get({ host: '127.0.0.1', port, path: '/ping' }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false)));
+      if (child.exitCode !== null)
+        throw new Error(`the serving container exited (code ${child.exitCode}); see .local/logs/sagemaker-${endpoint.EndpointName}.log`);
+      const healthy = await new Promise<boolean>((resolve) =>
+        http.get({ host: '127.0.0.1', port, path: '/ping' }, (res) => resolve(res.statusCode === 200)).on('error', () => resolve(false)),
+      );
       if (healthy) {
         endpoint.port = port;
         endpoint.EndpointStatus = 'InService';
@@ -144,7 +168,8 @@ export class LocalSageMaker {
     };
     if (!name) return fail(404, 'UnknownOperationException', `SageMaker runtime (local) does not implement ${req.method} ${req.url}.`);
     const endpoint = this.endpoints.get(decodeURIComponent(name));
-    if (!endpoint || endpoint.EndpointStatus !== 'InService') return fail(400, 'ValidationError', `Endpoint ${decodeURIComponent(name)} of account ${this.options.accountId} not found.`);
+    if (!endpoint || endpoint.EndpointStatus !== 'InService')
+      return fail(400, 'ValidationError', `Endpoint ${decodeURIComponent(name)} of account ${this.options.accountId} not found.`);
     try {
       this.options.faults.throwIfInjected('sagemaker', 'InvokeEndpoint', [body]);
     } catch (error) {
@@ -152,18 +177,27 @@ export class LocalSageMaker {
       throw error;
     }
     await new Promise<void>((resolve) => {
-      const upstream = http.request({ host: '127.0.0.1', port: endpoint.port, path: '/invocations', method: 'POST', headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json'), 'content-length': body.length } }, (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (c: Buffer) => chunks.push(c));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (response.statusCode === 200) {
-            res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-invoked-production-variant': 'AllTraffic' });
-            res.end(text);
-          } else fail(424, 'ModelError', JSON.stringify({ OriginalStatusCode: response.statusCode, OriginalMessage: text }));
-          resolve();
-        });
-      });
+      const upstream = http.request(
+        {
+          host: '127.0.0.1',
+          port: endpoint.port,
+          path: '/invocations',
+          method: 'POST',
+          headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json'), 'content-length': body.length },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (response.statusCode === 200) {
+              res.writeHead(200, { 'content-type': 'application/json', 'x-amzn-invoked-production-variant': 'AllTraffic' });
+              res.end(text);
+            } else fail(424, 'ModelError', JSON.stringify({ OriginalStatusCode: response.statusCode, OriginalMessage: text }));
+            resolve();
+          });
+        },
+      );
       upstream.on('error', (error) => {
         fail(424, 'ModelError', `The serving container did not answer: ${error.message}`);
         resolve();

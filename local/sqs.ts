@@ -84,7 +84,9 @@ export class LocalSqs {
   readonly handle = jsonProtocolService(
     'SQS',
     {
-      CreateQueue: ({ QueueName, Attributes }: { QueueName: string; Attributes?: Record<string, string> }) => ({ QueueUrl: this.createQueue(QueueName, Attributes) }),
+      CreateQueue: ({ QueueName, Attributes }: { QueueName: string; Attributes?: Record<string, string> }) => ({
+        QueueUrl: this.createQueue(QueueName, Attributes),
+      }),
       GetQueueUrl: ({ QueueName }: { QueueName: string }) => ({ QueueUrl: this.url(this.queue(QueueName).name) }),
       ListQueues: ({ QueueNamePrefix }: { QueueNamePrefix?: string }) => ({
         QueueUrls: [...this.queues.keys()].filter((n) => n.startsWith(QueueNamePrefix ?? '')).map((n) => this.url(n)),
@@ -106,7 +108,15 @@ export class LocalSqs {
         const id = this.send(q.name, MessageBody);
         return { MessageId: id, MD5OfMessageBody: createHash('md5').update(MessageBody).digest('hex') };
       },
-      ReceiveMessage: ({ QueueUrl, MaxNumberOfMessages, VisibilityTimeout }: { QueueUrl: string; MaxNumberOfMessages?: number; VisibilityTimeout?: number }) => {
+      ReceiveMessage: ({
+        QueueUrl,
+        MaxNumberOfMessages,
+        VisibilityTimeout,
+      }: {
+        QueueUrl: string;
+        MaxNumberOfMessages?: number;
+        VisibilityTimeout?: number;
+      }) => {
         const q = this.queue(QueueUrl);
         const now = Date.now();
         const visible = q.messages.filter((m) => m.invisibleUntil <= now).slice(0, MaxNumberOfMessages ?? 1);

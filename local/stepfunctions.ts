@@ -20,7 +20,10 @@ if (!('withResolvers' in Promise)) {
 }
 
 type Json = any;
-type States = Record<string, { Type: string; Resource?: string; Retry?: unknown[]; Iterator?: { States: States }; ItemProcessor?: { States: States }; Branches?: { States: States }[] }>;
+type States = Record<
+  string,
+  { Type: string; Resource?: string; Retry?: unknown[]; Iterator?: { States: States }; ItemProcessor?: { States: States }; Branches?: { States: States }[] }
+>;
 
 interface HistoryEvent {
   id: number;
@@ -80,22 +83,35 @@ function localizeDistributedMaps(states: Record<string, any>): Record<string, an
   const out: Record<string, any> = {};
   for (const [name, state] of Object.entries(states)) {
     if (state.Type !== 'Map' || !state.ItemReader) {
-      out[name] = state.ItemProcessor ? { ...state, ItemProcessor: { ...state.ItemProcessor, States: localizeDistributedMaps(state.ItemProcessor.States) } } : state;
+      out[name] = state.ItemProcessor
+        ? { ...state, ItemProcessor: { ...state.ItemProcessor, States: localizeDistributedMaps(state.ItemProcessor.States) } }
+        : state;
       continue;
     }
     const reader = state.ItemReader;
     if (reader.Resource !== 'arn:aws:states:::s3:getObject' || reader.ReaderConfig?.InputType !== 'JSON') {
-      throw new AwsJsonError('InvalidDefinition', `Map state ${name}: the local cloud reads only JSON arrays from S3 (ItemReader s3:getObject, InputType JSON).`);
+      throw new AwsJsonError(
+        'InvalidDefinition',
+        `Map state ${name}: the local cloud reads only JSON arrays from S3 (ItemReader s3:getObject, InputType JSON).`,
+      );
     }
     const { ItemReader: _r, ItemBatcher: batcher, ToleratedFailurePercentage: _t, ToleratedFailureCount: _c, Label: _l, ResultWriter: _w, ...map } = state;
     out[name] = {
       Type: 'Task',
       Resource: ITEM_READER,
-      Parameters: { ...reader.Parameters, MaxItemsPerBatch: batcher?.MaxItemsPerBatch ?? 1, ...(batcher?.BatchInput ? { BatchInput: batcher.BatchInput } : {}) },
+      Parameters: {
+        ...reader.Parameters,
+        MaxItemsPerBatch: batcher?.MaxItemsPerBatch ?? 1,
+        ...(batcher?.BatchInput ? { BatchInput: batcher.BatchInput } : {}),
+      },
       ResultPath: '$.localDistributedMapItems',
       Next: `${name}Items`,
     };
-    out[`${name}Items`] = { ...map, ItemsPath: '$.localDistributedMapItems', ItemProcessor: { ...map.ItemProcessor, ProcessorConfig: { Mode: 'INLINE' }, States: localizeDistributedMaps(map.ItemProcessor.States) } };
+    out[`${name}Items`] = {
+      ...map,
+      ItemsPath: '$.localDistributedMapItems',
+      ItemProcessor: { ...map.ItemProcessor, ProcessorConfig: { Mode: 'INLINE' }, States: localizeDistributedMaps(map.ItemProcessor.States) },
+    };
   }
   return out;
 }
@@ -198,14 +214,20 @@ export class LocalStepFunctions {
     }
     if (!Array.isArray(items)) throw new TaskError('States.ItemReaderFailed', `s3://${input.Bucket}/${input.Key} does not hold a JSON array.`);
     const batches: Json[] = [];
-    for (let i = 0; i < items.length; i += input.MaxItemsPerBatch) batches.push({ Items: items.slice(i, i + input.MaxItemsPerBatch), ...(input.BatchInput ? { BatchInput: input.BatchInput } : {}) });
+    for (let i = 0; i < items.length; i += input.MaxItemsPerBatch)
+      batches.push({ Items: items.slice(i, i + input.MaxItemsPerBatch), ...(input.BatchInput ? { BatchInput: input.BatchInput } : {}) });
     return batches;
   }
 
   private async batchJobSync(input: { JobName: string; JobQueue: string; JobDefinition: string; Parameters?: Record<string, string> }): Promise<Json> {
     let job;
     try {
-      job = this.options.batch.submitJob({ jobName: input.JobName, jobQueue: input.JobQueue, jobDefinition: input.JobDefinition, parameters: input.Parameters ?? {} });
+      job = this.options.batch.submitJob({
+        jobName: input.JobName,
+        jobQueue: input.JobQueue,
+        jobDefinition: input.JobDefinition,
+        parameters: input.Parameters ?? {},
+      });
     } catch (error) {
       const type = (error as { type?: string }).type ?? (error as Error).name;
       throw new TaskError(`Batch.${type}`, (error as Error).message);
@@ -244,7 +266,10 @@ export class LocalStepFunctions {
     const states = machine.definition.States as States;
     // Every state, nested ones (a Map's processor, a Parallel's branches) included: local time is compressed in all.
     const everyState = (of: States): [string, States[string]][] =>
-      Object.entries(of).flatMap(([n, st]) => [[n, st] as [string, States[string]], ...[st.Iterator, st.ItemProcessor, ...(st.Branches ?? [])].flatMap((nested) => (nested ? everyState(nested.States) : []))]);
+      Object.entries(of).flatMap(([n, st]) => [
+        [n, st] as [string, States[string]],
+        ...[st.Iterator, st.ItemProcessor, ...(st.Branches ?? [])].flatMap((nested) => (nested ? everyState(nested.States) : [])),
+      ]);
     const all = everyState(states);
     const run = new StateMachine(machine.definition, { validationOptions: { checkArn: false } }).run(input, {
       overrides: {
@@ -252,7 +277,10 @@ export class LocalStepFunctions {
         waitTimeOverrides: Object.fromEntries(all.filter(([, st]) => st.Type === 'Wait').map(([n]) => [n, this.options.waitMs ?? 200])),
         retryIntervalOverrides: Object.fromEntries(all.filter(([, st]) => st.Retry).map(([n]) => [n, this.options.retryMs ?? 50])),
       },
-      context: { Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date(startDate * 1000).toISOString(), RoleArn: machine.roleArn }, StateMachine: { Id: stateMachineArn, Name: machine.name } },
+      context: {
+        Execution: { Id: executionArn, Name: name, Input: input, StartTime: new Date(startDate * 1000).toISOString(), RoleArn: machine.roleArn },
+        StateMachine: { Id: stateMachineArn, Name: machine.name },
+      },
     });
     const execution: Execution = { executionArn, stateMachineArn, name, status: 'RUNNING', startDate, input: inputText, events: [], abort: run.abort };
     this.executions.set(executionArn, execution);
@@ -263,7 +291,12 @@ export class LocalStepFunctions {
         // The library wraps the failing error (a Fail state's Error/Cause, or an uncaught task error) in ExecutionError.
         const error = thrown.name === 'ExecutionError' && thrown.cause instanceof Error ? thrown.cause : thrown;
         const aborted = error.name === 'ExecutionAbortedError';
-        Object.assign(execution, { status: aborted ? 'ABORTED' : error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED', error: aborted ? undefined : error.name, cause: error.message, stopDate: Date.now() / 1000 });
+        Object.assign(execution, {
+          status: aborted ? 'ABORTED' : error.name === 'ExecutionTimeoutError' ? 'TIMED_OUT' : 'FAILED',
+          error: aborted ? undefined : error.name,
+          cause: error.message,
+          stopDate: Date.now() / 1000,
+        });
         this.options.log(`[states] ${name}: ${execution.status} ${execution.error ?? ''}`);
       },
     );
@@ -284,15 +317,29 @@ export class LocalStepFunctions {
           add('ExecutionStarted', event.timestamp, { executionStartedEventDetails: { input: JSON.stringify(event.input) } });
           break;
         case 'StateEntered':
-          entered.set(event.state.name, add(`${event.state.type}StateEntered`, event.timestamp, { stateEnteredEventDetails: { name: event.state.name, input: JSON.stringify(event.state.input) } }));
+          entered.set(
+            event.state.name,
+            add(`${event.state.type}StateEntered`, event.timestamp, {
+              stateEnteredEventDetails: { name: event.state.name, input: JSON.stringify(event.state.input) },
+            }),
+          );
           break;
         case 'StateExited':
-          add(`${event.state.type}StateExited`, event.timestamp, { stateExitedEventDetails: { name: event.state.name, output: JSON.stringify(event.state.output ?? null) } });
+          add(`${event.state.type}StateExited`, event.timestamp, {
+            stateExitedEventDetails: { name: event.state.name, output: JSON.stringify(event.state.output ?? null) },
+          });
           break;
         case 'StateFailed': {
           const resource = states[event.state.name]?.Resource ?? '';
-          const [resourceType, resourceName] = resource.startsWith('arn:aws:states:::') ? resource.slice('arn:aws:states:::'.length).split(/:(.*)/) : ['lambda', resource.split(':').pop()];
-          add('TaskFailed', event.timestamp, { taskFailedEventDetails: { resourceType, resource: resourceName, error: event.Error, cause: String(event.Cause) } }, entered.get(event.state.name));
+          const [resourceType, resourceName] = resource.startsWith('arn:aws:states:::')
+            ? resource.slice('arn:aws:states:::'.length).split(/:(.*)/)
+            : ['lambda', resource.split(':').pop()];
+          add(
+            'TaskFailed',
+            event.timestamp,
+            { taskFailedEventDetails: { resourceType, resource: resourceName, error: event.Error, cause: String(event.Cause) } },
+            entered.get(event.state.name),
+          );
           break;
         }
         case 'ExecutionSucceeded':
@@ -315,10 +362,20 @@ export class LocalStepFunctions {
   }
 
   readonly operations: Record<string, (input: any) => unknown> = {
-    ListStateMachines: () => ({ stateMachines: [...this.machines].map(([stateMachineArn, m]) => ({ stateMachineArn, name: m.name, type: 'STANDARD', creationDate: m.creationDate })) }),
+    ListStateMachines: () => ({
+      stateMachines: [...this.machines].map(([stateMachineArn, m]) => ({ stateMachineArn, name: m.name, type: 'STANDARD', creationDate: m.creationDate })),
+    }),
     DescribeStateMachine: ({ stateMachineArn }: { stateMachineArn: string }) => {
       const m = this.machine(stateMachineArn);
-      return { stateMachineArn, name: m.name, status: 'ACTIVE', definition: JSON.stringify(m.definition), roleArn: m.roleArn, type: 'STANDARD', creationDate: m.creationDate };
+      return {
+        stateMachineArn,
+        name: m.name,
+        status: 'ACTIVE',
+        definition: JSON.stringify(m.definition),
+        roleArn: m.roleArn,
+        type: 'STANDARD',
+        creationDate: m.creationDate,
+      };
     },
     StartExecution: ({ stateMachineArn, name, input }: { stateMachineArn: string; name?: string; input?: string }) => {
       const execution = this.start(stateMachineArn, name ?? crypto.randomUUID(), input ?? '{}');
@@ -328,9 +385,28 @@ export class LocalStepFunctions {
     ListExecutions: ({ stateMachineArn, statusFilter }: { stateMachineArn: string; statusFilter?: string }) => {
       this.machine(stateMachineArn);
       const list = [...this.executions.values()].filter((e) => e.stateMachineArn === stateMachineArn && (!statusFilter || e.status === statusFilter));
-      return { executions: list.reverse().map(({ executionArn, stateMachineArn: arn, name, status, startDate, stopDate }) => ({ executionArn, stateMachineArn: arn, name, status, startDate, stopDate })) };
+      return {
+        executions: list.reverse().map(({ executionArn, stateMachineArn: arn, name, status, startDate, stopDate }) => ({
+          executionArn,
+          stateMachineArn: arn,
+          name,
+          status,
+          startDate,
+          stopDate,
+        })),
+      };
     },
-    GetExecutionHistory: ({ executionArn, nextToken, maxResults, reverseOrder }: { executionArn: string; nextToken?: string; maxResults?: number; reverseOrder?: boolean }) => {
+    GetExecutionHistory: ({
+      executionArn,
+      nextToken,
+      maxResults,
+      reverseOrder,
+    }: {
+      executionArn: string;
+      nextToken?: string;
+      maxResults?: number;
+      reverseOrder?: boolean;
+    }) => {
       const all = reverseOrder ? [...this.execution(executionArn).events].reverse() : this.execution(executionArn).events;
       const start = nextToken ? Number(nextToken) : 0;
       const end = start + (maxResults || 1000);

@@ -14,7 +14,13 @@ export const ACCOUNT_ID = '000000000000';
 export async function packageTemplate(root: string, outDir: string, env: NodeJS.ProcessEnv): Promise<Template> {
   const sls = path.join(root, 'node_modules', '.bin', 'sls');
   try {
-    await promisify(execFile)(sls, ['package', '--stage', 'local', '--package', outDir], { cwd: root, env, maxBuffer: 16 * 1024 * 1024, timeout: 300_000, killSignal: 'SIGKILL' });
+    await promisify(execFile)(sls, ['package', '--stage', 'local', '--package', outDir], {
+      cwd: root,
+      env,
+      maxBuffer: 16 * 1024 * 1024,
+      timeout: 300_000,
+      killSignal: 'SIGKILL',
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string; code?: string };
     if (e.code === 'ENOENT') throw new Error('`sls` is not installed: run `npm install` first.', { cause: error });

@@ -15,7 +15,8 @@ const port = Number(process.env.SAGEMAKER_BIND_TO_PORT ?? process.env.PORT ?? 80
 
 function loadModel(): ServableModel {
   const artifact = JSON.parse(readFileSync(path.join(modelDir, 'model.json'), 'utf8')) as { name?: string; version?: string; model?: TrainedModel };
-  if (!artifact.model || (artifact.model.kind !== 'gbdt' && artifact.model.kind !== 'logistic_regression')) throw new Error(`${modelDir}/model.json holds no model this container can run.`);
+  if (!artifact.model || (artifact.model.kind !== 'gbdt' && artifact.model.kind !== 'logistic_regression'))
+    throw new Error(`${modelDir}/model.json holds no model this container can run.`);
   return { name: artifact.name ?? 'model', version: artifact.version ?? 'unknown', model: artifact.model };
 }
 

@@ -21,7 +21,8 @@ function body(event: HttpEvent): Record<string, unknown> {
 
 const text = (value: unknown, name: string, pattern?: RegExp): string | undefined => {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 500 || (pattern && !pattern.test(value))) throw new RequestError(400, `"${name}" must be a non-empty string${pattern ? ` matching ${pattern.source}` : ''}.`);
+  if (typeof value !== 'string' || value.length === 0 || value.length > 500 || (pattern && !pattern.test(value)))
+    throw new RequestError(400, `"${name}" must be a non-empty string${pattern ? ` matching ${pattern.source}` : ''}.`);
   return value;
 };
 
@@ -37,15 +38,29 @@ const admin = async (event: HttpEvent): Promise<HttpResult> => {
   try {
     if (event.routeKey === 'POST /models/{name}/rollback') {
       const alias = text(input.alias, 'alias', ALIAS_RULE.pattern) ?? PRODUCTION_ALIAS;
-      const { record, from, ended_routing } = await rollbackAlias(config.modelsTableName, name, alias, by, text(input.reason, 'reason') ?? 'rolled back over the API');
+      const { record, from, ended_routing } = await rollbackAlias(
+        config.modelsTableName,
+        name,
+        alias,
+        by,
+        text(input.reason, 'reason') ?? 'rolled back over the API',
+      );
       logger.info('alias rolled back', { name, alias, from, version: record.version, ended_routing, by });
       return json(200, { name, alias, version: record.version, previous: from, ended_routing, history: record.history });
     }
     const alias = pathParam(event, 'alias', ALIAS_RULE);
     const version = text(input.version, 'version', NAME_RULE.pattern);
     if (!version) throw new RequestError(400, 'Give the "version" to point the alias at.');
-    const expected = input.expected_version === undefined ? ((await getAlias(config.modelsTableName, name, alias))?.version ?? null) : (text(input.expected_version, 'expected_version', NAME_RULE.pattern) ?? null);
-    const record = await setAlias(config.modelsTableName, name, alias, { to: version, expected, by, reason: text(input.reason, 'reason') ?? 'promoted over the API' });
+    const expected =
+      input.expected_version === undefined
+        ? ((await getAlias(config.modelsTableName, name, alias))?.version ?? null)
+        : (text(input.expected_version, 'expected_version', NAME_RULE.pattern) ?? null);
+    const record = await setAlias(config.modelsTableName, name, alias, {
+      to: version,
+      expected,
+      by,
+      reason: text(input.reason, 'reason') ?? 'promoted over the API',
+    });
     logger.info('alias moved', { name, alias, from: expected, to: version, by });
     return json(200, { name, alias, version: record.version, previous: expected });
   } catch (error) {

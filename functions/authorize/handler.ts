@@ -17,7 +17,11 @@ async function keyHashes(): Promise<Buffer[]> {
     const values = await getParameterValues(config.apiKeyParameters);
     known = { hashes: values.flatMap((v) => parseKeyHashes(v)), readAt: Date.now() };
   } catch (error) {
-    logger.error('API key hashes unreadable from SSM; using the last ones read', { error: error as Error, parameters: config.apiKeyParameters, known: known !== undefined });
+    logger.error('API key hashes unreadable from SSM; using the last ones read', {
+      error: error as Error,
+      parameters: config.apiKeyParameters,
+      known: known !== undefined,
+    });
   }
   return known?.hashes ?? [];
 }

@@ -22,23 +22,29 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
     throw error;
   }
   // The stream gets a time budget well inside the function's 29 s: past it, the client is told to send again.
-  const { failed } = await withDeadline(putRecords(config.streamName, plan.records), PUT_DEADLINE_MS, 'putting the events on the stream').catch((error: unknown) => {
-    if (!(error instanceof DeadlineError)) throw error;
-    return { failed: plan.records.map((_, index) => ({ index, error: error.message })) };
-  });
+  const { failed } = await withDeadline(putRecords(config.streamName, plan.records), PUT_DEADLINE_MS, 'putting the events on the stream').catch(
+    (error: unknown) => {
+      if (!(error instanceof DeadlineError)) throw error;
+      return { failed: plan.records.map((_, index) => ({ index, error: error.message })) };
+    },
+  );
   const failedValid = failed.map((f) => plan.records[f.index]!).filter((r) => r.valid);
   if (failed.length > 0) {
     logger.warn('events not put on the stream after retries', { failed: failed.length, firstError: failed[0]?.error });
   }
   if (failedValid.length > 0) {
     // Nothing is half-accepted silently: the client is told which events to send again (event ids make that safe).
-    return json(503, {
-      error: 'StreamUnavailable',
-      message: 'Some events could not be queued; send the events listed in "failed" again.',
-      accepted: plan.accepted - failedValid.length,
-      failed: failedValid.map((r) => r.index),
-      rejected: plan.rejected,
-    }, { 'retry-after': '1' });
+    return json(
+      503,
+      {
+        error: 'StreamUnavailable',
+        message: 'Some events could not be queued; send the events listed in "failed" again.',
+        accepted: plan.accepted - failedValid.length,
+        failed: failedValid.map((r) => r.index),
+        rejected: plan.rejected,
+      },
+      { 'retry-after': '1' },
+    );
   }
   return json(202, { accepted: plan.accepted, rejected: plan.rejected });
 };

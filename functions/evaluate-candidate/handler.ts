@@ -20,7 +20,9 @@ const evaluate = async (event: { run: TrainingPlan }): Promise<GateDecision> => 
   const decision = evaluateGate({ version, test: candidate.metrics.test }, candidate.baseline, config.gate);
   if (production && production.version !== candidate.baseline?.version) {
     decision.decision = 'reject';
-    decision.reasons.push(`production is ${production.version}, but the job compared against ${candidate.baseline?.version ?? 'no production model'}; train again`);
+    decision.reasons.push(
+      `production is ${production.version}, but the job compared against ${candidate.baseline?.version ?? 'no production model'}; train again`,
+    );
   }
   logger.info('evaluation gate', { ...decision });
   return decision;

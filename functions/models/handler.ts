@@ -1,7 +1,16 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { getModelVersion, queryModel, scanRegistryPage } from '../../src/adapters/models-table';
-import { aliasHistory, NAME_RULE, runSummary, summarizeModels, versionSummary, type AliasRecord, type ModelVersion, type RunRecord } from '../../src/domain/registry';
+import {
+  aliasHistory,
+  NAME_RULE,
+  runSummary,
+  summarizeModels,
+  versionSummary,
+  type AliasRecord,
+  type ModelVersion,
+  type RunRecord,
+} from '../../src/domain/registry';
 import { servingConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
 import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from '../../src/shared/http';
@@ -32,7 +41,13 @@ function pageRequest(event: HttpEvent): { limit: number; after?: { model_name: s
     after = undefined;
   }
   const key = after as { model_name?: unknown; sk?: unknown } | undefined;
-  if (typeof key?.model_name !== 'string' || !NAME_RULE.pattern.test(key.model_name) || typeof key.sk !== 'string' || key.sk.length > 200 || Object.keys(key).length !== 2) {
+  if (
+    typeof key?.model_name !== 'string' ||
+    !NAME_RULE.pattern.test(key.model_name) ||
+    typeof key.sk !== 'string' ||
+    key.sk.length > 200 ||
+    Object.keys(key).length !== 2
+  ) {
     throw new RequestError(400, 'next is not a token this API returned; start again without it.');
   }
   return { limit, after: { model_name: key.model_name, sk: key.sk } };
@@ -57,7 +72,10 @@ const models = async (event: HttpEvent): Promise<HttpResult> => {
         name,
         aliases: Object.fromEntries(aliases.map((a) => [a.alias, a.version])),
         versions: versions.map(versionSummary).reverse(),
-        runs: runs.sort((a, b) => b.at.localeCompare(a.at)).slice(0, 20).map(runSummary),
+        runs: runs
+          .sort((a, b) => b.at.localeCompare(a.at))
+          .slice(0, 20)
+          .map(runSummary),
       });
     }
     case 'GET /models/{name}/versions/{version}': {

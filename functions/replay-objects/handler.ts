@@ -14,7 +14,15 @@ const config = replayConfig();
 /** One Distributed Map batch: lake objects (from the manifest) and the replay's parameters (ItemBatcher's BatchInput). */
 interface ReplayBatchEvent {
   Items: { Key: string }[];
-  BatchInput: { replay_id: string; from: number; to: number; types: string[] | null; session: string | null; rate_per_worker: number; /** The state machine waits this after the batch (HoldPartitions). */ wave_gap_seconds?: number };
+  BatchInput: {
+    replay_id: string;
+    from: number;
+    to: number;
+    types: string[] | null;
+    session: string | null;
+    rate_per_worker: number;
+    /** The state machine waits this after the batch (HoldPartitions). */ wave_gap_seconds?: number;
+  };
 }
 
 /**
@@ -40,7 +48,10 @@ const replayObjects = async (event: ReplayBatchEvent) => {
       const batch = selected.slice(i, i + 500);
       const wait = limiter.take(batch.length);
       if (wait > 0) await sleep(wait);
-      const result = await putRecords(config.streamName, batch.map((s) => ({ data: encodeEnvelope(replayEnvelope(s, replay_id)), partitionKey: s.event.session_id })));
+      const result = await putRecords(
+        config.streamName,
+        batch.map((s) => ({ data: encodeEnvelope(replayEnvelope(s, replay_id)), partitionKey: s.event.session_id })),
+      );
       summary.failed += result.failed.length;
       summary.sent += batch.length - result.failed.length;
     }

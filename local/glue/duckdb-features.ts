@@ -13,8 +13,12 @@ export async function withDuckdbFeatures<T>(files: readonly string[], use: (conn
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
-    const columns = `{${Object.entries(rawInputColumns('duckdb')).map(([k, v]) => `${k}: ${sqlString(v)}`).join(', ')}}`;
-    await connection.run(`CREATE VIEW events AS SELECT * FROM read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns})`);
+    const columns = `{${Object.entries(rawInputColumns('duckdb'))
+      .map(([k, v]) => `${k}: ${sqlString(v)}`)
+      .join(', ')}}`;
+    await connection.run(
+      `CREATE VIEW events AS SELECT * FROM read_json([${files.map(sqlString).join(', ')}], format = 'newline_delimited', columns = ${columns})`,
+    );
     await connection.run(`CREATE TABLE features AS ${renderSql(readFileSync(FEATURES_SQL, 'utf8'), 'duckdb')}`);
     return await use(connection);
   } finally {
@@ -25,4 +29,7 @@ export async function withDuckdbFeatures<T>(files: readonly string[], use: (conn
 
 /** The feature rows themselves (tests, small ranges). */
 export const duckdbFeatures = (files: readonly string[]): Promise<Record<string, unknown>[]> =>
-  withDuckdbFeatures(files, async (connection) => (await connection.runAndReadAll('SELECT * FROM features ORDER BY session_id')).getRowObjectsJS() as Record<string, unknown>[]);
+  withDuckdbFeatures(
+    files,
+    async (connection) => (await connection.runAndReadAll('SELECT * FROM features ORDER BY session_id')).getRowObjectsJS() as Record<string, unknown>[],
+  );

@@ -103,7 +103,12 @@ export class LocalGlue {
   private async crawl(crawler: Crawler): Promise<void> {
     const startTime = seconds();
     const target = crawler.Targets.S3Targets?.[0]?.Path ?? '';
-    const result = await runChild(this.options.root, ['node', 'local/glue/run.js', 'crawl', target, crawler.DatabaseName, crawler.TablePrefix ?? ''], this.options.env(), path.join(this.options.dataDir, 'logs', 'glue', `crawler-${crawler.Name}.log`));
+    const result = await runChild(
+      this.options.root,
+      ['node', 'local/glue/run.js', 'crawl', target, crawler.DatabaseName, crawler.TablePrefix ?? ''],
+      this.options.env(),
+      path.join(this.options.dataDir, 'logs', 'glue', `crawler-${crawler.Name}.log`),
+    );
     if (result.exitCode === 0) {
       const table = JSON.parse(result.lastLine) as CatalogTable;
       this.catalog.tables = [...this.catalog.tables.filter((t) => !(t.DatabaseName === table.DatabaseName && t.Name === table.Name)), table];
@@ -122,7 +127,12 @@ export class LocalGlue {
     const failure = this.options.faults.takeFailure('glue', 'JobRun');
     const result = failure
       ? { exitCode: 1, errorTail: 'Injected fault (local cloud): the job run failed.', lastLine: '' }
-      : await runChild(this.options.root, ['node', 'local/glue/run.js', 'job', ...argv], this.options.env(), path.join(this.options.dataDir, 'logs', 'glue', `${job.Name}-${run.Id}.log`));
+      : await runChild(
+          this.options.root,
+          ['node', 'local/glue/run.js', 'job', ...argv],
+          this.options.env(),
+          path.join(this.options.dataDir, 'logs', 'glue', `${job.Name}-${run.Id}.log`),
+        );
     run.CompletedOn = seconds();
     run.ExecutionTime = Math.round(run.CompletedOn - run.StartedOn);
     run.JobRunState = result.exitCode === 0 ? 'SUCCEEDED' : 'FAILED';
@@ -152,15 +162,29 @@ export class LocalGlue {
       return { Table: table };
     },
     GetPartitions: ({ DatabaseName, TableName }: { DatabaseName: string; TableName: string }) => ({
-      Partitions: this.table(DatabaseName, TableName).Partitions.map((p) => ({ Values: p.Values, DatabaseName, TableName, StorageDescriptor: { Location: p.Location } })),
+      Partitions: this.table(DatabaseName, TableName).Partitions.map((p) => ({
+        Values: p.Values,
+        DatabaseName,
+        TableName,
+        StorageDescriptor: { Location: p.Location },
+      })),
     }),
     StartJobRun: ({ JobName, Arguments }: { JobName: string; Arguments?: Record<string, string> }) => {
       const job = this.job(JobName);
       this.options.faults.throwIfInjected('glue', 'StartJobRun', []);
       const runs = this.runs.get(JobName)!;
       const running = runs.filter((r) => r.JobRunState === 'RUNNING').length;
-      if (running >= (job.ExecutionProperty?.MaxConcurrentRuns ?? 1)) throw new AwsJsonError('ConcurrentRunsExceededException', `Concurrent runs exceeded for ${JobName}`);
-      const run: JobRun = { Id: `jr_${crypto.randomUUID().replace(/-/g, '')}`, JobName, JobRunState: 'RUNNING', Arguments: Arguments ?? {}, StartedOn: seconds(), ExecutionTime: 0, Attempt: 0 };
+      if (running >= (job.ExecutionProperty?.MaxConcurrentRuns ?? 1))
+        throw new AwsJsonError('ConcurrentRunsExceededException', `Concurrent runs exceeded for ${JobName}`);
+      const run: JobRun = {
+        Id: `jr_${crypto.randomUUID().replace(/-/g, '')}`,
+        JobName,
+        JobRunState: 'RUNNING',
+        Arguments: Arguments ?? {},
+        StartedOn: seconds(),
+        ExecutionTime: 0,
+        Attempt: 0,
+      };
       runs.push(run);
       void this.run(job, run);
       return { JobRunId: run.Id };

@@ -65,7 +65,10 @@ export const firehoseDelivery = (streams: { raw: string; bad: string }, backoff?
 
 /** Whether the delivery stream exists (a replay checks before it sends anything). */
 export function deliveryStreamExists(name: string): Promise<boolean> {
-  return exists(() => firehoseClient().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name })), (e) => e.name === 'ResourceNotFoundException');
+  return exists(
+    () => firehoseClient().send(new DescribeDeliveryStreamCommand({ DeliveryStreamName: name })),
+    (e) => e.name === 'ResourceNotFoundException',
+  );
 }
 
 /** The delivery stream's buffering interval (seconds): how long a partition's buffer may wait before it is written. */

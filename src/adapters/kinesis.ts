@@ -38,5 +38,8 @@ export function putRecords(streamName: string, records: readonly OutgoingRecord[
 
 /** Whether the stream exists (a replay checks before it sends anything). */
 export function streamExists(streamName: string): Promise<boolean> {
-  return exists(() => kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: streamName })), (e) => e.name === 'ResourceNotFoundException');
+  return exists(
+    () => kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: streamName })),
+    (e) => e.name === 'ResourceNotFoundException',
+  );
 }

@@ -35,7 +35,10 @@ export class ArtifactIntegrityError extends ClickstreamError {}
 export async function getArtifact(location: { uri: string; sha256: string; inline?: string }): Promise<unknown> {
   if (location.inline !== undefined) {
     const sha256 = createHash('sha256').update(location.inline, 'utf8').digest('hex');
-    if (sha256 !== location.sha256) throw new ArtifactIntegrityError(`The inline artifact of ${location.uri} has SHA-256 ${sha256}, the registry recorded ${location.sha256}; refusing to load it.`);
+    if (sha256 !== location.sha256)
+      throw new ArtifactIntegrityError(
+        `The inline artifact of ${location.uri} has SHA-256 ${sha256}, the registry recorded ${location.sha256}; refusing to load it.`,
+      );
     return JSON.parse(location.inline) as unknown;
   }
   const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(location.uri);
@@ -48,6 +51,7 @@ export async function getArtifact(location: { uri: string; sha256: string; inlin
     throw error;
   }
   const sha256 = createHash('sha256').update(body).digest('hex');
-  if (sha256 !== location.sha256) throw new ArtifactIntegrityError(`Artifact ${location.uri} has SHA-256 ${sha256}, the registry recorded ${location.sha256}; refusing to load it.`);
+  if (sha256 !== location.sha256)
+    throw new ArtifactIntegrityError(`Artifact ${location.uri} has SHA-256 ${sha256}, the registry recorded ${location.sha256}; refusing to load it.`);
   return JSON.parse(body.toString('utf8')) as unknown;
 }

@@ -12,17 +12,28 @@ export class NothingToRollBackError extends ClickstreamError {}
 export const registryReader = (tableName: string) => ({
   aliasTarget: async (model: string, alias: string): Promise<AliasTarget | undefined> => {
     const record = await getAlias(tableName, model, alias);
-    return record && { version: record.version, ...(record.canary ? { canary: record.canary } : {}), ...(record.shadow ? { shadow: record.shadow } : {}), ...(record.endpoint ? { endpoint: record.endpoint } : {}) };
+    return (
+      record && {
+        version: record.version,
+        ...(record.canary ? { canary: record.canary } : {}),
+        ...(record.shadow ? { shadow: record.shadow } : {}),
+        ...(record.endpoint ? { endpoint: record.endpoint } : {}),
+      }
+    );
   },
   load: async (model: string, version: string): Promise<ServableModel> => {
     const entry = await getModelVersion(tableName, model, version);
     const unavailable = `Model ${model} cannot be served right now; try again later or use another alias.`;
-    if (!entry) throw new ModelUnavailableError(`Model ${model} ${version} is not in the registry (an alias points at a missing version).`, { publicMessage: unavailable });
+    if (!entry)
+      throw new ModelUnavailableError(`Model ${model} ${version} is not in the registry (an alias points at a missing version).`, {
+        publicMessage: unavailable,
+      });
     let artifact: { model?: TrainedModel };
     try {
       artifact = (await getArtifact(entry.artifact)) as { model?: TrainedModel };
     } catch (error) {
-      if (error instanceof ArtifactIntegrityError) throw new ModelUnavailableError(`Model ${model} ${version} cannot be loaded: ${error.message}`, { cause: error, publicMessage: unavailable });
+      if (error instanceof ArtifactIntegrityError)
+        throw new ModelUnavailableError(`Model ${model} ${version} cannot be loaded: ${error.message}`, { cause: error, publicMessage: unavailable });
       throw error;
     }
     const trained = artifact.model;

@@ -21,18 +21,23 @@ export async function putModelVersion(tableName: string, version: ModelVersion):
   try {
     await dynamoDbDocumentClient().send(new PutCommand({ TableName: tableName, Item: version, ConditionExpression: 'attribute_not_exists(sk)' }));
   } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) throw new VersionExistsError(`${version.model_name} ${version.version} already exists; versions never change.`, { cause: error });
+    if (error instanceof ConditionalCheckFailedException)
+      throw new VersionExistsError(`${version.model_name} ${version.version} already exists; versions never change.`, { cause: error });
     throw error;
   }
 }
 
 export async function getModelVersion(tableName: string, modelName: string, version: string): Promise<ModelVersion | undefined> {
-  const { Item } = await dynamoDbDocumentClient().send(new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: versionKey(version) }, ConsistentRead: true }));
+  const { Item } = await dynamoDbDocumentClient().send(
+    new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: versionKey(version) }, ConsistentRead: true }),
+  );
   return Item as ModelVersion | undefined;
 }
 
 export async function getAlias(tableName: string, modelName: string, alias: string): Promise<AliasRecord | undefined> {
-  const { Item } = await dynamoDbDocumentClient().send(new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: aliasKey(alias) }, ConsistentRead: true }));
+  const { Item } = await dynamoDbDocumentClient().send(
+    new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: aliasKey(alias) }, ConsistentRead: true }),
+  );
   return Item as AliasRecord | undefined;
 }
 
@@ -56,17 +61,28 @@ export async function setAlias(
         TableName: tableName,
         Key: { model_name: modelName, sk: aliasKey(alias) },
         // A promotion ends any canary or shadow experiment on the alias, and its endpoint hosts the old version.
-        UpdateExpression: 'SET #alias = :alias, #version = :to, updated_at = :at, #history = list_append(if_not_exists(#history, :empty), :entry) REMOVE canary, shadow, endpoint',
+        UpdateExpression:
+          'SET #alias = :alias, #version = :to, updated_at = :at, #history = list_append(if_not_exists(#history, :empty), :entry) REMOVE canary, shadow, endpoint',
         ConditionExpression: change.expected === null ? 'attribute_not_exists(sk)' : '#version = :expected',
         ExpressionAttributeNames: { '#alias': 'alias', '#version': 'version', '#history': 'history' },
-        ExpressionAttributeValues: { ':alias': alias, ':to': change.to, ':at': entry.at, ':empty': [], ':entry': [entry], ...(change.expected === null ? {} : { ':expected': change.expected }) },
+        ExpressionAttributeValues: {
+          ':alias': alias,
+          ':to': change.to,
+          ':at': entry.at,
+          ':empty': [],
+          ':entry': [entry],
+          ...(change.expected === null ? {} : { ':expected': change.expected }),
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
     return Attributes as AliasRecord;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
-      throw new AliasConflictError(`${modelName} alias "${alias}" no longer points at ${change.expected ?? '(nothing)'}; another change won. Re-read it and decide again.`, { cause: error });
+      throw new AliasConflictError(
+        `${modelName} alias "${alias}" no longer points at ${change.expected ?? '(nothing)'}; another change won. Re-read it and decide again.`,
+        { cause: error },
+      );
     }
     throw error;
   }
@@ -85,7 +101,8 @@ export async function setAliasRouting(
   now = new Date(),
 ): Promise<AliasRecord> {
   for (const target of [routing.canary ?? undefined, routing.shadow ?? undefined]) {
-    if (target && !(await getModelVersion(tableName, modelName, target.version))) throw new VersionNotFoundError(`${modelName} has no version ${target.version}.`);
+    if (target && !(await getModelVersion(tableName, modelName, target.version)))
+      throw new VersionNotFoundError(`${modelName} has no version ${target.version}.`);
   }
   const entry: AliasChange = { at: now.toISOString(), from: change.expected, to: change.expected, by: change.by, reason: change.reason, kind: 'routing' };
   const set = ['updated_at = :at', '#history = list_append(if_not_exists(#history, :empty), :entry)'];
@@ -113,7 +130,9 @@ export async function setAliasRouting(
     return Attributes as AliasRecord;
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
-      throw new AliasConflictError(`${modelName} alias "${alias}" does not point at ${change.expected} (or does not exist); re-read it and decide again.`, { cause: error });
+      throw new AliasConflictError(`${modelName} alias "${alias}" does not point at ${change.expected} (or does not exist); re-read it and decide again.`, {
+        cause: error,
+      });
     }
     throw error;
   }
@@ -129,7 +148,13 @@ export async function putRunRecord(tableName: string, record: Omit<RunRecord, 's
       new PutCommand({
         TableName: tableName,
         Item: { ...record, sk: runKey(record.run_id) },
-        ...(record.outcome === 'promoted' ? {} : { ConditionExpression: 'attribute_not_exists(sk) OR #outcome <> :promoted', ExpressionAttributeNames: { '#outcome': 'outcome' }, ExpressionAttributeValues: { ':promoted': 'promoted' } }),
+        ...(record.outcome === 'promoted'
+          ? {}
+          : {
+              ConditionExpression: 'attribute_not_exists(sk) OR #outcome <> :promoted',
+              ExpressionAttributeNames: { '#outcome': 'outcome' },
+              ExpressionAttributeValues: { ':promoted': 'promoted' },
+            }),
       }),
     );
   } catch (error) {
@@ -163,12 +188,22 @@ type RegistryKeyItem = { model_name: string; sk: string; version?: string };
  * `limit` items unless the table ends, cut after the last whole model, so a model is never split across pages.
  * `after` is the previous page's `next`.
  */
-export async function scanRegistryPage(tableName: string, limit: number, after?: { model_name: string; sk: string }): Promise<{ items: RegistryKeyItem[]; next?: { model_name: string; sk: string } }> {
+export async function scanRegistryPage(
+  tableName: string,
+  limit: number,
+  after?: { model_name: string; sk: string },
+): Promise<{ items: RegistryKeyItem[]; next?: { model_name: string; sk: string } }> {
   const items: RegistryKeyItem[] = [];
   let start: Record<string, unknown> | undefined = after;
   for (;;) {
     const page = await dynamoDbDocumentClient().send(
-      new ScanCommand({ TableName: tableName, Limit: limit, ProjectionExpression: 'model_name, sk, #version', ExpressionAttributeNames: { '#version': 'version' }, ExclusiveStartKey: start }),
+      new ScanCommand({
+        TableName: tableName,
+        Limit: limit,
+        ProjectionExpression: 'model_name, sk, #version',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExclusiveStartKey: start,
+      }),
     );
     items.push(...((page.Items ?? []) as RegistryKeyItem[]));
     start = page.LastEvaluatedKey;

@@ -47,7 +47,10 @@ export async function getObjectBytes(bucket: string, key: string): Promise<Buffe
 export async function readJsonLines<T = unknown>(bucket: string, key: string): Promise<T[]> {
   const bytes = await getObjectBytes(bucket, key);
   const text = (key.endsWith('.gz') ? await gunzipAsync(bytes) : bytes).toString('utf8');
-  return text.split('\n').filter((line) => line.length > 0).map((line) => JSON.parse(line) as T);
+  return text
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as T);
 }
 
 /** Downloads an object to a local file (for engines that read files: DuckDB stands in for Glue locally). */
@@ -74,9 +77,18 @@ export async function uploadFile(bucket: string, key: string, file: string, cont
 
 /** Whether the bucket exists and can be read. */
 export function bucketExists(bucket: string): Promise<boolean> {
-  return exists(() => s3Client().send(new HeadBucketCommand({ Bucket: bucket })), (e) => e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound');
+  return exists(
+    () => s3Client().send(new HeadBucketCommand({ Bucket: bucket })),
+    (e) => e.$metadata?.httpStatusCode === 404 || e.name === 'NotFound',
+  );
 }
 
-export async function putObject(bucket: string, key: string, body: string | Uint8Array, contentType = 'application/json', metadata?: Record<string, string>): Promise<void> {
+export async function putObject(
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+  contentType = 'application/json',
+  metadata?: Record<string, string>,
+): Promise<void> {
   await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...(metadata ? { Metadata: metadata } : {}) }));
 }

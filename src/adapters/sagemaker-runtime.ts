@@ -10,7 +10,8 @@ const ENDPOINT_UNAVAILABLE = 'The model endpoint is unavailable right now; try a
 export function sageMakerRuntimeClient(): SageMakerRuntimeClient {
   return cachedClient(
     'SAGEMAKER_RUNTIME',
-    (config) => new SageMakerRuntimeClient({ ...config, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
+    (config) =>
+      new SageMakerRuntimeClient({ ...config, maxAttempts: 2, requestHandler: new NodeHttpHandler({ connectionTimeout: 1_000, requestTimeout: 3_000 }) }),
   );
 }
 
@@ -19,11 +20,19 @@ export async function invokeModelEndpoint(endpointName: string, request: Invocat
   let body: { version?: unknown; predictions?: Prediction[]; message?: string };
   try {
     const response = await sageMakerRuntimeClient().send(
-      new InvokeEndpointCommand({ EndpointName: endpointName, ContentType: 'application/json', Accept: 'application/json', Body: Buffer.from(JSON.stringify(request)) }),
+      new InvokeEndpointCommand({
+        EndpointName: endpointName,
+        ContentType: 'application/json',
+        Accept: 'application/json',
+        Body: Buffer.from(JSON.stringify(request)),
+      }),
     );
     body = JSON.parse(Buffer.from(response.Body ?? new Uint8Array()).toString('utf8'));
   } catch (error) {
-    throw new ModelUnavailableError(`SageMaker endpoint ${endpointName} did not answer (${(error as Error).name}: ${(error as Error).message}); check it is InService, or route the alias back to in-Lambda serving.`, { cause: error, publicMessage: ENDPOINT_UNAVAILABLE });
+    throw new ModelUnavailableError(
+      `SageMaker endpoint ${endpointName} did not answer (${(error as Error).name}: ${(error as Error).message}); check it is InService, or route the alias back to in-Lambda serving.`,
+      { cause: error, publicMessage: ENDPOINT_UNAVAILABLE },
+    );
   }
   if (!Array.isArray(body.predictions) || body.predictions.length !== request.instances.length) {
     throw new ModelUnavailableError(`SageMaker endpoint ${endpointName} answered without one prediction per session.`, { publicMessage: ENDPOINT_UNAVAILABLE });

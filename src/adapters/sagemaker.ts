@@ -10,17 +10,32 @@ export function sageMakerClient(): SageMakerClient {
  * Creates a SageMaker model, endpoint config and endpoint for a model artifact (ModelDataUrl: a model.tar.gz)
  * in the serving image, and waits until the endpoint is InService (or failed).
  */
-export async function deployEndpoint(options: { endpointName: string; image: string; modelDataUrl: string; executionRoleArn: string; instanceType: string }, onStatus: (status: string) => void = () => undefined): Promise<string> {
+export async function deployEndpoint(
+  options: { endpointName: string; image: string; modelDataUrl: string; executionRoleArn: string; instanceType: string },
+  onStatus: (status: string) => void = () => undefined,
+): Promise<string> {
   const client = sageMakerClient();
   const { endpointName } = options;
-  await client.send(new CreateModelCommand({ ModelName: endpointName, ExecutionRoleArn: options.executionRoleArn, PrimaryContainer: { Image: options.image, ModelDataUrl: options.modelDataUrl } }));
-  await client.send(new CreateEndpointConfigCommand({ EndpointConfigName: endpointName, ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: endpointName, InstanceType: options.instanceType as never, InitialInstanceCount: 1 }] }));
+  await client.send(
+    new CreateModelCommand({
+      ModelName: endpointName,
+      ExecutionRoleArn: options.executionRoleArn,
+      PrimaryContainer: { Image: options.image, ModelDataUrl: options.modelDataUrl },
+    }),
+  );
+  await client.send(
+    new CreateEndpointConfigCommand({
+      EndpointConfigName: endpointName,
+      ProductionVariants: [{ VariantName: 'AllTraffic', ModelName: endpointName, InstanceType: options.instanceType as never, InitialInstanceCount: 1 }],
+    }),
+  );
   await client.send(new CreateEndpointCommand({ EndpointName: endpointName, EndpointConfigName: endpointName }));
   for (;;) {
     const { EndpointStatus, FailureReason } = await client.send(new DescribeEndpointCommand({ EndpointName: endpointName }));
     onStatus(EndpointStatus ?? 'Unknown');
     if (EndpointStatus === 'InService') return endpointName;
-    if (EndpointStatus === 'Failed' || EndpointStatus === 'OutOfService') throw new Error(`Endpoint ${endpointName} is ${EndpointStatus}: ${FailureReason ?? 'no reason given'}.`);
+    if (EndpointStatus === 'Failed' || EndpointStatus === 'OutOfService')
+      throw new Error(`Endpoint ${endpointName} is ${EndpointStatus}: ${FailureReason ?? 'no reason given'}.`);
     await sleep(2_000);
   }
 }

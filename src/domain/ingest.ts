@@ -34,9 +34,7 @@ export interface DedupPort {
   markSeen(eventIds: readonly string[]): Promise<void>;
 }
 
-export type Classified =
-  | { kind: 'valid'; event: LakeEvent }
-  | { kind: 'bad'; row: BadRow };
+export type Classified = { kind: 'valid'; event: LakeEvent } | { kind: 'bad'; row: BadRow };
 
 /**
  * Decode → validate → enrich one record. Never throws: whatever cannot be read becomes a bad row, and so does
@@ -177,7 +175,8 @@ export async function ingestBatch(
   if (ports.dedup) {
     const delivered = firsts.filter((i) => !(outcomes[i] instanceof Error)).map((i) => keys[i]!);
     try {
-      if (delivered.length > 0) await withDeadline(ports.dedup.markSeen(delivered), ports.dedupDeadlineMs ?? DEDUP_DEADLINE_MS, 'marking delivered events seen');
+      if (delivered.length > 0)
+        await withDeadline(ports.dedup.markSeen(delivered), ports.dedupDeadlineMs ?? DEDUP_DEADLINE_MS, 'marking delivered events seen');
     } catch (error) {
       dedupMarkError = (error as Error).message;
     }

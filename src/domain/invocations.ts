@@ -23,9 +23,11 @@ export function parseInvocation(body: unknown): InvocationRequest {
   }
   value.instances.forEach((instance, i) => {
     const features = (instance as { features?: unknown })?.features;
-    if (!features || typeof features !== 'object' || Array.isArray(features)) throw new InvocationError(`instances[${i}].features must be an object of feature values.`);
+    if (!features || typeof features !== 'object' || Array.isArray(features))
+      throw new InvocationError(`instances[${i}].features must be an object of feature values.`);
     for (const [name, v] of Object.entries(features)) {
-      if (!KNOWN.has(name) || !(v === null || typeof v === 'number')) throw new InvocationError(`instances[${i}].features.${name} is not a known numeric feature.`);
+      if (!KNOWN.has(name) || !(v === null || typeof v === 'number'))
+        throw new InvocationError(`instances[${i}].features.${name} is not a known numeric feature.`);
     }
   });
   return { instances: value.instances.map((x) => ({ session_id: x.session_id ?? null, features: x.features })), explain: value.explain === true };

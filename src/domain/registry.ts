@@ -13,7 +13,11 @@ import type { Metrics } from './model/metrics';
 export const versionKey = (version: string) => `version#${version}`;
 
 /** A version's time part: the UTC instant to the second, compact ("20261125T030007Z"), so versions sort by time. */
-export const versionStamp = (at: Date) => at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+export const versionStamp = (at: Date) =>
+  at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 export const aliasKey = (alias: string) => `alias#${alias}`;
 export const runKey = (runId: string) => `run#${runId}`;
 
@@ -132,7 +136,14 @@ export const aliasHistory = (aliases: readonly AliasRecord[]) =>
   aliases.flatMap((a) => a.history.map((change) => ({ alias: a.alias, ...change }))).sort((x, y) => x.at.localeCompare(y.at));
 
 /** A version as listed (without its artifact and the full metrics). */
-export const versionSummary = (v: ModelVersion) => ({ version: v.version, kind: v.kind, created_at: v.created_at, test_roc_auc: v.metrics.test.roc_auc, test_ece: v.metrics.test.ece, data: { from: v.data.from, to: v.data.to } });
+export const versionSummary = (v: ModelVersion) => ({
+  version: v.version,
+  kind: v.kind,
+  created_at: v.created_at,
+  test_roc_auc: v.metrics.test.roc_auc,
+  test_ece: v.metrics.test.ece,
+  data: { from: v.data.from, to: v.data.to },
+});
 
 /**
  * A run's error as the read API shows it: the error name, and the cause cut to one line with ARNs, account ids,

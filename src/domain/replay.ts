@@ -111,7 +111,11 @@ export function recoverBadRows(rows: readonly { key: string; row: BadRow }[], fi
     const failedAt = Date.parse(row.failed_at);
     if (!(failedAt >= filter.from && failedAt < filter.to)) continue;
     if (row.payload_truncated) {
-      outcome.stillBad.push({ key, ...(row.event_id ? { event_id: row.event_id } : {}), errors: [{ path: '/', message: 'the stored payload was truncated; it cannot be recovered whole' }] });
+      outcome.stillBad.push({
+        key,
+        ...(row.event_id ? { event_id: row.event_id } : {}),
+        errors: [{ path: '/', message: 'the stored payload was truncated; it cannot be recovered whole' }],
+      });
       continue;
     }
     let value: unknown;
@@ -129,7 +133,11 @@ export function recoverBadRows(rows: readonly { key: string; row: BadRow }[], fi
       try {
         value = fix(value);
       } catch (error) {
-        outcome.stillBad.push({ key, ...(row.event_id ? { event_id: row.event_id } : {}), errors: [{ path: '/', message: `the fix threw: ${(error as Error).message}` }] });
+        outcome.stillBad.push({
+          key,
+          ...(row.event_id ? { event_id: row.event_id } : {}),
+          errors: [{ path: '/', message: `the fix threw: ${(error as Error).message}` }],
+        });
         continue;
       }
     }
@@ -183,7 +191,8 @@ export interface ReplayCheckpoint {
 }
 
 /** The hour a selected event is partitioned in when replayed (the same rule ingest applies: `placeInTime`). */
-export const replayHour = (s: SelectedEvent): string => placeInTime(s.event.event_time, s.received_at, s.backfill ? 'backfill' : undefined).partition_time.slice(0, 13);
+export const replayHour = (s: SelectedEvent): string =>
+  placeInTime(s.event.event_time, s.received_at, s.backfill ? 'backfill' : undefined).partition_time.slice(0, 13);
 
 /**
  * The order a replay sends in — by partition hour, then event id — as one sortable key. A resumed run skips what

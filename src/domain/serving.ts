@@ -54,8 +54,13 @@ export interface PredictRequest {
 const validateBody = validatePredictRequest as ((value: unknown) => value is RequestBody) & { errors?: ErrorObject[] | null };
 const KNOWN_FEATURES = new Set<string>(FEATURE_NAMES);
 const issue = (e: ErrorObject) => {
-  if (e.keyword === 'oneOf') return { path: e.instancePath || '/', message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session" or "sessions"' };
-  if (e.keyword === 'additionalProperties') return { path: `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`, message: 'is not allowed' };
+  if (e.keyword === 'oneOf')
+    return {
+      path: e.instancePath || '/',
+      message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session" or "sessions"',
+    };
+  if (e.keyword === 'additionalProperties')
+    return { path: `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`, message: 'is not allowed' };
   return { path: e.instancePath || '/', message: e.message ?? e.keyword };
 };
 
@@ -134,7 +139,11 @@ export interface AliasModels {
 
 /** Scores sessions somewhere else (the SageMaker backend). */
 /** Scores on a remote endpoint; `version` is the one the endpoint says it serves (what answered, whatever the alias says). */
-export type RemoteScorer = (endpoint: string, sessions: PredictRequest['sessions'], explain: boolean) => Promise<{ version?: string; predictions: Prediction[] }>;
+export type RemoteScorer = (
+  endpoint: string,
+  sessions: PredictRequest['sessions'],
+  explain: boolean,
+) => Promise<{ version?: string; predictions: Prediction[] }>;
 
 /** A session's place in [0, 1): FNV-1a of its id, so a session stays on one side of a canary split. */
 export function canaryBucket(sessionId: string): number {
@@ -164,7 +173,10 @@ export async function predictThroughAlias(
   let main: Prediction[];
   let mainVersion = primary.version;
   if ('endpoint' in primary) {
-    if (!remote) throw new ModelUnavailableError(`Alias ${models.alias} is served by SageMaker endpoint ${primary.endpoint}, and no endpoint client is configured.`, { publicMessage: `Alias ${models.alias} cannot be served right now; try again later.` });
+    if (!remote)
+      throw new ModelUnavailableError(`Alias ${models.alias} is served by SageMaker endpoint ${primary.endpoint}, and no endpoint client is configured.`, {
+        publicMessage: `Alias ${models.alias} cannot be served right now; try again later.`,
+      });
     if (mainShare.length === 0) main = [];
     else {
       const answer = await remote(primary.endpoint, mainShare, explain);
@@ -191,7 +203,10 @@ export class ModelCache {
   private readonly versions = new Map<string, Promise<ServableModel>>();
 
   constructor(
-    private readonly registry: { aliasTarget(model: string, alias: string): Promise<AliasTarget | undefined>; load(model: string, version: string): Promise<ServableModel> },
+    private readonly registry: {
+      aliasTarget(model: string, alias: string): Promise<AliasTarget | undefined>;
+      load(model: string, version: string): Promise<ServableModel>;
+    },
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
@@ -202,7 +217,10 @@ export class ModelCache {
     if (!entry || this.now() - entry.checkedAt >= this.ttlMs) {
       try {
         const target = await this.registry.aliasTarget(model, alias);
-        if (target === undefined) throw new UnknownModelError(`Model ${model} has no "${alias}" alias: check the name (GET /models lists models and aliases), or train and promote one (npm run train).`);
+        if (target === undefined)
+          throw new UnknownModelError(
+            `Model ${model} has no "${alias}" alias: check the name (GET /models lists models and aliases), or train and promote one (npm run train).`,
+          );
         entry = { target, checkedAt: this.now() };
         this.aliases.set(key, entry);
       } catch (error) {

@@ -37,14 +37,18 @@ export function planTraining(
 ): TrainingPlan {
   const start = new Date(execution.startTime);
   if (Number.isNaN(start.getTime())) throw new InvalidTrainingRequestError(`Execution start time ${execution.startTime} is not a timestamp.`);
-  if ((input.from === undefined) !== (input.to === undefined)) throw new InvalidTrainingRequestError('Give both "from" and "to", or neither (then the last days before the run are used).');
+  if ((input.from === undefined) !== (input.to === undefined))
+    throw new InvalidTrainingRequestError('Give both "from" and "to", or neither (then the last days before the run are used).');
   const day = (offset: number) => new Date(start.getTime() - offset * 86_400_000).toISOString().slice(0, 10);
   const from = input.from === undefined ? day(options.lookbackDays) : checkDate(input.from, 'from');
   const to = input.to === undefined ? day(1) : checkDate(input.to, 'to');
   if (from > to) throw new InvalidTrainingRequestError(`"from" (${from}) is after "to" (${to}).`);
   if (datesBetween(from, to).length > MAX_DAYS) throw new InvalidTrainingRequestError(`The range ${from} … ${to} is longer than ${MAX_DAYS} days.`);
   const stamp = versionStamp(start);
-  const tail = execution.name.replace(/[^A-Za-z0-9]/g, '').slice(-6).toLowerCase();
+  const tail = execution.name
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(-6)
+    .toLowerCase();
   return { run_id: execution.name, model_name: options.modelName, version: tail ? `${stamp}-${tail}` : stamp, from, to };
 }
 

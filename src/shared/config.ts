@@ -6,7 +6,9 @@ type Env = Record<string, string | undefined>;
 export function requireString(name: string, env: Env = process.env): string {
   const value = env[name];
   if (value === undefined || value.trim() === '') {
-    throw new ConfigurationError(`Environment variable ${name} is not set (it comes from serverless.yml; for scripts, start the local cloud with \`npm run local\`).`);
+    throw new ConfigurationError(
+      `Environment variable ${name} is not set (it comes from serverless.yml; for scripts, start the local cloud with \`npm run local\`).`,
+    );
   }
   return value;
 }
@@ -96,7 +98,10 @@ export const authorizerConfig = (env: Env = process.env) => ({
    * The SSM parameters holding the SHA-256 hashes of the keys this authorizer accepts (comma-separated names;
    * each value comma-separated hex): a key is revoked by taking its hash out (`npm run api-key -- revoke`).
    */
-  apiKeyParameters: requireString('API_KEY_PARAMETERS', env).split(',').map((n) => n.trim()).filter((n) => n.length > 0),
+  apiKeyParameters: requireString('API_KEY_PARAMETERS', env)
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n.length > 0),
   /** How long a container trusts the hashes it read: a revocation is in force within this (plus API Gateway's cache). */
   keyCacheSeconds: requireNumber('KEY_CACHE_SECONDS', 30, env),
 });

@@ -40,16 +40,29 @@ export const httpErrors = (): MiddlewareObj<HttpEvent, HttpResult, Error, Contex
     const error = request.error;
     const requestId = request.context.awsRequestId;
     if (error instanceof RequestError) {
-      request.response = json(error.statusCode, { error: error.name, message: error.message, ...(error.details === undefined ? {} : { details: error.details }), request_id: requestId });
+      request.response = json(error.statusCode, {
+        error: error.name,
+        message: error.message,
+        ...(error.details === undefined ? {} : { details: error.details }),
+        request_id: requestId,
+      });
       return;
     }
     if (error instanceof UnavailableError) {
       logger.warn('unavailable', { error: error.message, request_id: requestId });
-      request.response = json(503, { error: error.name, message: `${error.publicMessage} (request id ${requestId})`, request_id: requestId }, { 'retry-after': '30' });
+      request.response = json(
+        503,
+        { error: error.name, message: `${error.publicMessage} (request id ${requestId})`, request_id: requestId },
+        { 'retry-after': '30' },
+      );
       return;
     }
     logger.error('unhandled error', { error: error as Error });
-    request.response = json(500, { error: 'InternalError', message: `The request failed on our side; quote request id ${requestId} when reporting it.`, request_id: requestId });
+    request.response = json(500, {
+      error: 'InternalError',
+      message: `The request failed on our side; quote request id ${requestId} when reporting it.`,
+      request_id: requestId,
+    });
   },
 });
 

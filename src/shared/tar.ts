@@ -14,7 +14,13 @@ export function tarGz(files: Record<string, Buffer>): Buffer {
     header.write('0000000\0', 108, 'ascii');
     header.write('0000000\0', 116, 'ascii');
     header.write(`${body.length.toString(8).padStart(11, '0')}\0`, 124, 'ascii');
-    header.write(`${Math.floor(Date.now() / 1000).toString(8).padStart(11, '0')}\0`, 136, 'ascii');
+    header.write(
+      `${Math.floor(Date.now() / 1000)
+        .toString(8)
+        .padStart(11, '0')}\0`,
+      136,
+      'ascii',
+    );
     header.write('        ', 148, 'ascii');
     header.write('0', 156, 'ascii');
     header.write('ustar\x0000', 257, 'binary');
@@ -30,7 +36,7 @@ export function tarGz(files: Record<string, Buffer>): Buffer {
 export function untarGz(archive: Buffer): Record<string, Buffer> {
   const data = gunzipSync(archive);
   const files: Record<string, Buffer> = {};
-  for (let offset = 0; offset + 512 <= data.length; ) {
+  for (let offset = 0; offset + 512 <= data.length;) {
     const header = data.subarray(offset, offset + 512);
     if (header.every((b) => b === 0)) break;
     const name = header.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');

@@ -67,7 +67,10 @@ export async function lakeRows<T = any>(zone: LakeZone): Promise<LakeRow<T>[]> {
 export async function functionLogLine(matches: (line: string) => boolean): Promise<any> {
   const file = path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log');
   for (let waited = 0; waited < 10_000; waited += 100) {
-    const line = readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('{') && matches(l)).at(-1);
+    const line = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('{') && matches(l))
+      .at(-1);
     if (line) return JSON.parse(line.slice(line.indexOf('{')));
     await sleep(100);
   }

@@ -34,9 +34,18 @@ describe('admin routes', () => {
   });
 
   it('promotes, refuses a stale or unknown promotion, and rolls back, recording who did what', async () => {
-    expect(await call(`/models/${MODEL}/aliases/production`, { version: 'v1', reason: 'first' }, ADMIN_KEY)).toMatchObject({ status: 200, body: { version: 'v1', previous: null } });
-    expect(await call(`/models/${MODEL}/aliases/production`, { version: 'v2', expected_version: 'v1' }, ADMIN_KEY)).toMatchObject({ status: 200, body: { version: 'v2', previous: 'v1' } });
-    expect(await call(`/models/${MODEL}/aliases/production`, { version: 'v1', expected_version: 'v1' }, ADMIN_KEY)).toMatchObject({ status: 409, body: { message: expect.stringContaining('another change won') } });
+    expect(await call(`/models/${MODEL}/aliases/production`, { version: 'v1', reason: 'first' }, ADMIN_KEY)).toMatchObject({
+      status: 200,
+      body: { version: 'v1', previous: null },
+    });
+    expect(await call(`/models/${MODEL}/aliases/production`, { version: 'v2', expected_version: 'v1' }, ADMIN_KEY)).toMatchObject({
+      status: 200,
+      body: { version: 'v2', previous: 'v1' },
+    });
+    expect(await call(`/models/${MODEL}/aliases/production`, { version: 'v1', expected_version: 'v1' }, ADMIN_KEY)).toMatchObject({
+      status: 409,
+      body: { message: expect.stringContaining('another change won') },
+    });
     expect((await call(`/models/${MODEL}/aliases/production`, { version: 'v9' }, ADMIN_KEY)).status).toBe(404);
     expect((await call(`/models/${MODEL}/aliases/Bad Alias`, { version: 'v1' }, ADMIN_KEY)).status).toBe(400);
     expect((await call(`/models/${MODEL}/aliases/production`, { version: 'v1', force: true }, ADMIN_KEY)).status).toBe(400);
@@ -57,16 +66,29 @@ describe('admin routes', () => {
     const table = outputs().ModelsTableName!;
     await setAlias(table, model, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
     await setAlias(table, model, 'production', { to: 'v2', expected: 'v1', by: 'test', reason: 'second' });
-    await setAliasRouting(table, model, 'production', { canary: { version: 'v3', weight: 0.1 }, shadow: { version: 'v1' } }, { expected: 'v2', by: 'test', reason: 'canary v3' });
+    await setAliasRouting(
+      table,
+      model,
+      'production',
+      { canary: { version: 'v3', weight: 0.1 }, shadow: { version: 'v1' } },
+      { expected: 'v2', by: 'test', reason: 'canary v3' },
+    );
     const rolled = await call(`/models/${model}/rollback`, { reason: 'v2 misbehaves' }, ADMIN_KEY);
-    expect(rolled).toMatchObject({ status: 200, body: { version: 'v1', previous: 'v2', ended_routing: { canary: { version: 'v3', weight: 0.1 }, shadow: { version: 'v1' } } } });
+    expect(rolled).toMatchObject({
+      status: 200,
+      body: { version: 'v1', previous: 'v2', ended_routing: { canary: { version: 'v3', weight: 0.1 }, shadow: { version: 'v1' } } },
+    });
     const alias = (await getAlias(table, model, 'production'))!;
     expect([alias.version, alias.canary, alias.shadow]).toEqual(['v1', undefined, undefined]);
   });
 
   it('revokes a key without a redeploy: npm run api-key -- allow / revoke change the SSM parameter the authorizer reads', async () => {
     const root = path.resolve(__dirname, '..', '..');
-    const apiKey = async (...args: string[]) => JSON.parse((await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/api-key.ts', ...args, '--json'], { cwd: root, env: process.env })).stdout);
+    const apiKey = async (...args: string[]) =>
+      JSON.parse(
+        (await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/api-key.ts', ...args, '--json'], { cwd: root, env: process.env }))
+          .stdout,
+      );
     const { key } = await apiKey('new');
     const parameter = ['--for', 'read', '--parameter', outputs().ReadKeyHashesParameter!];
     const status = async () => (await fetch(`${outputs().ApiUrl}/models/${MODEL}`, { headers: { authorization: `Bearer ${key}` } })).status;

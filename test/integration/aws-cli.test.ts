@@ -13,7 +13,10 @@ const hasAwsCli = (() => {
 })();
 
 const aws = async (...args: string[]) =>
-  JSON.parse((await promisify(execFile)('aws', ['--endpoint-url', outputs().Endpoint, '--region', 'us-east-1', '--output', 'json', ...args], { env: process.env })).stdout || '{}');
+  JSON.parse(
+    (await promisify(execFile)('aws', ['--endpoint-url', outputs().Endpoint, '--region', 'us-east-1', '--output', 'json', ...args], { env: process.env }))
+      .stdout || '{}',
+  );
 
 /** The real AWS CLI works against the edge endpoint (skipped where no `aws` is installed). */
 (hasAwsCli ? describe : describe.skip)('AWS CLI against the local cloud', () => {

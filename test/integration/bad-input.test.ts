@@ -38,18 +38,18 @@ describe('bad input corpus', () => {
   // One `it` per case (not it.each: its titles would carry the multi-megabyte bodies).
   for (const [label, route, body, headers] of CORPUS) {
     it(`${label} → 4xx with a clear message`, async () => {
-    const [method, path] = route.split(' ') as [string, string];
-    const response = await fetch(`${outputs().ApiUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...headers },
-      ...(method === 'POST' ? { body } : {}),
-    });
-    const text = await response.text();
-    expect([route, response.status >= 400 && response.status < 500]).toEqual([route, true]);
-    const answer = JSON.parse(text) as { message?: string };
-    expect(typeof answer.message).toBe('string');
-    expect(answer.message!.length).toBeGreaterThan(10);
-    expect(text).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+|stack/i);
+      const [method, path] = route.split(' ') as [string, string];
+      const response = await fetch(`${outputs().ApiUrl}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', ...headers },
+        ...(method === 'POST' ? { body } : {}),
+      });
+      const text = await response.text();
+      expect([route, response.status >= 400 && response.status < 500]).toEqual([route, true]);
+      const answer = JSON.parse(text) as { message?: string };
+      expect(typeof answer.message).toBe('string');
+      expect(answer.message!.length).toBeGreaterThan(10);
+      expect(text).not.toMatch(/\bat [\w.<>]+ \(|node_modules|\.ts:\d+|stack/i);
     });
   }
 });

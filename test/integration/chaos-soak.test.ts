@@ -8,7 +8,15 @@ describe('chaos soak', () => {
     const report = await runSoak(outputs(), { events: 10_000, seed: fuzzSeed() });
     process.stderr.write(`${formatSoak(report)}\n`);
     expect(Object.values(report.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
-    expect(report).toMatchObject({ lost: 0, duplicated: 0, bad_lost: 0, bad_duplicated: 0, errors_records: 0, curated: report.valid, bad_rows: expect.any(Number) });
+    expect(report).toMatchObject({
+      lost: 0,
+      duplicated: 0,
+      bad_lost: 0,
+      bad_duplicated: 0,
+      errors_records: 0,
+      curated: report.valid,
+      bad_rows: expect.any(Number),
+    });
     expect(new Set(Object.keys(report.faults)).size).toBeGreaterThanOrEqual(3);
   });
 });

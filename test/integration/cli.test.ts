@@ -11,7 +11,11 @@ const REES46 = path.resolve(root, '..', 'shared', 'data', 'rees46-sample', 'even
 
 async function cli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), [script, ...args], { cwd: root, env: process.env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), [script, ...args], {
+      cwd: root,
+      env: process.env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -23,7 +27,14 @@ describe('npm run import (REES46)', () => {
   const available = existsSync(REES46);
   (available ? it : it.skip)('imports every row of the real sample, and a re-import adds nothing', async () => {
     for (let round = 0; round < 2; round++) {
-      const result = await cli('cli/import.ts', [REES46, '--stream', outputs().ClickstreamStreamName!, '--raw-delivery-stream', outputs().RawDeliveryStreamName!, '--json']);
+      const result = await cli('cli/import.ts', [
+        REES46,
+        '--stream',
+        outputs().ClickstreamStreamName!,
+        '--raw-delivery-stream',
+        outputs().RawDeliveryStreamName!,
+        '--json',
+      ]);
       expect(result.code).toBe(0);
       expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, events: 2166, sessions: 654, accepted: 2166, rejected: 0, skipped: [] });
       await drain();
@@ -36,7 +47,14 @@ describe('npm run import (REES46)', () => {
   });
 
   it('refuses a file that is not a REES46 CSV, before sending anything', async () => {
-    const result = await cli('cli/import.ts', [path.join(root, 'package.json'), '--stream', outputs().ClickstreamStreamName!, '--raw-delivery-stream', outputs().RawDeliveryStreamName!, '--json']);
+    const result = await cli('cli/import.ts', [
+      path.join(root, 'package.json'),
+      '--stream',
+      outputs().ClickstreamStreamName!,
+      '--raw-delivery-stream',
+      outputs().RawDeliveryStreamName!,
+      '--json',
+    ]);
     expect(result.code).not.toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: false, message: expect.stringContaining('not a REES46 CSV') });
   });
@@ -50,7 +68,10 @@ describe('npm run generate', () => {
     const summary = JSON.parse(result.stdout);
     expect(summary).toMatchObject({ ok: true, sessions: 60, rejected: 0 });
     expect(summary.accepted).toBe(summary.events);
-    const lines = readFileSync(truth, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(truth, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(60);
     expect(lines[0]).toEqual({ session_id: expect.any(String), purchase_probability: expect.any(Number), purchased: expect.any(Boolean) });
   });

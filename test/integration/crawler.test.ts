@@ -10,7 +10,12 @@ describe('local Glue crawler', () => {
     const table = await crawlRaw(`s3://${outputs().LakeBucketName!}/raw/clickstream/`, 'clickstream_ml_local', 'raw_');
     expect(table.Name).toBe('raw_clickstream');
     expect(table.PartitionKeys.map((k) => k.Name)).toEqual(['dt', 'hour']);
-    expect(table.Partitions.map((p) => p.Values)).toEqual(expect.arrayContaining([['2025-05-05', '07'], ['2025-05-06', '23']]));
+    expect(table.Partitions.map((p) => p.Values)).toEqual(
+      expect.arrayContaining([
+        ['2025-05-05', '07'],
+        ['2025-05-06', '23'],
+      ]),
+    );
     expect(table.StorageDescriptor.Columns).toEqual(
       expect.arrayContaining([
         { Name: 'event_id', Type: 'string' },

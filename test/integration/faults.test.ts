@@ -57,7 +57,12 @@ describe('delivery faults: retried or reported, never lost, never doubled', () =
       const info = JSON.parse(message.Body!).KinesisBatchInfo;
       expect(info).toMatchObject({ batchSize: 1, streamArn: expect.stringContaining(outputs().ClickstreamStreamName!) });
       const { ShardIterator } = await kinesis.send(
-        new GetShardIteratorCommand({ StreamName: outputs().ClickstreamStreamName, ShardId: info.shardId, ShardIteratorType: 'AT_SEQUENCE_NUMBER', StartingSequenceNumber: info.startSequenceNumber }),
+        new GetShardIteratorCommand({
+          StreamName: outputs().ClickstreamStreamName,
+          ShardId: info.shardId,
+          ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+          StartingSequenceNumber: info.startSequenceNumber,
+        }),
       );
       const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
       recovered.push(JSON.parse(Buffer.from(Records[0]!.Data!).toString('utf8')).event.event_id);

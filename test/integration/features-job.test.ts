@@ -26,16 +26,20 @@ describe('features job (local Glue ETL)', () => {
     expect(result.partitions.map((p) => p.dt)).toEqual(['2025-03-01', '2025-03-02']);
 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'features-it-'));
-    const files = await Promise.all(result.partitions.map(async (p, i) => {
-      const file = path.join(dir, `${i}.parquet`);
-      await downloadObject(bucket, p.key, file);
-      return file;
-    }));
+    const files = await Promise.all(
+      result.partitions.map(async (p, i) => {
+        const file = path.join(dir, `${i}.parquet`);
+        await downloadObject(bucket, p.key, file);
+        return file;
+      }),
+    );
     const db = await (await DuckDBInstance.create(':memory:')).connect();
     const rows = (await db.runAndReadAll(`SELECT * FROM read_parquet([${files.map((f) => `'${f}'`).join(', ')}])`)).getRowObjectsJS();
     expect(rows).toHaveLength(150);
     const bySession = new Map(rows.map((r) => [r.session_id as string, r]));
-    const lakeEvents = new Map(sessions.map((s) => [s.truth.session_id, s.events.map((e) => enrich(e, { receivedAt: e.event_time, ingestedAt: e.event_time }))]));
+    const lakeEvents = new Map(
+      sessions.map((s) => [s.truth.session_id, s.events.map((e) => enrich(e, { receivedAt: e.event_time, ingestedAt: e.event_time }))]),
+    );
     const history = previousSessionCounts(lakeEvents);
     for (const s of sessions) {
       const row = bySession.get(s.truth.session_id)!;

@@ -40,7 +40,8 @@ const partBytes = (part: CorpusEntry['parts'][number]): Buffer => {
   const one = part.text !== undefined ? Buffer.from(part.text, 'utf8') : Buffer.from(part.hex ?? '', 'hex');
   return Buffer.concat(Array<Buffer>(part.times ?? 1).fill(one));
 };
-const fromCorpus = (route: string): FuzzRequest[] => (corpus[route] ?? []).map((entry) => ({ contentType: entry.content_type, body: Buffer.concat(entry.parts.map(partBytes)) }));
+const fromCorpus = (route: string): FuzzRequest[] =>
+  (corpus[route] ?? []).map((entry) => ({ contentType: entry.content_type, body: Buffer.concat(entry.parts.map(partBytes)) }));
 
 async function send(method: string, route: string, request: FuzzRequest, key?: string) {
   const response = await fetch(`${outputs().ApiUrl}${route}`, {
@@ -71,7 +72,16 @@ function expectSane(answer: { status: number; body: any }) {
 
 const contentTypes = fc.oneof(
   { weight: 8, arbitrary: fc.constant('application/json') },
-  { weight: 1, arbitrary: fc.constantFrom('application/json; charset=utf-8', 'application/vnd.api+json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'application/json; charset=utf-8',
+      'application/vnd.api+json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'multipart/form-data',
+    ),
+  },
   { weight: 1, arbitrary: fc.constant(null) },
 );
 
@@ -101,7 +111,10 @@ const clientEvent = fc
     breakage: fc.constantFrom('none', 'none', 'none', 'drop-type', 'unknown-field', 'bad-id', 'long-session', 'wrong-type'),
   })
   .map(({ event_id, tag, event_type, event_time, extra, breakage }) => {
-    const event: Record<string, unknown> = { ...makeEvent({ event_id, event_type, event_time, session_id: `${RUN}-s`, anonymous_id: `${RUN}-${tag}` }), ...(extra ? { extra } : {}) };
+    const event: Record<string, unknown> = {
+      ...makeEvent({ event_id, event_type, event_time, session_id: `${RUN}-s`, anonymous_id: `${RUN}-${tag}` }),
+      ...(extra ? { extra } : {}),
+    };
     if (breakage === 'drop-type') delete event.event_type;
     if (breakage === 'unknown-field') event.campaign = 'x';
     if (breakage === 'bad-id') event.event_id = 'not-a-uuid';
@@ -170,11 +183,21 @@ describe('fuzzing the HTTP routes (property-based)', () => {
     const sessions = Array.from({ length: 20 }, () => shoppers.session().events);
     const featureValue = fc.oneof(fc.double(), fc.integer(), fc.constant(null), fc.string({ maxLength: 5 }));
     const predictBody = fc.oneof(
-      fc.record({ pick: fc.integer({ min: 0, max: 19 }), explain: fc.boolean() }).map(({ pick, explain }) => JSON.stringify({ model: MODEL, explain, session: { events: sessions[pick] } })),
-      fc.record({ pick: fc.integer({ min: 0, max: 19 }), noise: fc.dictionary(fc.string({ maxLength: 12 }), featureValue, { maxKeys: 3 }) }).map(({ pick, noise }) =>
-        JSON.stringify({ model: MODEL, sessions: [{ session_id: `f${pick}`, features: { ...sessionFeatures(sessions[pick]!), ...noise } }] }),
-      ),
-      fc.record({ model: fc.oneof(fc.constant(MODEL), fc.string({ maxLength: 70 })), alias: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }), session: fc.jsonValue({ maxDepth: 3 }) }).map((b) => JSON.stringify(b)),
+      fc
+        .record({ pick: fc.integer({ min: 0, max: 19 }), explain: fc.boolean() })
+        .map(({ pick, explain }) => JSON.stringify({ model: MODEL, explain, session: { events: sessions[pick] } })),
+      fc
+        .record({ pick: fc.integer({ min: 0, max: 19 }), noise: fc.dictionary(fc.string({ maxLength: 12 }), featureValue, { maxKeys: 3 }) })
+        .map(({ pick, noise }) =>
+          JSON.stringify({ model: MODEL, sessions: [{ session_id: `f${pick}`, features: { ...sessionFeatures(sessions[pick]!), ...noise } }] }),
+        ),
+      fc
+        .record({
+          model: fc.oneof(fc.constant(MODEL), fc.string({ maxLength: 70 })),
+          alias: fc.option(fc.string({ maxLength: 40 }), { nil: undefined }),
+          session: fc.jsonValue({ maxDepth: 3 }),
+        })
+        .map((b) => JSON.stringify(b)),
       clientEvent.map((event) => JSON.stringify({ model: MODEL, session: { events: [event] } })),
       junkBody,
     );
@@ -193,20 +216,39 @@ describe('fuzzing the HTTP routes (property-based)', () => {
   it(`POST /models/{name}/aliases/{alias} and /rollback: ${RUNS} generated requests each, never a 5xx`, async () => {
     const segment = fc.oneof(fc.constant(MODEL), fc.constant('production'), pathSegment);
     const adminBody = fc.oneof(
-      fc.record({ version: fc.oneof(fc.constantFrom('v1', 'v9'), fc.jsonValue()), expected_version: fc.option(fc.oneof(fc.constant('v1'), fc.jsonValue()), { nil: undefined }), reason: fc.option(fc.string({ maxLength: 600 }), { nil: undefined }) }).map((b) => JSON.stringify(b)),
-      fc.record({ alias: fc.option(fc.oneof(fc.constant('production'), fc.string({ maxLength: 40 })), { nil: undefined }), reason: fc.option(fc.jsonValue(), { nil: undefined }) }).map((b) => JSON.stringify(b)),
+      fc
+        .record({
+          version: fc.oneof(fc.constantFrom('v1', 'v9'), fc.jsonValue()),
+          expected_version: fc.option(fc.oneof(fc.constant('v1'), fc.jsonValue()), { nil: undefined }),
+          reason: fc.option(fc.string({ maxLength: 600 }), { nil: undefined }),
+        })
+        .map((b) => JSON.stringify(b)),
+      fc
+        .record({
+          alias: fc.option(fc.oneof(fc.constant('production'), fc.string({ maxLength: 40 })), { nil: undefined }),
+          reason: fc.option(fc.jsonValue(), { nil: undefined }),
+        })
+        .map((b) => JSON.stringify(b)),
       fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 4 }).map((b) => JSON.stringify(b)),
       junkBody,
     );
     const requests = fc.record({ name: segment, alias: segment, contentType: contentTypes, body: adminBody, route: fc.constantFrom('alias', 'rollback') });
     for (const route of ['POST /models/{name}/aliases/{alias}', 'POST /models/{name}/rollback']) {
       for (const request of fromCorpus(route)) {
-        expectSane(await send('POST', route === 'POST /models/{name}/rollback' ? `/models/${MODEL}/rollback` : `/models/${MODEL}/aliases/production`, request, 'local-admin-key'));
+        expectSane(
+          await send(
+            'POST',
+            route === 'POST /models/{name}/rollback' ? `/models/${MODEL}/rollback` : `/models/${MODEL}/aliases/production`,
+            request,
+            'local-admin-key',
+          ),
+        );
       }
     }
     await fc.assert(
       fc.asyncProperty(requests, async ({ name, alias, contentType, body, route }) => {
-        const url = route === 'alias' ? `/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}` : `/models/${encodeURIComponent(name)}/rollback`;
+        const url =
+          route === 'alias' ? `/models/${encodeURIComponent(name)}/aliases/${encodeURIComponent(alias)}` : `/models/${encodeURIComponent(name)}/rollback`;
         expectSane(await send('POST', url, { contentType, body }, 'local-admin-key'));
       }),
       { numRuns: 2 * RUNS, seed },
@@ -214,7 +256,16 @@ describe('fuzzing the HTTP routes (property-based)', () => {
   });
 
   it(`GET /models…: ${RUNS} generated queries and paths, never a 5xx`, async () => {
-    const query = fc.record({ limit: fc.option(fc.oneof(fc.integer({ min: -5, max: 1000 }).map(String), fc.string({ maxLength: 8 })), { nil: undefined }), next: fc.option(fc.oneof(fc.base64String({ maxLength: 60 }), fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url'))), { nil: undefined }) });
+    const query = fc.record({
+      limit: fc.option(fc.oneof(fc.integer({ min: -5, max: 1000 }).map(String), fc.string({ maxLength: 8 })), { nil: undefined }),
+      next: fc.option(
+        fc.oneof(
+          fc.base64String({ maxLength: 60 }),
+          fc.jsonValue().map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url')),
+        ),
+        { nil: undefined },
+      ),
+    });
     const paths = fc.oneof(
       query.map((q) => `/models?${new URLSearchParams(Object.entries(q).filter((e): e is [string, string] => e[1] !== undefined)).toString()}`),
       pathSegment.map((name) => `/models/${encodeURIComponent(name)}`),

@@ -27,7 +27,9 @@ describe('hardening: nothing a client sends stalls, mis-routes or bills the pipe
   it('cannot spread valid events over more partitions than Firehose buffers: 600 hours of history land in the arrival hour, flagged', async () => {
     const session = `${run}-spread`;
     const base = Date.parse('2020-01-01T00:00:00Z');
-    const events = Array.from({ length: 600 }, (_, i) => makeEvent({ session_id: `${session}-${i % 5}`, event_time: new Date(base + i * 3_600_000).toISOString() }));
+    const events = Array.from({ length: 600 }, (_, i) =>
+      makeEvent({ session_id: `${session}-${i % 5}`, event_time: new Date(base + i * 3_600_000).toISOString() }),
+    );
     const future = makeEvent({ session_id: `${session}-future`, event_time: '2031-01-01T00:00:00Z' });
     for (const batch of [events.slice(0, 300), events.slice(300), [future]]) expect((await postEvents(batch)).status).toBe(202);
     await drain();
@@ -45,9 +47,16 @@ describe('hardening: nothing a client sends stalls, mis-routes or bills the pipe
 
   it('accepts a bare contract event another producer puts on the stream, received when Kinesis says it arrived', async () => {
     const kinesis = new KinesisClient({ endpoint: outputs().Endpoint, requestHandler: new NodeHttpHandler() });
-    const event = makeEvent({ session_id: `${run}-bare`, event_type: 'purchase', order: { id: 'o-1', revenue: 12.5, currency: 'EUR' }, event_time: new Date().toISOString() });
+    const event = makeEvent({
+      session_id: `${run}-bare`,
+      event_type: 'purchase',
+      order: { id: 'o-1', revenue: 12.5, currency: 'EUR' },
+      event_time: new Date().toISOString(),
+    });
     const before = Date.now();
-    await kinesis.send(new PutRecordCommand({ StreamName: outputs().ClickstreamStreamName, PartitionKey: event.session_id, Data: Buffer.from(JSON.stringify(event)) }));
+    await kinesis.send(
+      new PutRecordCommand({ StreamName: outputs().ClickstreamStreamName, PartitionKey: event.session_id, Data: Buffer.from(JSON.stringify(event)) }),
+    );
     await drain();
     const [row] = (await raw(`${run}-bare`)).map((r) => r.row);
     expect(row).toMatchObject({ event_id: event.event_id, received_via: 'stream', order: event.order });
@@ -57,12 +66,14 @@ describe('hardening: nothing a client sends stalls, mis-routes or bills the pipe
   it('delivers anyway while the dedup table is browned out, and counts what skipped the check', async () => {
     const session = `${run}-brownout`;
     const events = Array.from({ length: 30 }, () => makeEvent({ session_id: session, event_time: new Date().toISOString() }));
-    await addFaults([{ service: 'dynamodb', operation: 'BatchGetItem', type: 'throttle', count: 1000, match: events[0]!.event_id, errorCode: 'InternalServerError' }]);
+    await addFaults([
+      { service: 'dynamodb', operation: 'BatchGetItem', type: 'throttle', count: 1000, match: events[0]!.event_id, errorCode: 'InternalServerError' },
+    ]);
     try {
       expect((await postEvents(events)).status).toBe(202);
       await drain();
       expect(await faults('dynamodb')).toEqual([expect.objectContaining({ count: expect.any(Number) })]);
-      expect((await faults('dynamodb') as { count: number }[])[0]!.count).toBeLessThan(1000);
+      expect(((await faults('dynamodb')) as { count: number }[])[0]!.count).toBeLessThan(1000);
     } finally {
       await clearFaults('dynamodb');
     }
@@ -81,7 +92,15 @@ describe('hardening: nothing a client sends stalls, mis-routes or bills the pipe
     const refused = { status: response.status, body: (await response.json()) as { message: string } };
     expect([400, 413]).toContain(refused.status);
     expect(refused.body.message).toMatch(/UTF-8|limit is 1000000/);
-    const junk = Array.from({ length: 500 }, (_, i) => ({ event_id: `${run}-${i}`.padEnd(1500, 'x'), event_type: 7, event_time: 'yesterday', session_id: '', anonymous_id: [], extra: 'no', page: 1 }));
+    const junk = Array.from({ length: 500 }, (_, i) => ({
+      event_id: `${run}-${i}`.padEnd(1500, 'x'),
+      event_type: 7,
+      event_time: 'yesterday',
+      session_id: '',
+      anonymous_id: [],
+      extra: 'no',
+      page: 1,
+    }));
     const answer = await fetch(`${outputs().ApiUrl}/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(junk) });
     expect(answer.status).toBe(202);
     expect((await answer.text()).length).toBeLessThan(200_000);

@@ -35,7 +35,9 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
     const response = await postEvents([makeEvent({ session_id: `${run}-probe` }), probeInvalid]);
     expect(response.status).toBe(202);
     expect(response.body.accepted).toBe(1);
-    expect(response.body.rejected).toEqual([{ index: 1, event_id: probeInvalid.event_id, errors: [{ path: '/event_type', message: expect.stringContaining('must be one of') }] }]);
+    expect(response.body.rejected).toEqual([
+      { index: 1, event_id: probeInvalid.event_id, errors: [{ path: '/event_type', message: expect.stringContaining('must be one of') }] },
+    ]);
   });
 
   it('lands exactly the 1,000 valid events in raw/, once each, enriched', async () => {
@@ -74,18 +76,30 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
   it('splits packed raw records again (RecordDeAggregation); a record that is not JSON objects goes to errors/, whole', async () => {
     const firehose = new FirehoseClient({ endpoint: outputs().Endpoint });
     // Lake rows as ingest packs them (partition_time is what the delivery stream partitions by).
-    const packed = ['2026-11-18T05:00:00.000Z', '2026-11-18T06:00:00.000Z'].map((t) => ({ ...makeEvent({ session_id: `${run}-packed`, event_time: t }), partition_time: t }));
+    const packed = ['2026-11-18T05:00:00.000Z', '2026-11-18T06:00:00.000Z'].map((t) => ({
+      ...makeEvent({ session_id: `${run}-packed`, event_time: t }),
+      partition_time: t,
+    }));
     const garbage = `[${JSON.stringify(packed[0])}] ${run}`;
     const { FailedPutCount } = await firehose.send(
-      new PutRecordBatchCommand({ DeliveryStreamName: outputs().RawDeliveryStreamName, Records: [{ Data: Buffer.from(packed.map((e) => JSON.stringify(e)).join('')) }, { Data: Buffer.from(garbage) }] }),
+      new PutRecordBatchCommand({
+        DeliveryStreamName: outputs().RawDeliveryStreamName,
+        Records: [{ Data: Buffer.from(packed.map((e) => JSON.stringify(e)).join('')) }, { Data: Buffer.from(garbage) }],
+      }),
     );
     expect(FailedPutCount).toBe(0);
     await drain();
     const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.session_id === `${run}-packed`);
-    expect(rows.map((r) => [r.partition, r.row.event_id]).sort()).toEqual([['dt=2026-11-18/hour=05', packed[0]!.event_id], ['dt=2026-11-18/hour=06', packed[1]!.event_id]]);
+    expect(rows.map((r) => [r.partition, r.row.event_id]).sort()).toEqual([
+      ['dt=2026-11-18/hour=05', packed[0]!.event_id],
+      ['dt=2026-11-18/hour=06', packed[1]!.event_id],
+    ]);
     const bucket = outputs().LakeBucketName!;
     const failures = [];
-    for (const object of await listObjects(bucket, 'errors/raw/processing-failed/')) failures.push(...(await readJsonLines<{ rawData: string; errorMessage: string }>(bucket, object.key)));
-    expect(failures.filter((f) => Buffer.from(f.rawData, 'base64').toString() === garbage)).toEqual([expect.objectContaining({ errorMessage: expect.stringMatching(/arrays/) })]);
+    for (const object of await listObjects(bucket, 'errors/raw/processing-failed/'))
+      failures.push(...(await readJsonLines<{ rawData: string; errorMessage: string }>(bucket, object.key)));
+    expect(failures.filter((f) => Buffer.from(f.rawData, 'base64').toString() === garbage)).toEqual([
+      expect.objectContaining({ errorMessage: expect.stringMatching(/arrays/) }),
+    ]);
   });
 });

@@ -39,18 +39,27 @@ describe('sls invoke local', () => {
     expect(out).toContain('"batchItemFailures": []');
   });
 
-  it('planTraining: a manual range, the schedule\'s default range, and a reversed range refused by name', async () => {
+  it("planTraining: a manual range, the schedule's default range, and a reversed range refused by name", async () => {
     expect(result(await invokeLocal('planTraining', 'events/stepfunctions/plan-training.json', outputs().Endpoint))).toEqual({
-      run_id: 'manual-run-1', model_name: 'purchase-propensity', version: '20261115T030000Z-alrun1', from: '2026-11-01', to: '2026-11-14',
+      run_id: 'manual-run-1',
+      model_name: 'purchase-propensity',
+      version: '20261115T030000Z-alrun1',
+      from: '2026-11-01',
+      to: '2026-11-14',
     });
-    expect(result(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-scheduled.json', outputs().Endpoint))).toMatchObject({ from: '2026-11-01', to: '2026-11-14' });
+    expect(result(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-scheduled.json', outputs().Endpoint))).toMatchObject({
+      from: '2026-11-01',
+      to: '2026-11-14',
+    });
     expect(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-bad-range.json', outputs().Endpoint)).toContain('InvalidTrainingRequestError');
   });
 
   it('recordTrainingRun: a failed run lands in the models table', async () => {
     const out = await invokeLocal('recordTrainingRun', 'events/stepfunctions/record-training-run-failed.json', outputs().Endpoint);
     expect(out).toContain('"outcome": "failed"');
-    expect(await queryModel(outputs().ModelsTableName!, 'purchase-propensity', runKey('manual-run-3'))).toEqual([expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'States.TaskFailed' }) })]);
+    expect(await queryModel(outputs().ModelsTableName!, 'purchase-propensity', runKey('manual-run-3'))).toEqual([
+      expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'States.TaskFailed' }) }),
+    ]);
   });
 
   it('predict, models and admin: every fixture answers as its name says', async () => {
@@ -59,7 +68,9 @@ describe('sls invoke local', () => {
       return { status: answer.statusCode as number, body: JSON.parse(answer.body) };
     };
     // The fixtures ask for the default model; the training-workflow test promotes one, but files run in any order.
-    const production = (await response('models-list', 'models')).body.models.some((m: { name: string; aliases: Record<string, string> }) => m.name === 'purchase-propensity' && m.aliases.production);
+    const production = (await response('models-list', 'models')).body.models.some(
+      (m: { name: string; aliases: Record<string, string> }) => m.name === 'purchase-propensity' && m.aliases.production,
+    );
     for (const fixture of ['predict-features', 'predict-events']) {
       const { status, body } = await response(fixture);
       if (production) expect([fixture, status, body.predictions[0].probability]).toEqual([fixture, 200, expect.any(Number)]);
@@ -69,20 +80,42 @@ describe('sls invoke local', () => {
     expect(await response('predict-no-alias')).toMatchObject({ status: 404, body: { message: expect.stringContaining('no "shadow" alias') } });
     expect(await response('models-show-unknown', 'models')).toMatchObject({ status: 404 });
     expect(await response('models-version-unknown', 'models')).toMatchObject({ status: 404 });
-    expect(await response('admin-promote-unknown-version', 'admin')).toMatchObject({ status: 404, body: { message: expect.stringContaining('no version 19700101T000000Z') } });
-    expect(await response('admin-rollback-unknown-model', 'admin')).toMatchObject({ status: 409, body: { message: expect.stringContaining('no earlier version') } });
+    expect(await response('admin-promote-unknown-version', 'admin')).toMatchObject({
+      status: 404,
+      body: { message: expect.stringContaining('no version 19700101T000000Z') },
+    });
+    expect(await response('admin-rollback-unknown-model', 'admin')).toMatchObject({
+      status: 409,
+      body: { message: expect.stringContaining('no earlier version') },
+    });
   });
 
   it('the other training steps, the authorizers and the replay worker: every fixture answers as its name says', async () => {
     const endpoint = outputs().Endpoint;
     expect(await invokeLocal('evaluateCandidate', 'events/stepfunctions/evaluate-candidate-unregistered.json', endpoint)).toContain('VersionNotFoundError');
     expect(await invokeLocal('promoteCandidate', 'events/stepfunctions/promote-candidate-unregistered.json', endpoint)).toContain('VersionNotFoundError');
-    expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-local-key.json', endpoint))).toEqual({ isAuthorized: true, context: { api_key: '4ab7b7cd' } });
+    expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-local-key.json', endpoint))).toEqual({
+      isAuthorized: true,
+      context: { api_key: '4ab7b7cd' },
+    });
     expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-wrong-key.json', endpoint))).toEqual({ isAuthorized: false });
     // The read authorizer takes the read keys and the admin keys (two SSM parameters).
-    expect(result(await invokeLocal('authorizeRead', 'events/authorizer/read-local-key.json', endpoint))).toEqual({ isAuthorized: true, context: { api_key: 'c4b84eb7' } });
-    expect(result(await invokeLocal('authorizeRead', 'events/authorizer/read-admin-key.json', endpoint))).toEqual({ isAuthorized: true, context: { api_key: '4ab7b7cd' } });
-    expect(result(await invokeLocal('replayObjects', 'events/stepfunctions/replay-objects-empty-batch.json', endpoint))).toEqual({ objects: 0, read: 0, selected: 0, skipped_duplicates: 0, sent: 0, failed: 0 });
+    expect(result(await invokeLocal('authorizeRead', 'events/authorizer/read-local-key.json', endpoint))).toEqual({
+      isAuthorized: true,
+      context: { api_key: 'c4b84eb7' },
+    });
+    expect(result(await invokeLocal('authorizeRead', 'events/authorizer/read-admin-key.json', endpoint))).toEqual({
+      isAuthorized: true,
+      context: { api_key: '4ab7b7cd' },
+    });
+    expect(result(await invokeLocal('replayObjects', 'events/stepfunctions/replay-objects-empty-batch.json', endpoint))).toEqual({
+      objects: 0,
+      read: 0,
+      selected: 0,
+      skipped_duplicates: 0,
+      sent: 0,
+      failed: 0,
+    });
   });
 
   it('without a local cloud, says how to start it', async () => {

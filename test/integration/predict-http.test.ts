@@ -16,7 +16,11 @@ const register = (model: string, version: string, trained: TrainedModel, recorde
   registerVersion({ model, version, kind: trained.kind, artifact: { name: model, version, model: trained }, ...(recordedSha256 ? { recordedSha256 } : {}) });
 
 async function post(body: unknown, contentType = 'application/json') {
-  const response = await fetch(`${outputs().ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const response = await fetch(`${outputs().ApiUrl}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json()) as any };
 }
 /** The registry's read routes take a read key (README, "Serving"); `key: null` sends none. */
@@ -54,7 +58,10 @@ describe('POST /predict', () => {
     const { status, body } = await post({ model: MODEL, sessions: [{ session_id: 'f', features }, { events }] });
     expect(status).toBe(200);
     expect(body).toMatchObject({ model: MODEL, version: 'v1', alias: 'production', request_id: expect.any(String) });
-    const expected = predict(gbdt, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN));
+    const expected = predict(
+      gbdt,
+      FEATURE_NAMES.map((n) => features[n] ?? Number.NaN),
+    );
     expect(body.predictions).toEqual([
       { session_id: 'f', version: 'v1', probability: expect.closeTo(expected, 12) },
       { session_id: events[0]!.session_id, version: 'v1', probability: expect.closeTo(expected, 12) },
@@ -104,7 +111,13 @@ describe('POST /predict', () => {
     await register(canaryModel, 'v1', gbdt);
     await register(canaryModel, 'v2', trainedModel('logistic_regression'));
     await setAlias(table(), canaryModel, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
-    await setAliasRouting(table(), canaryModel, 'production', { canary: { version: 'v2', weight: 0.25 }, shadow: { version: 'v2' } }, { expected: 'v1', by: 'test', reason: 'canary v2 at 25 %' });
+    await setAliasRouting(
+      table(),
+      canaryModel,
+      'production',
+      { canary: { version: 'v2', weight: 0.25 }, shadow: { version: 'v2' } },
+      { expected: 'v1', by: 'test', reason: 'canary v2 at 25 %' },
+    );
     const sessions = Array.from({ length: 200 }, (_, i) => ({ session_id: `c${i}`, features: sessionFeatures(shoppers.session().events) }));
     const { status, body } = await post({ model: canaryModel, sessions });
     expect(status).toBe(200);
@@ -127,11 +140,38 @@ describe('POST /predict', () => {
     // The local stage's modelCacheTtlSeconds is 2: within that the old version may still answer, after it the new one must.
     await sleep(2_100);
     const after = await post(request);
-    expect(after.body).toMatchObject({ version: 'v2', predictions: [{ version: 'v2', probability: expect.closeTo(predict(logistic, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN)), 12) }] });
+    expect(after.body).toMatchObject({
+      version: 'v2',
+      predictions: [
+        {
+          version: 'v2',
+          probability: expect.closeTo(
+            predict(
+              logistic,
+              FEATURE_NAMES.map((n) => features[n] ?? Number.NaN),
+            ),
+            12,
+          ),
+        },
+      ],
+    });
 
     const logged = await functionLogLine((l) => l.includes('"shadow_version"') && l.includes('swap-session') && l.includes('"v2"'));
     expect(logged).toMatchObject({ model: swap, version: 'v2', shadow_version: 'v1' });
-    expect(logged.sessions).toEqual([['swap-session', 'v2', after.body.predictions[0].probability, expect.closeTo(predict(gbdt, FEATURE_NAMES.map((n) => features[n] ?? Number.NaN)), 12)]]);
+    expect(logged.sessions).toEqual([
+      [
+        'swap-session',
+        'v2',
+        after.body.predictions[0].probability,
+        expect.closeTo(
+          predict(
+            gbdt,
+            FEATURE_NAMES.map((n) => features[n] ?? Number.NaN),
+          ),
+          12,
+        ),
+      ],
+    ]);
   });
 
   it('lists models, shows one, its versions and its alias history; unknown ones are 404', async () => {
@@ -147,7 +187,9 @@ describe('POST /predict', () => {
     const version = (await get(`/models/${MODEL}/versions/v2`)).body;
     expect(version).toMatchObject({ version: 'v2', kind: 'logistic_regression', artifact: { sha256: expect.any(String), bytes: expect.any(Number) } });
     expect(version.artifact).not.toHaveProperty('uri');
-    expect((await get(`/models/${MODEL}/history`)).body.history.map((h: { from: string | null; to: string; reason: string }) => [h.from, h.to, h.reason])).toEqual([
+    expect(
+      (await get(`/models/${MODEL}/history`)).body.history.map((h: { from: string | null; to: string; reason: string }) => [h.from, h.to, h.reason]),
+    ).toEqual([
       [null, 'v1', 'first'],
       ['v1', 'v2', 'second'],
       ['v2', 'v1', 'rollback: v2 misbehaves'],
@@ -157,7 +199,7 @@ describe('POST /predict', () => {
     expect((await get('/models/bad%20name')).status).toBe(400);
   });
 
-  it('keeps the registry\'s read routes behind a read key (or the admin key)', async () => {
+  it("keeps the registry's read routes behind a read key (or the admin key)", async () => {
     expect((await get('/models', null)).status).toBe(401);
     expect((await get(`/models/${MODEL}`, 'not-a-key')).status).toBe(403);
     expect((await get(`/models/${MODEL}`, 'local-admin-key')).status).toBe(200);
@@ -176,8 +218,17 @@ describe('POST /predict', () => {
   });
 
   it('shows a failed run without ARNs, account ids or stack traces', async () => {
-    const cause = JSON.stringify({ errorMessage: 'AccessDenied: arn:aws:iam::123456789012:role/x cannot read s3://clickstream-ml-dev-lake-123456789012/models/y', trace: ['at f (/var/task/index.js:1:1)'] });
-    await putRunRecord(table(), { model_name: MODEL, run_id: 'failed-run', outcome: 'failed', at: new Date().toISOString(), error: { Error: 'States.TaskFailed', Cause: cause } });
+    const cause = JSON.stringify({
+      errorMessage: 'AccessDenied: arn:aws:iam::123456789012:role/x cannot read s3://clickstream-ml-dev-lake-123456789012/models/y',
+      trace: ['at f (/var/task/index.js:1:1)'],
+    });
+    await putRunRecord(table(), {
+      model_name: MODEL,
+      run_id: 'failed-run',
+      outcome: 'failed',
+      at: new Date().toISOString(),
+      error: { Error: 'States.TaskFailed', Cause: cause },
+    });
     const run = (await get(`/models/${MODEL}`)).body.runs.find((r: { run_id: string }) => r.run_id === 'failed-run');
     expect(run.error).toEqual({ Error: 'States.TaskFailed', Cause: 'AccessDenied: arn:… cannot read s3://…' });
   });

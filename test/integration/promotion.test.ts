@@ -18,7 +18,12 @@ describe('promoteCandidate is safe to repeat', () => {
 
   const eventFor = (runId: string, version: string, production: string | null) => ({
     run: { run_id: runId, model_name: MODEL, version, from: '2026-11-01', to: '2026-11-14' },
-    gate: { decision: 'promote' as const, reasons: [], candidate: { version, roc_auc: 0.9, ece: 0.02 }, production: production === null ? null : { version: production, roc_auc: 0.85, ece: 0.03 } },
+    gate: {
+      decision: 'promote' as const,
+      reasons: [],
+      candidate: { version, roc_auc: 0.9, ece: 0.02 },
+      production: production === null ? null : { version: production, roc_auc: 0.85, ece: 0.03 },
+    },
   });
 
   it('counts a retry that finds the alias already moved by its own run as done, and records the run once as promoted', async () => {
@@ -37,7 +42,13 @@ describe('promoteCandidate is safe to repeat', () => {
   });
 
   it('never overwrites a promoted run with a late failure record', async () => {
-    await putRunRecord(outputs().ModelsTableName!, { model_name: MODEL, run_id: 'run-1', outcome: 'failed', at: new Date().toISOString(), error: { Error: 'Lambda.Unknown', Cause: 'timeout' } });
+    await putRunRecord(outputs().ModelsTableName!, {
+      model_name: MODEL,
+      run_id: 'run-1',
+      outcome: 'failed',
+      at: new Date().toISOString(),
+      error: { Error: 'Lambda.Unknown', Cause: 'timeout' },
+    });
     expect(await queryModel(outputs().ModelsTableName!, MODEL, runKey('run-1'))).toEqual([expect.objectContaining({ outcome: 'promoted' })]);
   });
 });

@@ -9,13 +9,16 @@ import { registerVersion } from '../helpers/registry';
 const MODEL = `it-registry-${Date.now()}`;
 const table = () => outputs().ModelsTableName!;
 
-const register = (version: string, padding = 0) => registerVersion({ model: MODEL, version, artifact: { version, ...(padding ? { padding: 'x'.repeat(padding) } : {}) } });
+const register = (version: string, padding = 0) =>
+  registerVersion({ model: MODEL, version, artifact: { version, ...(padding ? { padding: 'x'.repeat(padding) } : {}) } });
 
 /** The registry's alias writes against the local DynamoDB: optimistic locking, history in the same item, verified artifacts. */
 describe('model registry (models table)', () => {
   it('lets exactly one of two concurrent promotions win, and records each change', async () => {
     await Promise.all(['v1', 'v2', 'v3'].map((v) => register(v)));
-    const results = await Promise.allSettled(['v1', 'v2'].map((to) => setAlias(table(), MODEL, 'production', { to, expected: null, by: 'test', reason: `promote ${to}` })));
+    const results = await Promise.allSettled(
+      ['v1', 'v2'].map((to) => setAlias(table(), MODEL, 'production', { to, expected: null, by: 'test', reason: `promote ${to}` })),
+    );
     const won = results.filter((r) => r.status === 'fulfilled');
     const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(won).toHaveLength(1);
@@ -25,9 +28,16 @@ describe('model registry (models table)', () => {
     expect(winner.history).toEqual([expect.objectContaining({ from: null, to: winner.version, by: 'test' })]);
 
     await setAlias(table(), MODEL, 'production', { to: 'v3', expected: winner.version, by: 'test', reason: 'next' });
-    await expect(setAlias(table(), MODEL, 'production', { to: 'v1', expected: winner.version, by: 'test', reason: 'stale' })).rejects.toBeInstanceOf(AliasConflictError);
-    expect((await getAlias(table(), MODEL, 'production'))!.history.map((h) => [h.from, h.to])).toEqual([[null, winner.version], [winner.version, 'v3']]);
-    await expect(setAlias(table(), MODEL, 'production', { to: 'v9', expected: 'v3', by: 'test', reason: 'missing' })).rejects.toBeInstanceOf(VersionNotFoundError);
+    await expect(setAlias(table(), MODEL, 'production', { to: 'v1', expected: winner.version, by: 'test', reason: 'stale' })).rejects.toBeInstanceOf(
+      AliasConflictError,
+    );
+    expect((await getAlias(table(), MODEL, 'production'))!.history.map((h) => [h.from, h.to])).toEqual([
+      [null, winner.version],
+      [winner.version, 'v3'],
+    ]);
+    await expect(setAlias(table(), MODEL, 'production', { to: 'v9', expected: 'v3', by: 'test', reason: 'missing' })).rejects.toBeInstanceOf(
+      VersionNotFoundError,
+    );
   });
 
   it('keeps a small artifact inline and a large one in S3, and refuses either when its bytes no longer match the checksum', async () => {

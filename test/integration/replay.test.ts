@@ -19,9 +19,20 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
 
 /** `npm run replay` against the test cloud, pointed at it the way it is pointed at AWS. */
 async function replay(args: string[]): Promise<{ code: number; summary: any; stderr: string }> {
-  const target = ['--lake-bucket', outputs().LakeBucketName!, '--stream', outputs().ClickstreamStreamName!, '--raw-delivery-stream', outputs().RawDeliveryStreamName!];
+  const target = [
+    '--lake-bucket',
+    outputs().LakeBucketName!,
+    '--stream',
+    outputs().ClickstreamStreamName!,
+    '--raw-delivery-stream',
+    outputs().RawDeliveryStreamName!,
+  ];
   try {
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['cli/replay.ts', ...target, ...args, '--json'], { cwd: root, env: process.env, maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['cli/replay.ts', ...target, ...args, '--json'], {
+      cwd: root,
+      env: process.env,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, summary: JSON.parse(stdout), stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -43,7 +54,7 @@ describe('npm run replay', () => {
     originals = new Set(events.map((e) => e.event_id));
   });
 
-  it('replays a day through the whole path: every event once more, carrying the run\'s replay_id, and the features do not change', async () => {
+  it("replays a day through the whole path: every event once more, carrying the run's replay_id, and the features do not change", async () => {
     await runFeaturesJob(outputs().LakeBucketName!, DAY.from, DAY.from);
     const before = await readFeatureRows(outputs().LakeBucketName!, DAY.from, DAY.from);
 
@@ -108,7 +119,26 @@ describe('npm run replay', () => {
   it('resumes an interrupted run without sending anything twice', async () => {
     const file = path.join(work, 'resume.jsonl');
     const checkpoint = path.join(work, 'checkpoint.json');
-    const args = ['cli/replay.ts', '--from', DAY.from, '--to', DAY.to, '--target', `file:${file}`, '--rate', '500', '--concurrency', '1', '--checkpoint', checkpoint, '--lake-bucket', outputs().LakeBucketName!, '--stream', outputs().ClickstreamStreamName!, '--json'];
+    const args = [
+      'cli/replay.ts',
+      '--from',
+      DAY.from,
+      '--to',
+      DAY.to,
+      '--target',
+      `file:${file}`,
+      '--rate',
+      '500',
+      '--concurrency',
+      '1',
+      '--checkpoint',
+      checkpoint,
+      '--lake-bucket',
+      outputs().LakeBucketName!,
+      '--stream',
+      outputs().ClickstreamStreamName!,
+      '--json',
+    ];
     const child = spawn(path.join(root, 'node_modules/.bin/tsx'), args, { cwd: root, env: process.env });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -121,9 +151,29 @@ describe('npm run replay', () => {
     expect(interrupted.acknowledged).toBeGreaterThan(0);
     expect(interrupted.acknowledged).toBeLessThan(originals.size);
 
-    const resumed = await replay(['--from', DAY.from, '--to', DAY.to, '--target', `file:${file}`, '--concurrency', '1', '--checkpoint', checkpoint, '--resume']);
-    expect(resumed.summary).toMatchObject({ ok: true, replay_id: interrupted.replay_id, resumed_from: interrupted.acknowledged, sent: originals.size - interrupted.acknowledged });
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { replay_id: string; event: { event_id: string } });
+    const resumed = await replay([
+      '--from',
+      DAY.from,
+      '--to',
+      DAY.to,
+      '--target',
+      `file:${file}`,
+      '--concurrency',
+      '1',
+      '--checkpoint',
+      checkpoint,
+      '--resume',
+    ]);
+    expect(resumed.summary).toMatchObject({
+      ok: true,
+      replay_id: interrupted.replay_id,
+      resumed_from: interrupted.acknowledged,
+      sent: originals.size - interrupted.acknowledged,
+    });
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { replay_id: string; event: { event_id: string } });
     expect(lines).toHaveLength(originals.size);
     expect(new Set(lines.map((l) => l.event.event_id))).toEqual(originals);
     expect(new Set(lines.map((l) => l.replay_id))).toEqual(new Set([interrupted.replay_id]));
@@ -142,16 +192,33 @@ describe('npm run replay -- --source bad', () => {
   it('recovers rows an older contract rejected once the current contract accepts them, without a fix', async () => {
     // Bad rows as an older schema left them: events of a type it did not know ("search" came later), rejected then.
     const failedAt = '2024-09-13T09:30:00.000Z';
-    const accepted = [makeEvent({ event_type: 'search', event_time: '2024-09-13T09:29:00.000Z', search: { query: 'headphones' } } as never), makeEvent({ event_type: 'search', event_time: '2024-09-13T09:29:30.000Z' })];
+    const accepted = [
+      makeEvent({ event_type: 'search', event_time: '2024-09-13T09:29:00.000Z', search: { query: 'headphones' } } as never),
+      makeEvent({ event_type: 'search', event_time: '2024-09-13T09:29:30.000Z' }),
+    ];
     const rows = accepted.map((event, i) =>
-      badRow({ type: 'schema_violation', errors: [{ path: '/event_type', message: 'must be one of page_view, product_view' }], payload: Buffer.from(JSON.stringify({ v: 1, received_at: failedAt, event })), failedAt, eventId: event.event_id, source: { stream: 's', partition_key: 'k', sequence_number: String(i), approximate_arrival: failedAt } }),
+      badRow({
+        type: 'schema_violation',
+        errors: [{ path: '/event_type', message: 'must be one of page_view, product_view' }],
+        payload: Buffer.from(JSON.stringify({ v: 1, received_at: failedAt, event })),
+        failedAt,
+        eventId: event.event_id,
+        source: { stream: 's', partition_key: 'k', sequence_number: String(i), approximate_arrival: failedAt },
+      }),
     );
-    await putObject(outputs().LakeBucketName!, 'bad/clickstream/dt=2024-09-13/hour=09/old-schema-1.gz', gzipSync(rows.map((r) => `${JSON.stringify(r)}\n`).join('')));
+    await putObject(
+      outputs().LakeBucketName!,
+      'bad/clickstream/dt=2024-09-13/hour=09/old-schema-1.gz',
+      gzipSync(rows.map((r) => `${JSON.stringify(r)}\n`).join('')),
+    );
     const { summary } = await replay(['--source', 'bad', '--from', '2024-09-13T09:00:00Z', '--to', '2024-09-13T10:00:00Z']);
     expect(summary).toMatchObject({ ok: true, selected: 2, sent: 2, still_invalid: 0 });
     await drain();
     const landed = (await lakeRows<LakeEvent>('raw')).filter((r) => accepted.some((e) => e.event_id === r.row.event_id));
-    expect(landed.map((r) => [r.row.event_type, r.row.replay_id])).toEqual([['search', summary.replay_id], ['search', summary.replay_id]]);
+    expect(landed.map((r) => [r.row.event_type, r.row.replay_id])).toEqual([
+      ['search', summary.replay_id],
+      ['search', summary.replay_id],
+    ]);
   });
 
   it('recovers, with the example fix, the bad rows the current contract accepts and lists the ones it does not', async () => {
@@ -175,7 +242,9 @@ describe('npm run replay -- --source bad', () => {
     expect(ids(summary.still_invalid_rows)).not.toEqual(expect.arrayContaining([legacy[0]!.event_id]));
     await drain();
     const recovered = (await lakeRows<LakeEvent>('raw')).filter((r) => legacy.some((e) => e.event_id === r.row.event_id));
-    expect(recovered.map((r) => [r.row.event_type, r.row.event_time, r.row.replay_id])).toEqual(legacy.map(() => ['product_view', '2024-09-12T08:00:00.000Z', summary.replay_id]));
+    expect(recovered.map((r) => [r.row.event_type, r.row.event_time, r.row.replay_id])).toEqual(
+      legacy.map(() => ['product_view', '2024-09-12T08:00:00.000Z', summary.replay_id]),
+    );
   });
 });
 

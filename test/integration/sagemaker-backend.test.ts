@@ -14,7 +14,11 @@ const root = path.resolve(__dirname, '..', '..');
 const MODEL = `sm${Date.now().toString(36)}`;
 
 async function models(...args: string[]) {
-  const { stdout } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/models.ts', ...args, '--models-table', outputs().ModelsTableName!, '--json'], { cwd: root, env: process.env });
+  const { stdout } = await promisify(execFile)(
+    path.join(root, 'node_modules', '.bin', 'tsx'),
+    ['cli/models.ts', ...args, '--models-table', outputs().ModelsTableName!, '--json'],
+    { cwd: root, env: process.env },
+  );
   return JSON.parse(stdout);
 }
 
@@ -35,7 +39,17 @@ describe('SageMaker backend', () => {
     await registerVersion({ model: MODEL, version: 'v1', kind: 'gbdt', artifact: { name: MODEL, version: 'v1', model: gbdt } });
     await setAlias(outputs().ModelsTableName!, MODEL, 'production', { to: 'v1', expected: null, by: 'test', reason: 'first' });
 
-    const deployed = await models('deploy-endpoint', MODEL, 'v1', '--lake-bucket', outputs().LakeBucketName!, '--serving-image', `${outputs().ServingRepositoryUri}:test`, '--role-arn', outputs().SageMakerExecutionRoleArn!);
+    const deployed = await models(
+      'deploy-endpoint',
+      MODEL,
+      'v1',
+      '--lake-bucket',
+      outputs().LakeBucketName!,
+      '--serving-image',
+      `${outputs().ServingRepositoryUri}:test`,
+      '--role-arn',
+      outputs().SageMakerExecutionRoleArn!,
+    );
     expect(deployed).toMatchObject({ ok: true, endpoint: `clickstream-ml-local-${MODEL}-v1`, model_data_url: expect.stringMatching(/model\.tar\.gz$/) });
     expect(await models('endpoint', MODEL, deployed.endpoint)).toMatchObject({ ok: true, version: 'v1', endpoint: deployed.endpoint });
 
@@ -54,7 +68,13 @@ describe('SageMaker backend', () => {
     expect(status).toBe(200);
     body.predictions.forEach((p: { session_id: string; version: string; probability: number; explanation: unknown }, i: number) => {
       expect([p.session_id, p.version]).toEqual([`sm-${i}`, 'v1']);
-      expect(p.probability).toBeCloseTo(predict(gbdt, FEATURE_NAMES.map((n) => sessions[i]!.features[n] ?? Number.NaN)), 12);
+      expect(p.probability).toBeCloseTo(
+        predict(
+          gbdt,
+          FEATURE_NAMES.map((n) => sessions[i]!.features[n] ?? Number.NaN),
+        ),
+        12,
+      );
       expect(p.explanation).toMatchObject({ top: expect.any(Array) });
     });
   });

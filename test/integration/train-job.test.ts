@@ -24,10 +24,20 @@ describe('training job (batch/train.ts)', () => {
     await drain();
     await runFeaturesJob(outputs().LakeBucketName!, '2025-04-01', '2025-04-04');
 
-    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2025-04-01', '--to', '2025-04-04', '--truth', truth, '--json'], {
-      cwd: root,
-      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODELS_TABLE_NAME: outputs().ModelsTableName, MODEL_NAME: 'it-propensity', CODE_VERSION: 'test' },
-    });
+    const { stdout } = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['batch/train.ts', '--from', '2025-04-01', '--to', '2025-04-04', '--truth', truth, '--json'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          LAKE_BUCKET_NAME: outputs().LakeBucketName,
+          MODELS_TABLE_NAME: outputs().ModelsTableName,
+          MODEL_NAME: 'it-propensity',
+          CODE_VERSION: 'test',
+        },
+      },
+    );
     const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({ ok: true, name: 'it-propensity', chosen: expect.stringMatching(/^(gbdt|logreg)$/) });
     expect(summary.metrics.roc_auc).toBeGreaterThan(0.8);
@@ -40,7 +50,9 @@ describe('training job (batch/train.ts)', () => {
     expect(summary.bayes.bayes_roc_auc).toBeGreaterThan(0.8);
 
     const key = summary.artifact.uri.replace(`s3://${outputs().LakeBucketName}/`, '');
-    const object = await new S3Client({ endpoint: outputs().Endpoint, forcePathStyle: true }).send(new GetObjectCommand({ Bucket: outputs().LakeBucketName, Key: key }));
+    const object = await new S3Client({ endpoint: outputs().Endpoint, forcePathStyle: true }).send(
+      new GetObjectCommand({ Bucket: outputs().LakeBucketName, Key: key }),
+    );
     const body = Buffer.from(await object.Body!.transformToByteArray());
     expect(createHash('sha256').update(body).digest('hex')).toBe(summary.artifact.sha256);
     const artifact = JSON.parse(body.toString('utf8'));
@@ -48,16 +60,25 @@ describe('training job (batch/train.ts)', () => {
     expect(artifact.model.kind).toBe(summary.chosen === 'gbdt' ? 'gbdt' : 'logistic_regression');
 
     const entry = await getModelVersion(outputs().ModelsTableName!, 'it-propensity', summary.version);
-    expect(entry).toMatchObject({ kind: artifact.model.kind, artifact: summary.artifact, data: { from: '2025-04-01', to: '2025-04-04' }, code_version: 'test' });
+    expect(entry).toMatchObject({
+      kind: artifact.model.kind,
+      artifact: summary.artifact,
+      data: { from: '2025-04-01', to: '2025-04-04' },
+      code_version: 'test',
+    });
     expect(entry!.metrics.test.roc_auc).toBe(summary.metrics.roc_auc);
     await expect(putModelVersion(outputs().ModelsTableName!, entry!)).rejects.toThrow(VersionExistsError);
   });
 
   it('says what to do when the range has no features', async () => {
-    const result = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['batch/train.ts', '--from', '2001-01-01', '--to', '2001-01-02', '--json'], {
-      cwd: root,
-      env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODELS_TABLE_NAME: outputs().ModelsTableName },
-    }).catch((error: { code: number; stdout: string }) => error);
+    const result = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['batch/train.ts', '--from', '2001-01-01', '--to', '2001-01-02', '--json'],
+      {
+        cwd: root,
+        env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODELS_TABLE_NAME: outputs().ModelsTableName },
+      },
+    ).catch((error: { code: number; stdout: string }) => error);
     expect((result as { code: number }).code).toBe(1);
     expect(JSON.parse((result as { stdout: string }).stdout).message).toContain('run the feature job first');
   });

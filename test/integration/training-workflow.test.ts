@@ -58,7 +58,17 @@ describe('training workflow', () => {
     const { execution, events, output, name } = await run(range);
     expect(execution.status).toBe('SUCCEEDED');
     expect(entered(events).filter((s, i, all) => all.indexOf(s) === i)).toEqual([
-      'PlanRun', 'StartCrawler', 'WaitForCrawler', 'GetCrawler', 'CrawlerDone', 'BuildFeatures', 'TrainModel', 'EvaluateCandidate', 'GatePassed', 'PromoteCandidate', 'Promoted',
+      'PlanRun',
+      'StartCrawler',
+      'WaitForCrawler',
+      'GetCrawler',
+      'CrawlerDone',
+      'BuildFeatures',
+      'TrainModel',
+      'EvaluateCandidate',
+      'GatePassed',
+      'PromoteCandidate',
+      'Promoted',
     ]);
     const { version } = output.run;
     expect(output.gate).toMatchObject({ decision: 'promote', candidate: { version } });
@@ -101,7 +111,7 @@ describe('training workflow', () => {
   it('rejects a candidate that learned nothing, says why, and keeps production', async () => {
     // Sessions whose purchases do not depend on anything a feature sees: no model can rank them.
     let seed = 7;
-    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const events = Array.from({ length: 900 }, (_, i) => {
       const start = Date.parse('2025-01-15T00:00:00Z') + Math.floor((i / 900) * 3 * 86_400_000);
       const session = { session_id: `noise-${i}`, anonymous_id: `noise-visitor-${i}` };

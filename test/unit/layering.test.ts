@@ -7,7 +7,10 @@ const root = path.resolve(__dirname, '..', '..');
 function violatedRules(targets: string[]): string[] {
   let report: string;
   try {
-    report = execFileSync(path.join(root, 'node_modules', '.bin', 'depcruise'), ['--config', '.dependency-cruiser.cjs', ...targets], { cwd: root, stdio: 'pipe' }).toString();
+    report = execFileSync(path.join(root, 'node_modules', '.bin', 'depcruise'), ['--config', '.dependency-cruiser.cjs', ...targets], {
+      cwd: root,
+      stdio: 'pipe',
+    }).toString();
   } catch (error) {
     report = (error as { stdout: Buffer }).stdout.toString();
   }
@@ -17,6 +20,13 @@ function violatedRules(targets: string[]): string[] {
 /** The layering rules (.dependency-cruiser.cjs, run over the tree by `npm run layering`) each fire on a file that breaks them. */
 describe('layering', () => {
   it('fires every rule on the fixture files that break them', () => {
-    expect(violatedRules(['test/fixtures/layering'])).toEqual(['adapters-below-handlers', 'aws-sdk-only-in-adapters', 'cli-through-adapters', 'domain-is-pure', 'no-circular', 'production-imports-no-tooling']);
+    expect(violatedRules(['test/fixtures/layering'])).toEqual([
+      'adapters-below-handlers',
+      'aws-sdk-only-in-adapters',
+      'cli-through-adapters',
+      'domain-is-pure',
+      'no-circular',
+      'production-imports-no-tooling',
+    ]);
   });
 });

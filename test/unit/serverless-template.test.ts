@@ -15,33 +15,72 @@ describe('serverless.yml, packaged for dev', () => {
   // Packaging takes seconds: once, when the tests run (not while Jest collects them).
   beforeAll(() => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
-    const env = { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none', AWS_ENDPOINT_URL: '', SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(out, 'esbuild')) };
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: 'none',
+      AWS_ENDPOINT_URL: '',
+      SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(out, 'esbuild')),
+    };
     execFileSync(path.join(root, 'node_modules/.bin/sls'), ['package', '--stage', 'dev', '--package', out], { cwd: root, env, stdio: 'pipe' });
     template = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
     resources = template.Resources;
   }, 120_000);
 
   it('declares the ingestion resources and outputs', () => {
-    expect(resources.ClickstreamStream!.Properties).toMatchObject({ StreamModeDetails: { StreamMode: 'ON_DEMAND' }, StreamEncryption: { EncryptionType: 'KMS' } });
+    expect(resources.ClickstreamStream!.Properties).toMatchObject({
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+      StreamEncryption: { EncryptionType: 'KMS' },
+    });
     const raw = resources.RawDeliveryStream!.Properties.ExtendedS3DestinationConfiguration;
-    expect(raw).toMatchObject({ CompressionFormat: 'GZIP', DynamicPartitioningConfiguration: { Enabled: true }, Prefix: 'raw/clickstream/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/' });
+    expect(raw).toMatchObject({
+      CompressionFormat: 'GZIP',
+      DynamicPartitioningConfiguration: { Enabled: true },
+      Prefix: 'raw/clickstream/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/',
+    });
     expect(resources.BadDeliveryStream!.Properties.ExtendedS3DestinationConfiguration.Prefix).toMatch(/^bad\//);
-    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['ClickstreamStreamName', 'RawDeliveryStreamName', 'BadDeliveryStreamName', 'LakeBucketName', 'HttpApiUrl']));
+    expect(Object.keys(template.Outputs)).toEqual(
+      expect.arrayContaining(['ClickstreamStreamName', 'RawDeliveryStreamName', 'BadDeliveryStreamName', 'LakeBucketName', 'HttpApiUrl']),
+    );
   });
 
   it('locks the lake bucket down', () => {
     const bucket = resources.LakeBucket!.Properties;
-    expect(bucket.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(bucket.VersioningConfiguration.Status).toBe('Enabled');
-    expect(bucket.LifecycleConfiguration.Rules[0].Transitions).toEqual([{ StorageClass: 'STANDARD_IA', TransitionInDays: 30 }, { StorageClass: 'GLACIER_IR', TransitionInDays: 90 }]);
+    expect(bucket.LifecycleConfiguration.Rules[0].Transitions).toEqual([
+      { StorageClass: 'STANDARD_IA', TransitionInDays: 30 },
+      { StorageClass: 'GLACIER_IR', TransitionInDays: 90 },
+    ]);
     // Bad rows and Firehose's error output expire (stage params); raw/ is kept.
-    expect(bucket.LifecycleConfiguration.Rules.filter((r: { ExpirationInDays?: number }) => r.ExpirationInDays).map((r: { Prefix: string; ExpirationInDays: number }) => [r.Prefix, r.ExpirationInDays])).toEqual([['bad/', 90], ['errors/', 30]]);
-    expect(resources.LakeBucketPolicy!.Properties.PolicyDocument.Statement[0]).toMatchObject({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(
+      bucket.LifecycleConfiguration.Rules.filter((r: { ExpirationInDays?: number }) => r.ExpirationInDays).map(
+        (r: { Prefix: string; ExpirationInDays: number }) => [r.Prefix, r.ExpirationInDays],
+      ),
+    ).toEqual([
+      ['bad/', 90],
+      ['errors/', 30],
+    ]);
+    expect(resources.LakeBucketPolicy!.Properties.PolicyDocument.Statement[0]).toMatchObject({
+      Effect: 'Deny',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
   });
 
   it('configures the ingest mapping with partial batch responses, bisect, bounded retries and a destination', () => {
     const mapping = Object.values(resources).find((r) => r.Type === 'AWS::Lambda::EventSourceMapping')!.Properties;
-    expect(mapping).toMatchObject({ BisectBatchOnFunctionError: true, FunctionResponseTypes: ['ReportBatchItemFailures'], MaximumRetryAttempts: 5, DestinationConfig: { OnFailure: { Destination: expect.anything() } } });
+    expect(mapping).toMatchObject({
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 5,
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
+    });
   });
 
   it('deploys statemachines/training.asl.yaml as written, with a substitution for each placeholder', () => {
@@ -64,22 +103,54 @@ describe('serverless.yml, packaged for dev', () => {
     const keys = glueScripts().map((s) => s.key);
     const uri = (key: string) => ({ 'Fn::Sub': `s3://\${LakeBucket}/${key}` });
     expect(job.Command).toMatchObject({ Name: 'glueetl', ScriptLocation: uri(keys[0]!) });
-    expect(job.DefaultArguments['--extra-files']).toEqual({ 'Fn::Sub': keys.slice(1).map((k) => `s3://\${LakeBucket}/${k}`).join(',') });
+    expect(job.DefaultArguments['--extra-files']).toEqual({
+      'Fn::Sub': keys
+        .slice(1)
+        .map((k) => `s3://\${LakeBucket}/${k}`)
+        .join(','),
+    });
     expect(job.SecurityConfiguration).toEqual({ Ref: 'GlueSecurityConfiguration' });
     expect(resources.RawCrawler!.Properties.Targets.S3Targets[0].Path).toEqual({ 'Fn::Sub': 's3://${LakeBucket}/raw/clickstream/' });
     const definition = resources.TrainingJobDefinition!.Properties;
     expect(definition.PlatformCapabilities).toEqual(['FARGATE']);
-    expect(definition.ContainerProperties.Command).toEqual(['node', 'batch/train.js', '--from', 'Ref::from', '--to', 'Ref::to', '--version', 'Ref::version', '--json']);
+    expect(definition.ContainerProperties.Command).toEqual([
+      'node',
+      'batch/train.js',
+      '--from',
+      'Ref::from',
+      '--to',
+      'Ref::to',
+      '--version',
+      'Ref::version',
+      '--json',
+    ]);
     expect(resources.TrainingComputeEnvironment!.Properties.ComputeResources.Type).toBe('FARGATE');
   });
 
   it('puts the registry (reads and writes) and, outside the local stage, POST /predict behind API-key authorizers', () => {
-    const routes = Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Route').map((r) => r.Properties);
-    const authorized = routes.filter((r) => r.AuthorizationType === 'CUSTOM').map((r) => r.RouteKey).sort();
-    expect(authorized).toEqual(['GET /models', 'GET /models/{name}', 'GET /models/{name}/history', 'GET /models/{name}/versions/{version}', 'POST /models/{name}/aliases/{alias}', 'POST /models/{name}/rollback', 'POST /predict']);
+    const routes = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::ApiGatewayV2::Route')
+      .map((r) => r.Properties);
+    const authorized = routes
+      .filter((r) => r.AuthorizationType === 'CUSTOM')
+      .map((r) => r.RouteKey)
+      .sort();
+    expect(authorized).toEqual([
+      'GET /models',
+      'GET /models/{name}',
+      'GET /models/{name}/history',
+      'GET /models/{name}/versions/{version}',
+      'POST /models/{name}/aliases/{alias}',
+      'POST /models/{name}/rollback',
+      'POST /predict',
+    ]);
     expect(routes.filter((r) => r.AuthorizationType !== 'CUSTOM').map((r) => r.RouteKey)).toEqual(['POST /events']);
     for (const authorizer of Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer')) {
-      expect(authorizer.Properties).toMatchObject({ AuthorizerType: 'REQUEST', EnableSimpleResponses: true, IdentitySource: ['$request.header.Authorization'] });
+      expect(authorizer.Properties).toMatchObject({
+        AuthorizerType: 'REQUEST',
+        EnableSimpleResponses: true,
+        IdentitySource: ['$request.header.Authorization'],
+      });
     }
   });
 
@@ -106,13 +177,18 @@ describe('serverless.yml, packaged for dev', () => {
     }
   });
 
-  it('throttles the HTTP API per stage and route, caps the public functions\' concurrency, and writes JSON access logs', () => {
+  it("throttles the HTTP API per stage and route, caps the public functions' concurrency, and writes JSON access logs", () => {
     const stage = resources.HttpApiStage!.Properties;
     expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
     expect(stage.RouteSettings['POST /events']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
     expect(stage.RouteSettings['POST /predict']).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
-    for (const route of ['GET /models', 'GET /models/{name}', 'POST /models/{name}/rollback']) expect(stage.RouteSettings[route]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
-    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({ requestId: '$context.requestId', status: '$context.status', routeKey: '$context.routeKey' });
+    for (const route of ['GET /models', 'GET /models/{name}', 'POST /models/{name}/rollback'])
+      expect(stage.RouteSettings[route]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({
+      requestId: '$context.requestId',
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+    });
     expect(stage.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] });
     expect(resources.HttpApiLogGroup!.Properties.RetentionInDays).toBe(30);
     const reserved = Object.fromEntries(
@@ -134,15 +210,27 @@ describe('serverless.yml, packaged for dev', () => {
   it('partitions raw/ by partition_time and alarms when Firehose runs out of active partitions', () => {
     const processors = resources.RawDeliveryStream!.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors;
     expect(processors[1].Parameters[0].ParameterValue).toBe('{dt: .partition_time[0:10], hour: .partition_time[11:13]}');
-    expect(resources.RawPartitionCountExceededAlarm!.Properties).toMatchObject({ Namespace: 'AWS/Firehose', MetricName: 'PartitionCountExceeded', Dimensions: [{ Name: 'DeliveryStreamName', Value: { Ref: 'RawDeliveryStream' } }], Threshold: 0 });
+    expect(resources.RawPartitionCountExceededAlarm!.Properties).toMatchObject({
+      Namespace: 'AWS/Firehose',
+      MetricName: 'PartitionCountExceeded',
+      Dimensions: [{ Name: 'DeliveryStreamName', Value: { Ref: 'RawDeliveryStream' } }],
+      Threshold: 0,
+    });
   });
 
   it('keeps the API key hashes in SSM parameters the authorizers read (revocation without a redeploy)', () => {
-    for (const [id, which] of [['AdminKeyHashesParameter', 'admin'], ['PredictKeyHashesParameter', 'predict'], ['ReadKeyHashesParameter', 'read']] as const) {
+    for (const [id, which] of [
+      ['AdminKeyHashesParameter', 'admin'],
+      ['PredictKeyHashesParameter', 'predict'],
+      ['ReadKeyHashesParameter', 'read'],
+    ] as const) {
       expect(resources[id]!.Properties).toMatchObject({ Type: 'String', Name: `/clickstream-ml/dev/api-keys/${which}`, Value: 'none' });
     }
     const env = (fn: string) => resources[fn]!.Properties.Environment.Variables;
-    expect(env('AuthorizeReadLambdaFunction')).toMatchObject({ API_KEY_PARAMETERS: '/clickstream-ml/dev/api-keys/read,/clickstream-ml/dev/api-keys/admin', KEY_CACHE_SECONDS: '30' });
+    expect(env('AuthorizeReadLambdaFunction')).toMatchObject({
+      API_KEY_PARAMETERS: '/clickstream-ml/dev/api-keys/read,/clickstream-ml/dev/api-keys/admin',
+      KEY_CACHE_SECONDS: '30',
+    });
     expect(env('AuthorizeAdminLambdaFunction')).toMatchObject({ API_KEY_PARAMETERS: '/clickstream-ml/dev/api-keys/admin' });
     const statements = resources.AuthorizerRole!.Properties.Policies[0].PolicyDocument.Statement;
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['ssm:GetParameters'] }));

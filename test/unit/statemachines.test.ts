@@ -50,7 +50,14 @@ describe('statemachines/replay.asl.yaml', () => {
 
   it('is a Distributed Map over a manifest, whose worker batches are retried with jitter', () => {
     const map = definition.States.ReplayObjects;
-    expect(map).toMatchObject({ Type: 'Map', ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' } }, ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } } });
-    expect(map.ItemProcessor.States.ReplayBatch.Retry[0]).toMatchObject({ ErrorEquals: expect.arrayContaining(['ReplayDeliveryError']), JitterStrategy: 'FULL' });
+    expect(map).toMatchObject({
+      Type: 'Map',
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' } },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
+    });
+    expect(map.ItemProcessor.States.ReplayBatch.Retry[0]).toMatchObject({
+      ErrorEquals: expect.arrayContaining(['ReplayDeliveryError']),
+      JitterStrategy: 'FULL',
+    });
   });
 });

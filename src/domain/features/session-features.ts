@@ -38,7 +38,10 @@ export function sessionFeatures(events: readonly SessionEvent[], options: { prev
   const viewedPrices = before.filter((e) => e.event_type === 'product_view' && typeof e.product?.price === 'number').map((e) => e.product!.price!);
   const times = before.map(seconds);
   const duration = times.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
-  const cartValue = before.reduce((sum, e) => sum + (e.event_type === 'add_to_cart' ? (e.product?.price ?? 0) : e.event_type === 'remove_from_cart' ? -(e.product?.price ?? 0) : 0), 0);
+  const cartValue = before.reduce(
+    (sum, e) => sum + (e.event_type === 'add_to_cart' ? (e.product?.price ?? 0) : e.event_type === 'remove_from_cart' ? -(e.product?.price ?? 0) : 0),
+    0,
+  );
   const device = first ? (first.device_class ?? deviceClass(first.context?.user_agent)) : 'unknown';
   const referrer = referrerClass(first?.page?.referrer);
   const startSeconds = first ? seconds(first) : 0;

@@ -14,7 +14,9 @@ const MACROS: Record<string, (arg: string, dialect: SqlDialect) => string> = {
   EPOCH_S: (x, dialect) => (dialect === 'duckdb' ? `(epoch_us(CAST(${x} AS TIMESTAMPTZ)) / 1e6)` : `(unix_micros(to_timestamp(${x})) / 1e6)`),
   // Generated from REFERRER_PATTERNS so SQL and TypeScript classify alike (instr: plain substring in both; LIKE would treat _ as a wildcard).
   REFERRER_CLASS: (x) => {
-    const whens = REFERRER_PATTERNS.map(([cls, patterns]) => `WHEN ${patterns.map((p) => `instr(${x}, ${sqlString(p)}) > 0`).join(' OR ')} THEN ${sqlString(cls)}`);
+    const whens = REFERRER_PATTERNS.map(
+      ([cls, patterns]) => `WHEN ${patterns.map((p) => `instr(${x}, ${sqlString(p)}) > 0`).join(' OR ')} THEN ${sqlString(cls)}`,
+    );
     return `(CASE WHEN ${x} IS NULL OR ${x} = '' THEN 'direct' ${whens.join(' ')} ELSE 'other' END)`;
   },
 };

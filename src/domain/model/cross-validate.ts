@@ -27,12 +27,18 @@ export function crossValidate(kind: ModelKind, data: Dataset, k: number, seed = 
   const folds = stratifiedFolds(data.y, k, seed);
   const results = folds.map((testRows, fold) => {
     const testSet = new Set(testRows);
-    const train = subset(data, Array.from({ length: data.rows }, (_, i) => i).filter((i) => !testSet.has(i)));
+    const train = subset(
+      data,
+      Array.from({ length: data.rows }, (_, i) => i).filter((i) => !testSet.has(i)),
+    );
     const test = subset(data, testRows);
     const metrics = evaluate(test.y, fitAndScore(kind, train, test));
     onFold?.(fold);
     return metrics;
   });
-  const mean = Object.fromEntries(MEAN_KEYS.map((key) => [key, results.reduce((s, m) => s + m[key], 0) / results.length])) as Record<(typeof MEAN_KEYS)[number], number>;
+  const mean = Object.fromEntries(MEAN_KEYS.map((key) => [key, results.reduce((s, m) => s + m[key], 0) / results.length])) as Record<
+    (typeof MEAN_KEYS)[number],
+    number
+  >;
   return { ...mean, folds: results, seconds: (Date.now() - started) / 1000 };
 }

@@ -307,7 +307,10 @@ export function trainGbdt(data: Dataset, options: GbdtOptions = GBDT_DEFAULTS, v
     const k = Math.max(2, Math.round(1 / options.validationFraction));
     const held = stratifiedFolds(data.y, k, options.seed)[0]!;
     const heldSet = new Set(held);
-    train = subset(data, Array.from({ length: data.rows }, (_, i) => i).filter((i) => !heldSet.has(i)));
+    train = subset(
+      data,
+      Array.from({ length: data.rows }, (_, i) => i).filter((i) => !heldSet.has(i)),
+    );
     validation = subset(data, held);
   }
   const edges = fitBins(train, options.maxBins);

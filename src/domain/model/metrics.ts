@@ -18,7 +18,7 @@ export function rocAuc(y: ArrayLike<number>, p: ArrayLike<number>): number {
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[a]! - p[b]!);
   let rankSumPositive = 0;
   let positives = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j + 1 < n && p[order[j + 1]!] === p[order[i]!]) j++;
     const averageRank = (i + j) / 2 + 1;
@@ -46,7 +46,7 @@ export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): nu
   let fp = 0;
   let previousRecall = 0;
   let ap = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     let j = i;
     while (j < n && p[order[j]!] === p[order[i]!]) {
       if (y[order[j]!] === 1) tp++;

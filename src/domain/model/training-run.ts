@@ -34,8 +34,14 @@ export interface SplitInfo {
 export function bayesGap(predictions: TrainingResult['testPredictions'], truth: ReadonlyMap<string, number>) {
   const covered = predictions.filter((x) => truth.has(x.session_id));
   const labels = covered.map((x) => x.label);
-  const bayes = rocAuc(labels, covered.map((x) => truth.get(x.session_id)!));
-  const model = rocAuc(labels, covered.map((x) => x.p));
+  const bayes = rocAuc(
+    labels,
+    covered.map((x) => truth.get(x.session_id)!),
+  );
+  const model = rocAuc(
+    labels,
+    covered.map((x) => x.p),
+  );
   return { sessions: covered.length, bayes_roc_auc: bayes, model_roc_auc: model, gap: bayes - model };
 }
 
@@ -85,7 +91,9 @@ export function trainPurchasePropensity(rows: readonly FeatureRow[]): TrainingRe
   for (const [name, part] of Object.entries(parts)) {
     const positives = part.filter((r) => Number(r.label) === 1).length;
     if (positives === 0 || positives === part.length) {
-      throw new TrainingDataError(`The ${name} window (${part.length} sessions) needs both buyers and non-buyers; widen the date range or generate more traffic.`);
+      throw new TrainingDataError(
+        `The ${name} window (${part.length} sessions) needs both buyers and non-buyers; widen the date range or generate more traffic.`,
+      );
     }
   }
   const [train, validation, test] = [toDataset(parts.train), toDataset(parts.validation), toDataset(parts.test)];

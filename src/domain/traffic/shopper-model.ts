@@ -13,7 +13,16 @@ export interface GeneratedSession {
   truth: { session_id: string; purchase_probability: number; purchased: boolean };
 }
 
-const CATEGORIES = ['electronics.smartphone', 'electronics.audio', 'computers.notebook', 'appliances.kitchen', 'apparel.shoes', 'furniture.living_room', 'sport.bicycle', 'kids.toys'] as const;
+const CATEGORIES = [
+  'electronics.smartphone',
+  'electronics.audio',
+  'computers.notebook',
+  'appliances.kitchen',
+  'apparel.shoes',
+  'furniture.living_room',
+  'sport.bicycle',
+  'kids.toys',
+] as const;
 const BRANDS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne'] as const;
 const USER_AGENTS = {
   mobile: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
@@ -44,10 +53,24 @@ function catalogue(random: Random) {
 const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 6, 6, 5, 5, 6, 7, 9, 10, 10, 8, 5, 3].map((w, h) => [h, w] as const);
 
 /** The purchase probability given what the session did: the model's "truth". */
-export function purchaseProbability(s: { netCartItems: number; checkout: boolean; productViews: number; returning: boolean; device: Device; referrer: Referrer }): number {
+export function purchaseProbability(s: {
+  netCartItems: number;
+  checkout: boolean;
+  productViews: number;
+  returning: boolean;
+  device: Device;
+  referrer: Referrer;
+}): number {
   if (s.netCartItems === 0) return 0.004;
   return sigmoid(
-    -3.1 + 0.55 * Math.min(s.netCartItems, 4) + 1.6 * (s.checkout ? 1 : 0) + 0.25 * Math.sqrt(s.productViews) + 0.6 * (s.returning ? 1 : 0) - 0.45 * (s.device === 'mobile' ? 1 : 0) + 0.5 * (s.referrer === 'email' ? 1 : 0) - 0.3 * (s.referrer === 'social' ? 1 : 0),
+    -3.1 +
+      0.55 * Math.min(s.netCartItems, 4) +
+      1.6 * (s.checkout ? 1 : 0) +
+      0.25 * Math.sqrt(s.productViews) +
+      0.6 * (s.returning ? 1 : 0) -
+      0.45 * (s.device === 'mobile' ? 1 : 0) +
+      0.5 * (s.referrer === 'email' ? 1 : 0) -
+      0.3 * (s.referrer === 'social' ? 1 : 0),
   );
 }
 
@@ -68,8 +91,18 @@ export class ShopperModel {
 
   session(): GeneratedSession {
     const r = this.random;
-    const device = r.weighted<Device>([['mobile', 55], ['desktop', 35], ['tablet', 10]]);
-    const referrer = r.weighted<Referrer>([['direct', 30], ['search', 30], ['social', 15], ['email', 10], ['ads', 15]]);
+    const device = r.weighted<Device>([
+      ['mobile', 55],
+      ['desktop', 35],
+      ['tablet', 10],
+    ]);
+    const referrer = r.weighted<Referrer>([
+      ['direct', 30],
+      ['search', 30],
+      ['social', 15],
+      ['email', 10],
+      ['ads', 15],
+    ]);
     const returning = this.visitors.length > 0 && r.bernoulli(0.3);
     const anonymousId = returning ? r.pick(this.visitors) : r.uuid();
     if (!returning) this.visitors.push(anonymousId);
@@ -79,7 +112,10 @@ export class ShopperModel {
     const days = Math.max(1, Math.round(this.windowMs / 86_400_000));
     const day = r.int(0, days - 1);
     const hour = r.weighted(HOUR_WEIGHTS);
-    let t = Math.min(this.windowStart.getTime() + this.windowMs - 3_600_000, this.windowStart.getTime() + day * 86_400_000 + hour * 3_600_000 + r.next() * 3_600_000);
+    let t = Math.min(
+      this.windowStart.getTime() + this.windowMs - 3_600_000,
+      this.windowStart.getTime() + day * 86_400_000 + hour * 3_600_000 + r.next() * 3_600_000,
+    );
 
     const events: ClickstreamEvent[] = [];
     const base = {

@@ -42,13 +42,20 @@ describe('putRecordBatch', () => {
     });
     const { failed } = await putRecordBatch('raw', [{ n: 0 }, { n: 1 }, { n: 2 }], fast);
     expect(failed).toEqual([{ index: 2, error: 'ServiceUnavailableException: busy' }]);
-    expect(sentRecords().map((records) => records.map((r) => r.trim()))).toEqual([['{"n":0}\n{"n":1}\n{"n":2}'], ['{"n":0}', '{"n":1}', '{"n":2}'], ['{"n":1}', '{"n":2}']]);
+    expect(sentRecords().map((records) => records.map((r) => r.trim()))).toEqual([
+      ['{"n":0}\n{"n":1}\n{"n":2}'],
+      ['{"n":0}', '{"n":1}', '{"n":2}'],
+      ['{"n":1}', '{"n":2}'],
+    ]);
   });
 
   it('reports every row of a throttled call once the attempts run out', async () => {
     firehose.on(PutRecordBatchCommand).rejects(Object.assign(new Error('slow down'), { name: 'ThrottlingException' }));
     const { failed } = await putRecordBatch('raw', [{ n: 0 }, { n: 1 }], fast);
-    expect(failed).toEqual([{ index: 0, error: 'ThrottlingException' }, { index: 1, error: 'ThrottlingException' }]);
+    expect(failed).toEqual([
+      { index: 0, error: 'ThrottlingException' },
+      { index: 1, error: 'ThrottlingException' },
+    ]);
     expect(firehose.commandCalls(PutRecordBatchCommand)).toHaveLength(3);
   });
 });

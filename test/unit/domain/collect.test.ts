@@ -10,7 +10,11 @@ describe('planCollect', () => {
     expect(plan.rejected).toEqual([{ index: 1, event_id: 'x', errors: expect.any(Array) }]);
     expect(plan.records).toHaveLength(2);
     expect(plan.records[0]!.partitionKey).toBe(good.session_id);
-    expect(decodeRecord(Buffer.from(plan.records[0]!.data), "2026-11-20T12:00:05.000Z")).toEqual({ received_at: "2026-11-20T12:00:00.000Z", event: good, via: "collector" });
+    expect(decodeRecord(Buffer.from(plan.records[0]!.data), '2026-11-20T12:00:05.000Z')).toEqual({
+      received_at: '2026-11-20T12:00:00.000Z',
+      event: good,
+      via: 'collector',
+    });
   });
 
   it('takes a single object as a batch of one', () => {
@@ -19,7 +23,12 @@ describe('planCollect', () => {
 
   it('refuses empty and oversized batches', () => {
     expect(() => planCollect([], 'now')).toThrow(BatchShapeError);
-    expect(() => planCollect(Array.from({ length: 501 }, () => makeEvent()), 'now')).toThrow(/limit is 500/);
+    expect(() =>
+      planCollect(
+        Array.from({ length: 501 }, () => makeEvent()),
+        'now',
+      ),
+    ).toThrow(/limit is 500/);
   });
 
   it('keeps the answer small: every rejected event listed, errors for the first 50, at most 3 each', () => {

@@ -9,7 +9,9 @@ function memoryPorts(options: { failRaw?: (row: any) => boolean; markFails?: boo
   const delivery: DeliveryPort = {
     deliver: async (target, rows) => {
       const failed: { index: number; error: string }[] = [];
-      rows.forEach((row, index) => (target === 'raw' && options.failRaw?.(row) ? failed.push({ index, error: 'ServiceUnavailableException' }) : delivered[target].push(row)));
+      rows.forEach((row, index) =>
+        target === 'raw' && options.failRaw?.(row) ? failed.push({ index, error: 'ServiceUnavailableException' }) : delivered[target].push(row),
+      );
       return { failed };
     },
   };
@@ -115,18 +117,27 @@ describe('classify: one record never fails its batch', () => {
 
   it('turns a leap second (schema-valid date-time, no instant) into a typed bad row instead of throwing', () => {
     const result = classify(record(makeEvent({ event_time: '2026-06-30T23:59:60Z' })), now);
-    expect(result).toMatchObject({ kind: 'bad', row: { type: 'schema_violation', errors: [{ path: '/event_time', message: expect.stringMatching(/leap second/) }] } });
+    expect(result).toMatchObject({
+      kind: 'bad',
+      row: { type: 'schema_violation', errors: [{ path: '/event_time', message: expect.stringMatching(/leap second/) }] },
+    });
   });
 
   it('turns any other per-record failure into an enrichment_error bad row', () => {
     const data = Buffer.from(JSON.stringify({ v: 1, received_at: 'not a time', event: makeEvent() }));
-    expect(classify({ ...record(''), data }, now)).toMatchObject({ kind: 'bad', row: { type: 'enrichment_error', errors: [{ message: expect.stringMatching(/received_at/) }] } });
+    expect(classify({ ...record(''), data }, now)).toMatchObject({
+      kind: 'bad',
+      row: { type: 'enrichment_error', errors: [{ message: expect.stringMatching(/received_at/) }] },
+    });
   });
 
   it('accepts a bare contract event put on the stream by another producer, received when Kinesis says it arrived', () => {
     const event = makeEvent({ event_time: '2026-11-20T12:10:00.000Z' });
     const bare = { ...record(''), data: Buffer.from(JSON.stringify(event)), approximateArrival: Date.parse('2026-11-20T12:10:02.000Z') / 1000 };
-    expect(classify(bare, now)).toMatchObject({ kind: 'valid', event: { event_id: event.event_id, received_at: '2026-11-20T12:10:02.000Z', received_via: 'stream' } });
+    expect(classify(bare, now)).toMatchObject({
+      kind: 'valid',
+      event: { event_id: event.event_id, received_at: '2026-11-20T12:10:02.000Z', received_via: 'stream' },
+    });
     expect(classify(record(event), now)).toMatchObject({ kind: 'valid', event: { received_via: 'collector' } });
   });
 
@@ -141,7 +152,10 @@ describe('classify: one record never fails its batch', () => {
     const at = (event_time: string) => classify(record(makeEvent({ event_time })), now);
     expect(at('2026-11-20T11:00:00.000Z')).toMatchObject({ kind: 'valid', event: { partition_time: '2026-11-20T11:00:00.000Z' } });
     expect(at('2026-11-20T11:00:00.000Z')).not.toHaveProperty('event.event_time_status');
-    expect(at('2019-01-01T00:00:00+02:00')).toMatchObject({ kind: 'valid', event: { event_time: '2018-12-31T22:00:00.000Z', event_time_status: 'late', partition_time: '2026-11-20T11:59:59.000Z' } });
+    expect(at('2019-01-01T00:00:00+02:00')).toMatchObject({
+      kind: 'valid',
+      event: { event_time: '2018-12-31T22:00:00.000Z', event_time_status: 'late', partition_time: '2026-11-20T11:59:59.000Z' },
+    });
     expect(at('2027-01-01T00:00:00Z')).toMatchObject({ kind: 'valid', event: { event_time_status: 'future', partition_time: '2026-11-20T11:59:59.000Z' } });
   });
 });

@@ -1,6 +1,13 @@
 import { cutAtModelBoundary, movedBy, previousVersion, redactRunError, type AliasChange } from '../../../src/domain/registry';
 
-const change = (from: string | null, to: string, kind?: AliasChange['kind'], by = 'test'): AliasChange => ({ at: '2026-11-20T00:00:00.000Z', from, to, by, reason: 'r', ...(kind ? { kind } : {}) });
+const change = (from: string | null, to: string, kind?: AliasChange['kind'], by = 'test'): AliasChange => ({
+  at: '2026-11-20T00:00:00.000Z',
+  from,
+  to,
+  by,
+  reason: 'r',
+  ...(kind ? { kind } : {}),
+});
 
 describe('registry rules', () => {
   it('rolls back to the version before the last version move, passing over canary/shadow/endpoint changes', () => {
@@ -19,7 +26,10 @@ describe('registry rules', () => {
   });
 
   it('shows a run error without ARNs, account ids, S3 URIs or stack frames', () => {
-    const cause = JSON.stringify({ errorMessage: 'AccessDenied on arn:aws:s3:::lake-123456789012-us-east-1/models/x reading s3://lake-123456789012/models/x', trace: ['Error: x', '    at f (/var/task/index.js:1:2)'] });
+    const cause = JSON.stringify({
+      errorMessage: 'AccessDenied on arn:aws:s3:::lake-123456789012-us-east-1/models/x reading s3://lake-123456789012/models/x',
+      trace: ['Error: x', '    at f (/var/task/index.js:1:2)'],
+    });
     const shown = redactRunError({ Error: 'States.TaskFailed', Cause: cause });
     expect(shown.Error).toBe('States.TaskFailed');
     expect(shown.Cause).toBe('AccessDenied on arn:… reading s3://…');

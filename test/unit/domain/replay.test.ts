@@ -12,8 +12,16 @@ const source = { stream: 's', partition_key: 'p', sequence_number: '1', approxim
 describe('replay selection', () => {
   it('takes dates or timestamps, [from, to), and refuses a reversed or empty range', () => {
     expect(day).toEqual({ from: Date.parse('2025-02-01T00:00:00Z'), to: Date.parse('2025-02-02T00:00:00Z') });
-    expect(parseRange('2025-02-01T10:30:00Z', '2025-02-01T12:00:00+01:00')).toEqual({ from: Date.parse('2025-02-01T10:30:00Z'), to: Date.parse('2025-02-01T11:00:00Z') });
-    for (const [from, to] of [['2025-02-02', '2025-02-01'], ['2025-02-01', '2025-02-01'], ['yesterday', '2025-02-01'], [undefined, '2025-02-01']]) {
+    expect(parseRange('2025-02-01T10:30:00Z', '2025-02-01T12:00:00+01:00')).toEqual({
+      from: Date.parse('2025-02-01T10:30:00Z'),
+      to: Date.parse('2025-02-01T11:00:00Z'),
+    });
+    for (const [from, to] of [
+      ['2025-02-02', '2025-02-01'],
+      ['2025-02-01', '2025-02-01'],
+      ['yesterday', '2025-02-01'],
+      [undefined, '2025-02-01'],
+    ]) {
       expect(() => parseRange(from, to)).toThrow(ReplayRequestError);
     }
   });
@@ -31,12 +39,36 @@ describe('replay selection', () => {
     const aReplayed = { ...a, received_at: '2025-02-01T10:00:01.000Z', ingested_at: '2025-02-03T00:00:00.000Z', replay_id: 'r1' };
     const b = row({ event_id: '00000000-0000-4000-8000-00000000000b', event_time: '2025-02-01T09:00:00.000Z', session_id: 's2', event_type: 'page_view' });
     const late = row({ event_time: '2025-02-02T00:00:00.000Z' });
-    const { selected, duplicates } = selectRawEvents([{ key: 'k2', row: aReplayed }, { key: 'k1', row: a }, { key: 'k1', row: b }, { key: 'k3', row: late }], day);
+    const { selected, duplicates } = selectRawEvents(
+      [
+        { key: 'k2', row: aReplayed },
+        { key: 'k1', row: a },
+        { key: 'k1', row: b },
+        { key: 'k3', row: late },
+      ],
+      day,
+    );
     expect(duplicates).toBe(1);
     expect(selected.map((s) => s.event.event_id)).toEqual([b.event_id, a.event_id]);
     expect(selected[1]!.event).toEqual(makeEventLike(a));
-    expect(selectRawEvents([{ key: 'k', row: a }, { key: 'k', row: b }], { ...day, types: new Set(['page_view']) }).selected).toHaveLength(1);
-    expect(selectRawEvents([{ key: 'k', row: a }, { key: 'k', row: b }], { ...day, session: 's1' }).selected.map((s) => s.event.session_id)).toEqual(['s1']);
+    expect(
+      selectRawEvents(
+        [
+          { key: 'k', row: a },
+          { key: 'k', row: b },
+        ],
+        { ...day, types: new Set(['page_view']) },
+      ).selected,
+    ).toHaveLength(1);
+    expect(
+      selectRawEvents(
+        [
+          { key: 'k', row: a },
+          { key: 'k', row: b },
+        ],
+        { ...day, session: 's1' },
+      ).selected.map((s) => s.event.session_id),
+    ).toEqual(['s1']);
   });
 });
 
@@ -47,19 +79,32 @@ function makeEventLike(lakeRow: ReturnType<typeof row>) {
 }
 
 describe('bad-row recovery', () => {
-  const legacy = { ...makeEvent({ event_time: undefined as never }), event_type: 'view', timestamp: Date.parse('2025-02-01T12:00:00Z') } as Record<string, unknown>;
+  const legacy = { ...makeEvent({ event_time: undefined as never }), event_type: 'view', timestamp: Date.parse('2025-02-01T12:00:00Z') } as Record<
+    string,
+    unknown
+  >;
   delete legacy.event_time;
   const envelope = (event: unknown) => Buffer.from(JSON.stringify({ v: 1, received_at: '2025-02-01T12:00:01.000Z', event }));
   const rows = [
     { key: 'bad/1', row: badRow({ type: 'schema_violation', errors: [], payload: envelope(legacy), failedAt: '2025-02-01T12:00:02.000Z', source }) },
-    { key: 'bad/2', row: badRow({ type: 'schema_violation', errors: [], payload: envelope({ event_type: 'teleport' }), failedAt: '2025-02-01T12:00:02.000Z', source }) },
+    {
+      key: 'bad/2',
+      row: badRow({ type: 'schema_violation', errors: [], payload: envelope({ event_type: 'teleport' }), failedAt: '2025-02-01T12:00:02.000Z', source }),
+    },
     { key: 'bad/3', row: badRow({ type: 'decode_error', errors: [], payload: Buffer.from('not json'), failedAt: '2025-02-01T12:00:02.000Z', source }) },
   ];
 
   it('recovers with the example fix what the current contract accepts, and lists the rest with why', () => {
     expect(recoverBadRows(rows, day).recovered).toEqual([]);
     const { recovered, stillBad } = recoverBadRows(rows, day, fix);
-    expect(recovered).toEqual([{ key: 'bad/1', received_at: '2025-02-01T12:00:01.000Z', backfill: true, event: expect.objectContaining({ event_id: legacy.event_id, event_type: 'product_view', event_time: '2025-02-01T12:00:00.000Z' }) }]);
+    expect(recovered).toEqual([
+      {
+        key: 'bad/1',
+        received_at: '2025-02-01T12:00:01.000Z',
+        backfill: true,
+        event: expect.objectContaining({ event_id: legacy.event_id, event_type: 'product_view', event_time: '2025-02-01T12:00:00.000Z' }),
+      },
+    ]);
     expect(stillBad.map((b) => [b.key, b.errors[0]!.message])).toEqual([
       ['bad/2', expect.stringMatching(/must have required property|must be one of/)],
       ['bad/3', expect.stringContaining('payload is not JSON')],

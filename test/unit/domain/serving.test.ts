@@ -1,7 +1,19 @@
 import { sessionFeatures } from '../../../src/domain/features/session-features';
 import { predict } from '../../../src/domain/model/training-run';
 import { FEATURE_NAMES } from '../../../src/domain/features/spec';
-import { canaryBucket, ModelCache, ModelUnavailableError, UnknownModelError, parsePredictRequest, PredictRequestError, predictThroughAlias, scoreSessions, type AliasTarget, type RemoteScorer, type ServableModel } from '../../../src/domain/serving';
+import {
+  canaryBucket,
+  ModelCache,
+  ModelUnavailableError,
+  UnknownModelError,
+  parsePredictRequest,
+  PredictRequestError,
+  predictThroughAlias,
+  scoreSessions,
+  type AliasTarget,
+  type RemoteScorer,
+  type ServableModel,
+} from '../../../src/domain/serving';
 import { ShopperModel } from '../../../src/domain/traffic/shopper-model';
 import { makeEvent } from '../../helpers/events';
 import { trainedModel } from '../../helpers/models';
@@ -10,9 +22,15 @@ const shoppers = new ShopperModel(5, new Date('2025-01-01T00:00:00Z'), 86_400_00
 const logit = (p: number) => Math.log(p / (1 - p));
 
 describe('parsePredictRequest', () => {
-  it('takes ready features, or computes them from a live session\'s events with the training feature code', () => {
+  it("takes ready features, or computes them from a live session's events with the training feature code", () => {
     const { events } = shoppers.session();
-    const request = parsePredictRequest({ sessions: [{ session_id: 'a', features: { n_product_views: 3 } }, { events, previous_sessions: 2 }], explain: true });
+    const request = parsePredictRequest({
+      sessions: [
+        { session_id: 'a', features: { n_product_views: 3 } },
+        { events, previous_sessions: 2 },
+      ],
+      explain: true,
+    });
     expect(request).toMatchObject({ model: 'purchase-propensity', alias: 'production', explain: true });
     expect(request.sessions[0]).toEqual({ session_id: 'a', features: { n_product_views: 3 } });
     expect(request.sessions[1]).toEqual({ session_id: events[0]!.session_id, features: sessionFeatures(events, { previousSessions: 2 }) });
@@ -20,11 +38,26 @@ describe('parsePredictRequest', () => {
 
   it.each([
     ['no session', {}, /schema/, [{ path: '/', message: 'give exactly one of "session" or "sessions"' }]],
-    ['features and events', { session: { features: {}, events: [makeEvent()] } }, /schema/, [{ path: '/session', message: 'give exactly one of "features" or "events"' }]],
+    [
+      'features and events',
+      { session: { features: {}, events: [makeEvent()] } },
+      /schema/,
+      [{ path: '/session', message: 'give exactly one of "features" or "events"' }],
+    ],
     ['1,001 sessions', { sessions: Array(1001).fill({ features: {} }) }, /schema/, [{ path: '/sessions', message: 'must NOT have more than 1000 items' }]],
     ['an unknown feature', { session: { features: { n_views: 1 } } }, /unknown feature\(s\) n_views/, undefined],
-    ['an invalid event', { session: { events: [makeEvent(), { ...makeEvent(), event_type: 'view' }] } }, /\/session\/events\/1 is not a valid contract event/, expect.arrayContaining([{ path: '/event_type', message: expect.stringContaining('must be one of') }])],
-    ['events of two sessions', { session: { events: [makeEvent({ session_id: 'x' }), makeEvent({ session_id: 'y' })] } }, /every event must belong to session x/, undefined],
+    [
+      'an invalid event',
+      { session: { events: [makeEvent(), { ...makeEvent(), event_type: 'view' }] } },
+      /\/session\/events\/1 is not a valid contract event/,
+      expect.arrayContaining([{ path: '/event_type', message: expect.stringContaining('must be one of') }]),
+    ],
+    [
+      'events of two sessions',
+      { session: { events: [makeEvent({ session_id: 'x' }), makeEvent({ session_id: 'y' })] } },
+      /every event must belong to session x/,
+      undefined,
+    ],
   ])('refuses %s with a clear message', (_label, body, message, details) => {
     let error: PredictRequestError | undefined;
     try {
@@ -39,12 +72,15 @@ describe('parsePredictRequest', () => {
 });
 
 describe('scoreSessions', () => {
-  it.each(['gbdt', 'logistic_regression'] as const)('%s: probabilities are the model\'s, and explanations add up to its log-odds exactly', (kind) => {
+  it.each(['gbdt', 'logistic_regression'] as const)("%s: probabilities are the model's, and explanations add up to its log-odds exactly", (kind) => {
     const model = trainedModel(kind);
     const sessions = Array.from({ length: 20 }, () => ({ session_id: 's', features: sessionFeatures(shoppers.session().events) }));
     const scored = scoreSessions({ name: 'm', version: 'v', model }, sessions, true, FEATURE_NAMES.length);
     scored.forEach((s, i) => {
-      const p = predict(model, FEATURE_NAMES.map((n) => sessions[i]!.features[n] ?? Number.NaN));
+      const p = predict(
+        model,
+        FEATURE_NAMES.map((n) => sessions[i]!.features[n] ?? Number.NaN),
+      );
       expect(s.probability).toBeCloseTo(p, 12);
       const sum = s.explanation!.bias + s.explanation!.top.reduce((a, c) => a + c.contribution, 0);
       expect(sum).toBeCloseTo(logit(p), 9);
@@ -55,12 +91,22 @@ describe('scoreSessions', () => {
   it('treats features a request leaves out as missing', () => {
     const model = trainedModel('logistic_regression');
     const [scored] = scoreSessions({ name: 'm', version: 'v', model }, [{ session_id: null, features: {} }], false);
-    expect(scored!.probability).toBeCloseTo(predict(model, FEATURE_NAMES.map(() => Number.NaN)), 12);
+    expect(scored!.probability).toBeCloseTo(
+      predict(
+        model,
+        FEATURE_NAMES.map(() => Number.NaN),
+      ),
+      12,
+    );
   });
 });
 
 describe('ModelCache', () => {
-  const servable = (version: string): ServableModel => ({ name: 'm', version, model: { kind: 'logistic_regression', featureNames: [], mean: [], scale: [], weights: [], intercept: 0 } });
+  const servable = (version: string): ServableModel => ({
+    name: 'm',
+    version,
+    model: { kind: 'logistic_regression', featureNames: [], mean: [], scale: [], weights: [], intercept: 0 },
+  });
 
   function registry() {
     const state = { target: { version: 'v1' } as AliasTarget | undefined, aliasReads: 0, loads: [] as string[], failing: false };
@@ -126,7 +172,9 @@ describe('predictThroughAlias', () => {
       expect(p.version).toBe(canaryBucket(sessions[i]!.session_id) < 0.1 ? 'v2' : 'v1');
       expect(p.probability).toBeCloseTo(scoreSessions(p.version === 'v2' ? other : primary, [sessions[i]!], false)[0]!.probability, 12);
     });
-    const again = (await predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, [...sessions].reverse(), false)).predictions.reverse();
+    const again = (
+      await predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, [...sessions].reverse(), false)
+    ).predictions.reverse();
     expect(again.map((p) => p.version)).toEqual(first.map((p) => p.version));
   });
 
@@ -136,23 +184,38 @@ describe('predictThroughAlias', () => {
     expect(shadow).toEqual({ version: 'v2', probabilities: scoreSessions(other, sessions.slice(0, 10), false).map((p) => p.probability) });
   });
 
-  it('sends the alias\'s share to its SageMaker endpoint when it has one, and keeps the canary in-process', async () => {
+  it("sends the alias's share to its SageMaker endpoint when it has one, and keeps the canary in-process", async () => {
     const calls: { endpoint: string; ids: (string | null)[] }[] = [];
     const remote: RemoteScorer = async (endpoint, share) => {
       calls.push({ endpoint, ids: share.map((s) => s.session_id) });
       return { predictions: share.map((s) => ({ session_id: s.session_id, probability: 0.5 })) };
     };
     const some = sessions.slice(0, 100);
-    const { predictions } = await predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' }, canary: { model: other, weight: 0.2 } }, some, false, remote);
+    const { predictions } = await predictThroughAlias(
+      { alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' }, canary: { model: other, weight: 0.2 } },
+      some,
+      false,
+      remote,
+    );
     const toCanary = some.map((s) => canaryBucket(s.session_id) < 0.2);
     expect(calls).toEqual([{ endpoint: 'ep-1', ids: some.filter((_, i) => !toCanary[i]).map((s) => s.session_id) }]);
     predictions.forEach((p, i) => expect([p.session_id, p.version]).toEqual([some[i]!.session_id, toCanary[i] ? 'v2' : 'v1']));
-    await expect(predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' } }, some, false)).rejects.toThrow(ModelUnavailableError);
+    await expect(predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' } }, some, false)).rejects.toThrow(
+      ModelUnavailableError,
+    );
   });
 
-  it('labels the endpoint\'s answers with the version the endpoint says it serves, not the one the alias names', async () => {
-    const remote: RemoteScorer = async (_endpoint, share) => ({ version: 'v7', predictions: share.map((s) => ({ session_id: s.session_id, probability: 0.5 })) });
-    const { predictions } = await predictThroughAlias({ alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' } }, sessions.slice(0, 5), false, remote);
+  it("labels the endpoint's answers with the version the endpoint says it serves, not the one the alias names", async () => {
+    const remote: RemoteScorer = async (_endpoint, share) => ({
+      version: 'v7',
+      predictions: share.map((s) => ({ session_id: s.session_id, probability: 0.5 })),
+    });
+    const { predictions } = await predictThroughAlias(
+      { alias: 'production', primary: { name: 'm', version: 'v1', endpoint: 'ep-1' } },
+      sessions.slice(0, 5),
+      false,
+      remote,
+    );
     expect(predictions.map((p) => p.version)).toEqual(Array(5).fill('v7'));
   });
 });

@@ -31,7 +31,17 @@ describe('planTraining', () => {
   });
 });
 
-const metrics = (roc_auc: number, ece: number): Metrics => ({ roc_auc, ece, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, count: 300, positives: 40 });
+const metrics = (roc_auc: number, ece: number): Metrics => ({
+  roc_auc,
+  ece,
+  pr_auc: 0.5,
+  log_loss: 0.3,
+  brier: 0.1,
+  f1: 0.5,
+  accuracy: 0.9,
+  count: 300,
+  positives: 40,
+});
 const thresholds = { minRocAuc: 0.7, maxEce: 0.1, maxRocAucDrop: 0.01 };
 
 describe('evaluateGate', () => {
@@ -51,7 +61,11 @@ describe('evaluateGate', () => {
   it('rejects, saying why, a candidate below the bars or worse than production', () => {
     const gate = evaluateGate({ version: 'v2', test: metrics(0.65, 0.2) }, { version: 'v1', test: metrics(0.8, 0.02) }, thresholds);
     expect(gate.decision).toBe('reject');
-    expect(gate.reasons).toEqual([expect.stringMatching(/ROC-AUC 0.650 is below the minimum 0.7/), expect.stringMatching(/ECE\) 0.200 is above the maximum 0.1/), expect.stringMatching(/below production v1's 0.800/)]);
+    expect(gate.reasons).toEqual([
+      expect.stringMatching(/ROC-AUC 0.650 is below the minimum 0.7/),
+      expect.stringMatching(/ECE\) 0.200 is above the maximum 0.1/),
+      expect.stringMatching(/below production v1's 0.800/),
+    ]);
   });
 
   it('rejects a candidate whose metrics are not numbers (e.g. a window with one class)', () => {

@@ -8,7 +8,9 @@ describe('local Firehose prefixes', () => {
   const at = new Date('2026-11-20T07:05:09Z');
 
   it('evaluates timestamp, partitionKeyFromQuery and error-output-type like AWS', () => {
-    expect(renderPrefix('raw/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/', { at, partitionKeys: { dt: '2026-11-19', hour: '23' } })).toBe('raw/dt=2026-11-19/hour=23/');
+    expect(
+      renderPrefix('raw/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/', { at, partitionKeys: { dt: '2026-11-19', hour: '23' } }),
+    ).toBe('raw/dt=2026-11-19/hour=23/');
     expect(renderPrefix("bad/!{timestamp:yyyy/MM/dd}/!{timestamp:'h'HH}/", { at })).toBe('bad/2026/11/20/h07/');
     expect(renderPrefix('errors/!{firehose:error-output-type}/', { at, errorOutputType: 'partitioning-failed' })).toBe('errors/partitioning-failed/');
   });
@@ -74,11 +76,21 @@ describe('active partitions (dynamic partitioning quota)', () => {
         Prefix: 'raw/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/',
         ErrorOutputPrefix: 'errors/raw/!{firehose:error-output-type}/',
         DynamicPartitioningConfiguration: { Enabled: true },
-        ProcessingConfiguration: { Enabled: true, Processors: [{ Type: 'MetadataExtraction', Parameters: [{ ParameterName: 'MetadataExtractionQuery', ParameterValue: '{dt: .partition_time[0:10], hour: .partition_time[11:13]}' }] }] },
+        ProcessingConfiguration: {
+          Enabled: true,
+          Processors: [
+            {
+              Type: 'MetadataExtraction',
+              Parameters: [{ ParameterName: 'MetadataExtractionQuery', ParameterValue: '{dt: .partition_time[0:10], hour: .partition_time[11:13]}' }],
+            },
+          ],
+        },
       },
     });
     const hour = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 3_600_000).toISOString();
-    const records = Array.from({ length: MAX_ACTIVE_PARTITIONS + 1 }, (_, i) => ({ Data: Buffer.from(JSON.stringify({ partition_time: hour(i) })).toString('base64') }));
+    const records = Array.from({ length: MAX_ACTIVE_PARTITIONS + 1 }, (_, i) => ({
+      Data: Buffer.from(JSON.stringify({ partition_time: hour(i) })).toString('base64'),
+    }));
     for (let i = 0; i < records.length; i += 500) await firehose.operations.PutRecordBatch({ DeliveryStreamName: 'raw', Records: records.slice(i, i + 500) });
     expect(firehose.metrics.get('raw')).toEqual({ PartitionCountExceeded: 1 });
     await firehose.flush(true);

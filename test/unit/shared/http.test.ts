@@ -2,7 +2,11 @@ import { jsonDepthExceeds, parseJsonBody, type HttpEvent } from '../../../src/sh
 import { RequestError } from '../../../src/shared/errors';
 
 const request = (body: Buffer | string, contentType = 'application/json'): HttpEvent =>
-  ({ headers: { 'content-type': contentType }, body: Buffer.isBuffer(body) ? body.toString('base64') : body, isBase64Encoded: Buffer.isBuffer(body) }) as unknown as HttpEvent;
+  ({
+    headers: { 'content-type': contentType },
+    body: Buffer.isBuffer(body) ? body.toString('base64') : body,
+    isBase64Encoded: Buffer.isBuffer(body),
+  }) as unknown as HttpEvent;
 
 const refusal = (event: HttpEvent) => {
   try {
@@ -23,7 +27,10 @@ describe('parseJsonBody', () => {
   });
 
   it('refuses a body that is not UTF-8 (each invalid byte would grow into a 3-byte replacement character)', () => {
-    expect(refusal(request(Buffer.concat([Buffer.from('{"a":"'), Buffer.alloc(1000, 0xff), Buffer.from('"}')])))).toEqual({ status: 400, message: expect.stringMatching(/UTF-8/) });
+    expect(refusal(request(Buffer.concat([Buffer.from('{"a":"'), Buffer.alloc(1000, 0xff), Buffer.from('"}')])))).toEqual({
+      status: 400,
+      message: expect.stringMatching(/UTF-8/),
+    });
   });
 
   it('keeps messages short whatever the body', () => {

@@ -13,13 +13,20 @@ describe('sendWithRetries', () => {
       },
       noWait,
     );
-    expect(calls).toEqual([[1, 2, 3, 4], [2, 4], [2, 4]]);
+    expect(calls).toEqual([
+      [1, 2, 3, 4],
+      [2, 4],
+      [2, 4],
+    ]);
     expect(failed).toEqual([]);
   });
 
   it('returns what still fails after the last attempt', async () => {
     const failed = await sendWithRetries([1, 2], async (batch) => ({ failed: batch.map((item) => ({ item, error: 'Nope' })) }), noWait);
-    expect(failed).toEqual([{ item: 1, error: 'Nope' }, { item: 2, error: 'Nope' }]);
+    expect(failed).toEqual([
+      { item: 1, error: 'Nope' },
+      { item: 2, error: 'Nope' },
+    ]);
   });
 
   it('retries a throttled call as a whole, and rethrows a non-retryable error', async () => {

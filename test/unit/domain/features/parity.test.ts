@@ -11,8 +11,7 @@ import { makeEvent } from '../../../helpers/events';
 
 /** glue/features.sql (run on DuckDB) and the TypeScript features agree on every session, edge cases included. */
 describe('feature parity: SQL (DuckDB) = TypeScript', () => {
-  const lake = (event: ReturnType<typeof makeEvent>, receivedAt = '2026-11-20T12:00:00.000Z') =>
-    enrich(event, { receivedAt, ingestedAt: receivedAt });
+  const lake = (event: ReturnType<typeof makeEvent>, receivedAt = '2026-11-20T12:00:00.000Z') => enrich(event, { receivedAt, ingestedAt: receivedAt });
   const at = (minute: number) => new Date(Date.UTC(2026, 10, 20, 9, minute, 7, 250)).toISOString();
 
   const model = new ShopperModel(11, new Date('2026-11-19T00:00:00Z'), 2 * 86_400_000);
@@ -24,7 +23,15 @@ describe('feature parity: SQL (DuckDB) = TypeScript', () => {
     lake(makeEvent({ session_id: 'edge-no-prices', event_type: 'add_to_cart', event_time: at(2), product: { id: 'a' } })),
   ];
   const outOfOrder = [5, 1, 3, 2, 4].map((m, i) =>
-    lake(makeEvent({ session_id: 'edge-out-of-order', anonymous_id: 'v-out', event_type: i === 0 ? 'add_to_cart' : 'product_view', event_time: at(m), product: { id: `p${i}`, category: `c${i % 2}`, price: 10 * (i + 1) } })),
+    lake(
+      makeEvent({
+        session_id: 'edge-out-of-order',
+        anonymous_id: 'v-out',
+        event_type: i === 0 ? 'add_to_cart' : 'product_view',
+        event_time: at(m),
+        product: { id: `p${i}`, category: `c${i % 2}`, price: 10 * (i + 1) },
+      }),
+    ),
   );
   const original = makeEvent({ session_id: 'edge-duplicates', event_time: at(3), product: { id: 'x', price: 5 } });
   const duplicates = [
@@ -32,16 +39,33 @@ describe('feature parity: SQL (DuckDB) = TypeScript', () => {
     lake(original, '2026-11-20T12:00:01.000Z'),
     lake(makeEvent({ session_id: 'edge-duplicates', event_type: 'page_view', event_time: at(1), page: { referrer: 'https://www.google.com/search?q=x' } })),
   ];
-  const purchase = (session: string, minute: number) => lake(makeEvent({ session_id: session, event_type: 'purchase', event_time: at(minute), order: { id: 'o', revenue: 1 } }));
+  const purchase = (session: string, minute: number) =>
+    lake(makeEvent({ session_id: session, event_type: 'purchase', event_time: at(minute), order: { id: 'o', revenue: 1 } }));
   const afterPurchase = [
-    lake(makeEvent({ session_id: 'edge-after-purchase', event_time: at(1), context: { user_agent: 'Mozilla/5.0 (iPad; CPU OS 17_4)' }, page: { referrer: 'https://mail.example.com/' } })),
+    lake(
+      makeEvent({
+        session_id: 'edge-after-purchase',
+        event_time: at(1),
+        context: { user_agent: 'Mozilla/5.0 (iPad; CPU OS 17_4)' },
+        page: { referrer: 'https://mail.example.com/' },
+      }),
+    ),
     lake(makeEvent({ session_id: 'edge-after-purchase', event_type: 'add_to_cart', event_time: at(2) })),
     purchase('edge-after-purchase', 3),
     lake(makeEvent({ session_id: 'edge-after-purchase', event_type: 'add_to_cart', event_time: at(4) })),
     purchase('edge-after-purchase', 5),
   ];
   const purchaseFirst = [purchase('edge-purchase-first', 1), lake(makeEvent({ session_id: 'edge-purchase-first', event_time: at(2) }))];
-  const returning = [1, 2, 3].map((n) => lake(makeEvent({ session_id: `edge-return-${n}`, anonymous_id: 'v-returning', event_time: at(10 * n), page: { referrer: n === 2 ? 'https://t.co/abc' : 'https://ads.example.net/c?utm_medium=cpc' } })));
+  const returning = [1, 2, 3].map((n) =>
+    lake(
+      makeEvent({
+        session_id: `edge-return-${n}`,
+        anonymous_id: 'v-returning',
+        event_time: at(10 * n),
+        page: { referrer: n === 2 ? 'https://t.co/abc' : 'https://ads.example.net/c?utm_medium=cpc' },
+      }),
+    ),
+  );
 
   const sessions = [...synthetic, single, noPrices, outOfOrder, duplicates, afterPurchase, purchaseFirst, returning];
   const events: SessionEvent[] = sessions.flat();
@@ -51,8 +75,22 @@ describe('feature parity: SQL (DuckDB) = TypeScript', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'parity-'));
     const half = Math.floor(events.length / 2);
     const files = [path.join(dir, 'part-1.json'), path.join(dir, 'part-2.json.gz')];
-    writeFileSync(files[0]!, events.slice(0, half).map((e) => JSON.stringify(e)).join('\n'));
-    writeFileSync(files[1]!, gzipSync(events.slice(half).map((e) => JSON.stringify(e)).join('\n')));
+    writeFileSync(
+      files[0]!,
+      events
+        .slice(0, half)
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    writeFileSync(
+      files[1]!,
+      gzipSync(
+        events
+          .slice(half)
+          .map((e) => JSON.stringify(e))
+          .join('\n'),
+      ),
+    );
     sqlRows = new Map((await duckdbFeatures(files)).map((row) => [row.session_id as string, row]));
   });
 
@@ -81,7 +119,9 @@ describe('feature parity: SQL (DuckDB) = TypeScript', () => {
     const mismatches = [...bySession].flatMap(([sessionId, sessionEvents]) => {
       const ts = sessionFeatures(sessionEvents, { previousSessions: history.get(sessionId)! });
       const sql = sqlRows.get(sessionId)!;
-      return FEATURE_NAMES.filter((n) => (ts[n] === null ? sql[n] !== null : Math.abs(Number(sql[n]) - ts[n]!) > 1e-9 * Math.max(1, Math.abs(ts[n]!)))).map((n) => `${sessionId}.${n}: sql=${String(sql[n])} ts=${ts[n]}`);
+      return FEATURE_NAMES.filter((n) => (ts[n] === null ? sql[n] !== null : Math.abs(Number(sql[n]) - ts[n]!) > 1e-9 * Math.max(1, Math.abs(ts[n]!)))).map(
+        (n) => `${sessionId}.${n}: sql=${String(sql[n])} ts=${ts[n]}`,
+      );
     });
     expect(mismatches).toEqual([]);
   });

@@ -12,7 +12,7 @@ const UCI = path.resolve(__dirname, '../../../../../shared/data/uci-online-shopp
 /** A dataset whose truth is known: y depends on x0 > 0 (strongly) and x1 (weakly); x2 is noise, often missing. */
 function synthetic(rows: number, seed = 1): Dataset {
   let s = seed;
-  const random = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const random = () => (s = (s * 16807) % 2147483647) / 2147483647;
   const x = new Float64Array(rows * 3);
   const y = new Uint8Array(rows);
   for (let i = 0; i < rows; i++) {

@@ -31,7 +31,9 @@ describe('synthetic shopper model', () => {
     for (const s of generated.filter((x) => x.truth.purchased)) {
       expect(s.events.at(-1)!.event_type).toBe('purchase');
     }
-    expect(purchaseProbability({ netCartItems: 0, checkout: false, productViews: 9, returning: true, device: 'desktop', referrer: 'email' })).toBeLessThan(0.01);
+    expect(purchaseProbability({ netCartItems: 0, checkout: false, productViews: 9, returning: true, device: 'desktop', referrer: 'email' })).toBeLessThan(
+      0.01,
+    );
   });
 
   it('makes the purchase probability follow cart and checkout', () => {
