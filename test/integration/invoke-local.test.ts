@@ -1,11 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { queryModel } from '../../src/adapters/models-table';
 import { runKey } from '../../src/domain/registry';
-import { outputs } from '../helpers/cloud';
+import type { BadRow } from '../../src/domain/events/bad-row';
+import type { LakeEvent } from '../../src/domain/events/enrich';
+import { drain, lakeRows, outputs } from '../helpers/cloud';
 
 const root = path.resolve(__dirname, '..', '..');
 const sls = path.join(root, 'node_modules', '.bin', 'sls');
@@ -34,9 +36,28 @@ describe('sls invoke local', () => {
     expect(JSON.parse(response.body)).toMatchObject({ accepted: 3, rejected: [{ index: 3 }] });
   });
 
-  it('ingest: a batch with bad and duplicate records reports no failures', async () => {
-    const out = await invokeLocal('ingest', 'events/kinesis/invalid-and-duplicates.json', outputs().Endpoint);
-    expect(out).toContain('"batchItemFailures": []');
+  it('ingest: a batch with bad and duplicate records reports no failures, and the lake holds each record once', async () => {
+    const fixture = 'events/kinesis/invalid-and-duplicates.json';
+    const out = await invokeLocal('ingest', fixture, outputs().Endpoint);
+    expect(result(out)).toEqual({ batchItemFailures: [] });
+    await drain();
+    const records = (JSON.parse(readFileSync(path.join(root, fixture), 'utf8')) as { Records: { eventID: string; kinesis: { data: string } }[] }).Records;
+    const validIds = [
+      ...new Set(
+        records.flatMap(
+          (r) =>
+            /"event_id":"([0-9a-f-]{36})","event_type":"(page_view|product_view|add_to_cart|purchase)"/.exec(
+              Buffer.from(r.kinesis.data, 'base64').toString(),
+            )?.[1] ?? [],
+        ),
+      ),
+    ];
+    const raw = (await lakeRows<LakeEvent>('raw')).filter((r) => validIds.includes(r.row.event_id));
+    expect(raw.map((r) => r.row.event_id).sort()).toEqual(validIds.sort());
+    // The three records that are no event (a broken event, not JSON, not an event object) are bad rows, each once.
+    const sequences = new Set(records.map((r) => r.eventID.split(':')[1]));
+    const bad = (await lakeRows<BadRow>('bad')).filter((r) => sequences.has(r.row.source.sequence_number));
+    expect(bad.map((r) => r.row.type).sort()).toEqual(['decode_error', 'schema_violation', 'schema_violation']);
   });
 
   it("planTraining: a manual range, the schedule's default range, and a reversed range refused by name", async () => {
