@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/models-table';
 import { hashApiKey } from '../../src/domain/api-keys';
+import { runTsx } from '../helpers/cli';
 import { outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
@@ -83,12 +81,7 @@ describe('admin routes', () => {
   });
 
   it('revokes a key without a redeploy: npm run api-key -- allow / revoke change the SSM parameter the authorizer reads', async () => {
-    const root = path.resolve(__dirname, '..', '..');
-    const apiKey = async (...args: string[]) =>
-      JSON.parse(
-        (await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), ['cli/api-key.ts', ...args, '--json'], { cwd: root, env: process.env }))
-          .stdout,
-      );
+    const apiKey = async (...args: string[]) => (await runTsx('cli/api-key.ts', [...args, '--json'])).json;
     const { key } = await apiKey('new');
     const parameter = ['--for', 'read', '--parameter', outputs().ReadKeyHashesParameter!];
     const status = async () => (await fetch(`${outputs().ApiUrl}/models/${MODEL}`, { headers: { authorization: `Bearer ${key}` } })).status;

@@ -1,27 +1,14 @@
-import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { LakeEvent } from '../../src/domain/events/enrich';
+import { runTsx } from '../helpers/cli';
 import { drain, lakeRows, outputs } from '../helpers/cloud';
 
 const root = path.resolve(__dirname, '..', '..');
 const REES46 = path.resolve(root, '..', 'shared', 'data', 'rees46-sample', 'events-2019-10-01-sample.csv');
 
-async function cli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules', '.bin', 'tsx'), [script, ...args], {
-      cwd: root,
-      env: process.env,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const cli = (script: string, args: string[]) => runTsx(script, args);
 
 describe('npm run import (REES46)', () => {
   const available = existsSync(REES46);

@@ -1,8 +1,7 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { putObject } from '../../src/adapters/s3';
 import { badRow } from '../../src/domain/events/bad-row';
@@ -10,6 +9,7 @@ import { runFeaturesJob } from '../../local/glue/features-job';
 import { readFeatureRows } from '../../src/adapters/feature-store';
 import type { LakeEvent } from '../../src/domain/events/enrich';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { runTsx } from '../helpers/cli';
 import { backfill, drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { sleep } from '../../src/shared/retry';
@@ -27,17 +27,8 @@ async function replay(args: string[]): Promise<{ code: number; summary: any; std
     '--raw-delivery-stream',
     outputs().RawDeliveryStreamName!,
   ];
-  try {
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['cli/replay.ts', ...target, ...args, '--json'], {
-      cwd: root,
-      env: process.env,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, summary: JSON.parse(stdout), stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, summary: e.stdout ? JSON.parse(e.stdout) : undefined, stderr: e.stderr };
-  }
+  const run = await runTsx('cli/replay.ts', [...target, ...args, '--json']);
+  return { code: run.code, summary: run.json, stderr: run.stderr };
 }
 
 const DAY = { from: '2024-09-10', to: '2024-09-11' };

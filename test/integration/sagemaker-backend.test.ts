@@ -1,25 +1,17 @@
-import { execFile } from 'node:child_process';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { setAlias } from '../../src/adapters/models-table';
 import { sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict } from '../../src/domain/model/training-run';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { runTsx } from '../helpers/cli';
 import { addFaults, clearFaults, faults, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 
-const root = path.resolve(__dirname, '..', '..');
 const MODEL = `sm${Date.now().toString(36)}`;
 
 async function models(...args: string[]) {
-  const { stdout } = await promisify(execFile)(
-    path.join(root, 'node_modules', '.bin', 'tsx'),
-    ['cli/models.ts', ...args, '--models-table', outputs().ModelsTableName!, '--json'],
-    { cwd: root, env: process.env },
-  );
-  return JSON.parse(stdout);
+  return (await runTsx('cli/models.ts', [...args, '--models-table', outputs().ModelsTableName!, '--json'])).json;
 }
 
 async function post(body: unknown) {

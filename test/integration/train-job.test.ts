@@ -1,17 +1,14 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { getModelVersion, putModelVersion } from '../../src/adapters/models-table';
 import { VersionExistsError } from '../../src/domain/registry';
+import { runTsx } from '../helpers/cli';
 import { backfill, drain, outputs } from '../helpers/cloud';
-
-const root = path.resolve(__dirname, '..', '..');
 
 /** The Batch training job's entrypoint, run as a process the way Batch runs the container command. */
 describe('training job (batch/train.ts)', () => {
@@ -24,20 +21,13 @@ describe('training job (batch/train.ts)', () => {
     await drain();
     await runFeaturesJob(outputs().LakeBucketName!, '2025-04-01', '2025-04-04');
 
-    const { stdout } = await promisify(execFile)(
-      path.join(root, 'node_modules/.bin/tsx'),
-      ['batch/train.ts', '--from', '2025-04-01', '--to', '2025-04-04', '--truth', truth, '--json'],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          LAKE_BUCKET_NAME: outputs().LakeBucketName,
-          MODELS_TABLE_NAME: outputs().ModelsTableName,
-          MODEL_NAME: 'it-propensity',
-          CODE_VERSION: 'test',
-        },
-      },
-    );
+    const { code, stdout, stderr } = await runTsx('batch/train.ts', ['--from', '2025-04-01', '--to', '2025-04-04', '--truth', truth, '--json'], {
+      LAKE_BUCKET_NAME: outputs().LakeBucketName,
+      MODELS_TABLE_NAME: outputs().ModelsTableName,
+      MODEL_NAME: 'it-propensity',
+      CODE_VERSION: 'test',
+    });
+    if (code !== 0) throw new Error(`batch/train.ts exited with ${code}: ${stderr}`);
     const summary = JSON.parse(stdout);
     expect(summary).toMatchObject({ ok: true, name: 'it-propensity', chosen: expect.stringMatching(/^(gbdt|logreg)$/) });
     expect(summary.metrics.roc_auc).toBeGreaterThan(0.8);
@@ -71,15 +61,11 @@ describe('training job (batch/train.ts)', () => {
   });
 
   it('says what to do when the range has no features', async () => {
-    const result = await promisify(execFile)(
-      path.join(root, 'node_modules/.bin/tsx'),
-      ['batch/train.ts', '--from', '2001-01-01', '--to', '2001-01-02', '--json'],
-      {
-        cwd: root,
-        env: { ...process.env, LAKE_BUCKET_NAME: outputs().LakeBucketName, MODELS_TABLE_NAME: outputs().ModelsTableName },
-      },
-    ).catch((error: { code: number; stdout: string }) => error);
-    expect((result as { code: number }).code).toBe(1);
-    expect(JSON.parse((result as { stdout: string }).stdout).message).toContain('run the feature job first');
+    const result = await runTsx('batch/train.ts', ['--from', '2001-01-01', '--to', '2001-01-02', '--json'], {
+      LAKE_BUCKET_NAME: outputs().LakeBucketName,
+      MODELS_TABLE_NAME: outputs().ModelsTableName,
+    });
+    expect(result.code).toBe(1);
+    expect(result.json.message).toContain('run the feature job first');
   });
 });
