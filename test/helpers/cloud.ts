@@ -26,14 +26,32 @@ export const clearFaults = (service: string) => admin().clearFaults(service);
 /** The armed fault rules, with what is left of their counts (a test checks its faults really fired). */
 export const faults = async (service?: string) => (await admin().faults()).filter((f) => service === undefined || f.service === service);
 
-export async function postEvents(body: unknown, contentType = 'application/json'): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${outputs().ApiUrl}/events`, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
+/**
+ * One request to the local HTTP API: a body (JSON unless a string), an optional bearer key; the answer's status and
+ * body (parsed JSON, or the text when it is not JSON).
+ */
+export async function api(
+  method: string,
+  path: string,
+  options: { body?: unknown; contentType?: string; key?: string } = {},
+): Promise<{ status: number; body: any }> {
+  const response = await fetch(`${outputs().ApiUrl}${path}`, {
+    method,
+    headers: {
+      ...(options.body === undefined ? {} : { 'content-type': options.contentType ?? 'application/json' }),
+      ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+    },
+    ...(options.body === undefined ? {} : { body: typeof options.body === 'string' ? options.body : JSON.stringify(options.body) }),
   });
-  return { status: response.status, body: await response.json() };
+  const text = await response.text();
+  try {
+    return { status: response.status, body: JSON.parse(text) };
+  } catch {
+    return { status: response.status, body: text };
+  }
 }
+
+export const postEvents = (body: unknown, contentType = 'application/json') => api('POST', '/events', { body, contentType });
 
 /**
  * Loads history the way `npm run import` does: backfill envelopes straight onto the stream, so events keep their

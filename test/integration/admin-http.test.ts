@@ -1,7 +1,7 @@
 import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/models-table';
 import { hashApiKey } from '../../src/domain/api-keys';
 import { runTsx } from '../helpers/cli';
-import { outputs } from '../helpers/cloud';
+import { api, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 import { sleep } from '../../src/shared/retry';
@@ -9,14 +9,7 @@ import { sleep } from '../../src/shared/retry';
 const MODEL = `it-admin-${Date.now()}`;
 const ADMIN_KEY = 'local-admin-key';
 
-async function call(path: string, body?: unknown, key?: string) {
-  const response = await fetch(`${outputs().ApiUrl}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const call = (path: string, body?: unknown, key?: string) => api('POST', path, { ...(body === undefined ? {} : { body }), ...(key ? { key } : {}) });
 
 /** The registry's write routes behind the admin API-key authorizer, on the local HTTP API. */
 describe('admin routes', () => {
@@ -84,7 +77,7 @@ describe('admin routes', () => {
     const apiKey = async (...args: string[]) => (await runTsx('cli/api-key.ts', [...args, '--json'])).json;
     const { key } = await apiKey('new');
     const parameter = ['--for', 'read', '--parameter', outputs().ReadKeyHashesParameter!];
-    const status = async () => (await fetch(`${outputs().ApiUrl}/models/${MODEL}`, { headers: { authorization: `Bearer ${key}` } })).status;
+    const status = async () => (await api('GET', `/models/${MODEL}`, { key })).status;
     /** The authorizer re-reads the hashes every KEY_CACHE_SECONDS (1 s locally): wait, with a deadline, until it answers `wanted`. */
     const until = async (wanted: number) => {
       for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(250)) if ((await status()) === wanted) return;
@@ -96,6 +89,6 @@ describe('admin routes', () => {
     expect((await apiKey('revoke', key, ...parameter)).hashes).not.toContain(hashApiKey(key));
     await until(403);
     // The documented local read key was never touched.
-    expect((await fetch(`${outputs().ApiUrl}/models/${MODEL}`, { headers: { authorization: 'Bearer local-read-key' } })).status).toBe(200);
+    expect((await api('GET', `/models/${MODEL}`, { key: 'local-read-key' })).status).toBe(200);
   });
 });

@@ -5,7 +5,7 @@ import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict, type TrainedModel } from '../../src/domain/model/training-run';
 import { canaryBucket } from '../../src/domain/serving';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { functionLogLine, outputs } from '../helpers/cloud';
+import { api, functionLogLine, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 import { sleep } from '../../src/shared/retry';
@@ -15,19 +15,9 @@ const table = () => outputs().ModelsTableName!;
 const register = (model: string, version: string, trained: TrainedModel, recordedSha256?: string) =>
   registerVersion({ model, version, kind: trained.kind, artifact: { name: model, version, model: trained }, ...(recordedSha256 ? { recordedSha256 } : {}) });
 
-async function post(body: unknown, contentType = 'application/json') {
-  const response = await fetch(`${outputs().ApiUrl}/predict`, {
-    method: 'POST',
-    headers: { 'content-type': contentType },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const post = (body: unknown, contentType = 'application/json') => api('POST', '/predict', { body, contentType });
 /** The registry's read routes take a read key (README, "Serving"); `key: null` sends none. */
-const get = async (path: string, key: string | null = 'local-read-key') => {
-  const response = await fetch(`${outputs().ApiUrl}${path}`, { headers: key === null ? {} : { authorization: `Bearer ${key}` } });
-  return { status: response.status, body: (await response.json()) as any };
-};
+const get = (path: string, key: string | null = 'local-read-key') => api('GET', path, key === null ? {} : { key });
 
 /** Every model summary, following GET /models's `next` tokens page by page. */
 async function allModels(limit: number): Promise<{ models: { name: string }[]; pages: number }> {

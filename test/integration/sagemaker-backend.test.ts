@@ -4,7 +4,7 @@ import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict } from '../../src/domain/model/training-run';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { runTsx } from '../helpers/cli';
-import { addFaults, clearFaults, faults, outputs } from '../helpers/cloud';
+import { api, addFaults, clearFaults, faults, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 
@@ -14,10 +14,7 @@ async function models(...args: string[]) {
   return (await runTsx('cli/models.ts', [...args, '--models-table', outputs().ModelsTableName!, '--json'])).json;
 }
 
-async function post(body: unknown) {
-  const response = await fetch(`${outputs().ApiUrl}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: response.status, body: (await response.json()) as any };
-}
+const post = (body: unknown) => api('POST', '/predict', { body });
 
 /**
  * The predict function's SageMaker backend against the local SageMaker stand-in, which runs the serving
