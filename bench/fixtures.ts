@@ -34,3 +34,17 @@ export function kinesisBatch(events: readonly unknown[]) {
     })),
   };
 }
+
+/** The environment the ingest handler runs with in the benchmarks: Firehose at the sink, dedup off, quiet. */
+export const ingestBenchEnv = (sinkUrl: string) => ({
+  AWS_ENDPOINT_URL_FIREHOSE: sinkUrl,
+  AWS_ACCESS_KEY_ID: 'bench',
+  AWS_SECRET_ACCESS_KEY: 'bench',
+  AWS_REGION: 'us-east-1',
+  RAW_DELIVERY_STREAM_NAME: 'raw',
+  BAD_DELIVERY_STREAM_NAME: 'bad',
+  DEDUP_TABLE_NAME: 'unused',
+  DEDUP_ENABLED: 'false',
+  POWERTOOLS_METRICS_DISABLED: 'true',
+  LOG_LEVEL: 'ERROR',
+});

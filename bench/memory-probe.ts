@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { benchEvents, kinesisBatch } from './fixtures';
+import { benchEvents, ingestBenchEnv, kinesisBatch } from './fixtures';
 import { startSink } from './sink';
 
 /** Prints this process's peak RSS (MB) after one run of `ingest` or of the bare decode baseline. */
@@ -7,18 +7,7 @@ async function main() {
   const batch = kinesisBatch(benchEvents(10_000));
   if (process.argv[2] === 'ingest') {
     const sink = await startSink('process');
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_FIREHOSE: sink.url,
-      AWS_ACCESS_KEY_ID: 'b',
-      AWS_SECRET_ACCESS_KEY: 'b',
-      AWS_REGION: 'us-east-1',
-      RAW_DELIVERY_STREAM_NAME: 'raw',
-      BAD_DELIVERY_STREAM_NAME: 'bad',
-      DEDUP_TABLE_NAME: 'unused',
-      DEDUP_ENABLED: 'false',
-      POWERTOOLS_METRICS_DISABLED: 'true',
-      LOG_LEVEL: 'ERROR',
-    });
+    Object.assign(process.env, ingestBenchEnv(sink.url));
     const { handler } = await import('../functions/ingest/handler');
     await handler(batch as never, { awsRequestId: 'm', getRemainingTimeInMillis: () => 60_000 } as unknown as Context);
     await sink.close();

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import { parseCli, runCli } from '../src/shared/args';
-import { benchEvents, kinesisBatch } from './fixtures';
+import { benchEvents, ingestBenchEnv, kinesisBatch } from './fixtures';
 import { machine, summarize, time, type Figure } from './harness';
 import { startSink } from './sink';
 import { startRegistrySink } from './registry-sink';
@@ -65,18 +65,7 @@ function rateFigure(
 
 async function ingestBench(): Promise<Figure[]> {
   const sink = await startSink();
-  Object.assign(process.env, {
-    AWS_ENDPOINT_URL_FIREHOSE: sink.url,
-    AWS_ACCESS_KEY_ID: 'bench',
-    AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_REGION: 'us-east-1',
-    RAW_DELIVERY_STREAM_NAME: 'raw',
-    BAD_DELIVERY_STREAM_NAME: 'bad',
-    DEDUP_TABLE_NAME: 'unused',
-    DEDUP_ENABLED: 'false',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-    LOG_LEVEL: 'ERROR',
-  });
+  Object.assign(process.env, ingestBenchEnv(sink.url));
   const { handler } = await import('../functions/ingest/handler');
   const figures: Figure[] = [];
   for (const n of [500, 10_000]) {

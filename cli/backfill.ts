@@ -4,6 +4,7 @@ import { placeInTime } from '../src/domain/events/enrich';
 import { backfillEnvelope, encodeEnvelope } from '../src/domain/events/envelope';
 import { validateEvent, type ClickstreamEvent } from '../src/domain/events/schema';
 import { partitionWaves, waveGapMs } from '../src/domain/lake';
+import { RateLimiter } from '../src/domain/replay';
 import { sleep } from '../src/shared/retry';
 
 /** Seconds a record may spend before Firehose (the stream, the ingest batch window) on top of the buffer interval. */
@@ -44,7 +45,7 @@ export async function backfillEvents(
   const receivedAt = new Date().toISOString();
   const waves = partitionWaves(events, (e) => hourOf(e, receivedAt));
   const result: BackfillResult = { sent: 0, invalid: 0, failed: [], waves: waves.length };
-  const started = Date.now();
+  const limiter = options.rate ? new RateLimiter(options.rate) : undefined;
   for (const [w, wave] of waves.entries()) {
     if (w > 0) {
       options.say?.(
@@ -54,10 +55,8 @@ export async function backfillEvents(
     }
     for (let i = 0; i < wave.length; i += 500) {
       const chunk = wave.slice(i, i + 500);
-      if (options.rate) {
-        const due = started + ((result.sent + result.failed.length + chunk.length) / options.rate) * 1000;
-        if (due > Date.now()) await sleep(due - Date.now());
-      }
+      const wait = limiter?.take(chunk.length) ?? 0;
+      if (wait > 0) await sleep(wait);
       const { failed } = await putRecords(
         streamName,
         chunk.map((event) => ({ data: encodeEnvelope(backfillEnvelope(event, receivedAt)), partitionKey: event.session_id || 'backfill' })),

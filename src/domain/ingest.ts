@@ -49,7 +49,8 @@ export function classify(record: StreamRecord, now: string, window: EventTimeWin
   });
   let decoded: DecodedRecord;
   try {
-    decoded = decodeRecord(record.data, arrivalTime(record));
+    // Only a bare event (and a bad row) needs the arrival time formatted: not every envelope on the hot path.
+    decoded = decodeRecord(record.data, () => arrivalTime(record));
   } catch (error) {
     const message = error instanceof EnvelopeDecodeError ? error.message : `record could not be read: ${String(error)}`;
     return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message }], payload: record.data, failedAt: now, source: source() }) };

@@ -42,7 +42,7 @@ const isEnvelope = (value: Record<string, unknown>): value is Record<string, unk
  * (a backend's PutRecord, the AWS CLI, Kinesis Agent): it was received when Kinesis says it arrived, and the
  * contract decides whether it is valid. Only what is not a JSON object at all fails to decode.
  */
-export function decodeRecord(data: Buffer, arrivedAt: string): DecodedRecord {
+export function decodeRecord(data: Buffer, arrivedAt: () => string): DecodedRecord {
   let parsed: unknown;
   try {
     parsed = JSON.parse(data.toString('utf8'));
@@ -53,7 +53,7 @@ export function decodeRecord(data: Buffer, arrivedAt: string): DecodedRecord {
     throw new EnvelopeDecodeError('record is neither a collector envelope ({"v":1,"received_at":…,"event":…}) nor an event (a JSON object)');
   }
   const record = parsed as Record<string, unknown>;
-  if (!isEnvelope(record)) return { received_at: arrivedAt, event: record, via: 'stream' };
+  if (!isEnvelope(record)) return { received_at: arrivedAt(), event: record, via: 'stream' };
   return {
     received_at: record.received_at,
     ...(typeof record.replay_id === 'string' ? { replay_id: record.replay_id } : {}),
