@@ -1,13 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { putRecords } from '../../src/adapters/kinesis';
+import { streamTarget } from '../../src/adapters/replay-targets';
 import { readJsonLines } from '../../src/adapters/s3';
 import type { LakeEvent } from '../../src/domain/events/enrich';
-import { encodeEnvelope } from '../../src/domain/events/envelope';
-import { RateLimiter, replayEnvelope, ReplayDeliveryError, selectRawEvents } from '../../src/domain/replay';
+import { RateLimiter, ReplayDeliveryError, selectRawEvents, sendReplay } from '../../src/domain/replay';
 import { replayConfig } from '../../src/shared/config';
 import { logger } from '../../src/shared/logger';
-import { sleep } from '../../src/shared/retry';
 
 const config = replayConfig();
 
@@ -37,6 +35,7 @@ const replayObjects = async (event: ReplayBatchEvent) => {
   const { replay_id, from, to, types, session, rate_per_worker } = event.BatchInput;
   const filter = { from, to, ...(types ? { types: new Set(types) } : {}), ...(session ? { session } : {}) };
   const limiter = new RateLimiter(rate_per_worker);
+  const target = streamTarget(config.streamName, replay_id);
   const summary = { objects: event.Items.length, read: 0, selected: 0, skipped_duplicates: 0, sent: 0, failed: 0 };
   for (const { Key } of event.Items) {
     const rows = (await readJsonLines<LakeEvent>(config.lakeBucketName, Key)).map((row) => ({ key: Key, row }));
@@ -44,17 +43,9 @@ const replayObjects = async (event: ReplayBatchEvent) => {
     summary.read += rows.length;
     summary.selected += selected.length;
     summary.skipped_duplicates += duplicates;
-    for (let i = 0; i < selected.length; i += 500) {
-      const batch = selected.slice(i, i + 500);
-      const wait = limiter.take(batch.length);
-      if (wait > 0) await sleep(wait);
-      const result = await putRecords(
-        config.streamName,
-        batch.map((s) => ({ data: encodeEnvelope(replayEnvelope(s, replay_id)), partitionKey: s.event.session_id })),
-      );
-      summary.failed += result.failed.length;
-      summary.sent += batch.length - result.failed.length;
-    }
+    const { sent, failed } = await sendReplay([selected], target, { limiter });
+    summary.sent += sent;
+    summary.failed += failed;
   }
   logger.info('replayed objects', { replay_id, ...summary });
   if (summary.failed > 0) throw new ReplayDeliveryError(`${summary.failed} of ${summary.selected} events could not be put on the stream after retries.`);

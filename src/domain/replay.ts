@@ -1,4 +1,5 @@
 import { ClickstreamError } from '../shared/errors';
+import { sleep } from '../shared/retry';
 import type { BadRow } from './events/bad-row';
 import { ENRICHMENT_FIELDS, placeInTime, type LakeEvent } from './events/enrich';
 import type { CollectorEnvelope } from './events/envelope';
@@ -200,3 +201,72 @@ export const replayHour = (s: SelectedEvent): string =>
  * shift what counts as done (as skipping by count would).
  */
 export const sendKey = (s: SelectedEvent): string => `${replayHour(s)}|${s.event.event_id}`;
+
+/** One call's worth of a replay (a Kinesis PutRecords / Firehose PutRecordBatch call takes 500 records). */
+export const REPLAY_BATCH_SIZE = 500;
+
+/** A failed event of a batch, by its position in the batch. */
+export interface ReplayFailure {
+  index: number;
+  error: string;
+}
+
+/**
+ * Where a replay sends (the port): the Kinesis stream, the raw delivery stream, a file. Sends one batch and
+ * answers what still failed after the target's own retries.
+ */
+export type ReplayTarget = (batch: readonly SelectedEvent[]) => Promise<readonly ReplayFailure[]>;
+
+export interface ReplaySendOptions {
+  /** Paces every batch in flight together; none: as fast as the target takes them. */
+  limiter?: RateLimiter;
+  /** Batches in flight at once (default 1). */
+  concurrency?: number;
+  /** The pause between two waves (see `partitionWaves`). */
+  waveGapMs?: number;
+  /** Asked before each batch: true ends the run once the batches in flight are done (Ctrl-C). */
+  stopped?: () => boolean;
+  /** After each batch, in completion order; `index` counts batches over all waves, in send order. */
+  onBatch?: (index: number, batch: readonly SelectedEvent[], failures: readonly ReplayFailure[]) => void;
+  /** Before each pause between waves. */
+  onPause?: (ms: number) => void;
+  wait?: (ms: number) => Promise<void>;
+}
+
+/**
+ * The replay send loop, shared by `npm run replay` and the replay state machine's worker: the waves one after
+ * another (with the pause between them), each cut into batches of 500 sent `concurrency` at a time at the
+ * limiter's pace. A batch never spans two waves, so the pause falls between partition hours.
+ */
+export async function sendReplay(waves: readonly (readonly SelectedEvent[])[], target: ReplayTarget, options: ReplaySendOptions = {}) {
+  const wait = options.wait ?? sleep;
+  const stopped = options.stopped ?? (() => false);
+  let index = 0;
+  let sent = 0;
+  let failed = 0;
+  for (const [w, wave] of waves.entries()) {
+    if (w > 0 && options.waveGapMs && !stopped()) {
+      options.onPause?.(options.waveGapMs);
+      await wait(options.waveGapMs);
+    }
+    const batches: (readonly SelectedEvent[])[] = [];
+    for (let i = 0; i < wave.length; i += REPLAY_BATCH_SIZE) batches.push(wave.slice(i, i + REPLAY_BATCH_SIZE));
+    const first = index;
+    let next = 0;
+    const worker = async () => {
+      while (!stopped() && next < batches.length) {
+        const offset = next++;
+        const batch = batches[offset]!;
+        const pause = options.limiter?.take(batch.length) ?? 0;
+        if (pause > 0) await wait(pause);
+        const failures = await target(batch);
+        failed += failures.length;
+        sent += batch.length - failures.length;
+        options.onBatch?.(first + offset, batch, failures);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 1, Math.max(1, batches.length)) }, worker));
+    index += batches.length;
+  }
+  return { sent, failed };
+}

@@ -1,6 +1,16 @@
 import { badRow } from '../../../src/domain/events/bad-row';
 import { enrich } from '../../../src/domain/events/enrich';
-import { parseRange, partitionPrefixes, RateLimiter, recoverBadRows, ReplayRequestError, selectRawEvents } from '../../../src/domain/replay';
+import {
+  parseRange,
+  partitionPrefixes,
+  RateLimiter,
+  recoverBadRows,
+  ReplayRequestError,
+  selectRawEvents,
+  sendReplay,
+  type ReplayFailure,
+  type SelectedEvent,
+} from '../../../src/domain/replay';
 import { fix } from '../../../replay/fixes/legacy-view-events';
 import { makeEvent } from '../../helpers/events';
 
@@ -121,5 +131,70 @@ describe('RateLimiter', () => {
     expect(limiter.take(500)).toBe(500);
     now = 500;
     expect(limiter.take(500)).toBe(500);
+  });
+});
+
+describe('sendReplay (the send loop of the CLI and the replay worker)', () => {
+  const events = (n: number, hour: string): SelectedEvent[] =>
+    Array.from({ length: n }, (_, i) => ({
+      event: makeEvent({ event_time: `${hour}:00:00.000Z`, event_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` }),
+      received_at: `${hour}:00:01.000Z`,
+      backfill: false,
+      key: 'k',
+    }));
+
+  it('sends each wave in batches of 500, pauses between waves only, and numbers batches over all waves', async () => {
+    const log: string[] = [];
+    const waves = [events(1200, '2025-02-01T10'), events(10, '2025-02-01T11')];
+    const result = await sendReplay(
+      waves,
+      async (batch) => {
+        log.push(`send ${batch.length}`);
+        return [];
+      },
+      {
+        concurrency: 2,
+        waveGapMs: 7_000,
+        wait: async (ms) => void log.push(`wait ${ms}`),
+        onBatch: (index, batch) => log.push(`done ${index} ${batch.length}`),
+      },
+    );
+    expect(result).toEqual({ sent: 1210, failed: 0 });
+    expect(log.filter((l) => l.startsWith('send'))).toEqual(['send 500', 'send 500', 'send 200', 'send 10']);
+    expect(log.filter((l) => l.startsWith('wait'))).toEqual(['wait 7000']);
+    // The pause comes after every batch of the first wave and before the second wave's batch.
+    expect(log.indexOf('wait 7000')).toBeGreaterThan(log.indexOf('done 2 200'));
+    expect(log.indexOf('send 10')).toBeGreaterThan(log.indexOf('wait 7000'));
+    expect(log).toContain('done 3 10');
+  });
+
+  it("counts what the target still failed and hands each batch's failures to the caller", async () => {
+    const failures: ReplayFailure[][] = [];
+    const result = await sendReplay(
+      [events(600, '2025-02-01T10')],
+      async (batch) => (batch.length === 500 ? [{ index: 3, error: 'ProvisionedThroughputExceededException' }] : []),
+      {
+        onBatch: (_, __, f) => failures.push([...f]),
+      },
+    );
+    expect(result).toEqual({ sent: 599, failed: 1 });
+    expect(failures).toEqual([[{ index: 3, error: 'ProvisionedThroughputExceededException' }], []]);
+  });
+
+  it('paces with the limiter and stops starting batches once asked to stop', async () => {
+    const waits: number[] = [];
+    let stop = false;
+    const sent: number[] = [];
+    await sendReplay(
+      [events(1500, '2025-02-01T10')],
+      async (batch) => {
+        sent.push(batch.length);
+        if (sent.length === 2) stop = true;
+        return [];
+      },
+      { limiter: new RateLimiter(500, () => 0), stopped: () => stop, wait: async (ms) => void waits.push(ms) },
+    );
+    expect(sent).toEqual([500, 500]);
+    expect(waits).toEqual([1000]);
   });
 });
