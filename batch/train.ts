@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFeatureRows } from '../src/adapters/feature-store';
 import { getArtifact, putArtifact } from '../src/adapters/model-artifacts';
-import { getAlias, getModelVersion, putModelVersion } from '../src/adapters/models-table';
+import { getAlias, getModelVersion, putModelVersion } from '../src/adapters/registry-table';
 import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '../src/domain/registry';
 import { FEATURE_NAMES } from '../src/domain/features/spec';
 import { bayesGap, scoreRows, trainPurchasePropensity, type FeatureRow, type TrainedModel } from '../src/domain/model/training-run';

@@ -296,7 +296,7 @@ async function startBenchCloud() {
 async function predictHttpBench(): Promise<Figure[]> {
   const cloud = await startBenchCloud();
   try {
-    const { setAlias, setAliasRouting } = await import('../src/adapters/models-table');
+    const { setAlias, setAliasRouting } = await import('../src/adapters/registry-table');
     const { registerVersion } = await import('../test/helpers/registry');
     const { deployEndpoint } = await import('../src/adapters/sagemaker');
     const { putObject } = await import('../src/adapters/s3');

@@ -11,8 +11,9 @@ npm run codegen -- [--check] [--json]
 
 Regenerates, from schemas/clickstream-event.schema.json, the TypeScript event type and the precompiled
 ajv validator (src/domain/events/*.generated.*), and from schemas/predict-request.schema.json the predict
-request validator (src/domain/validate-predict-request.generated.*). --check writes nothing and exits 1 when
-one is out of date.
+request validator (src/domain/validate-predict-request.generated.*), and from schemas/admin-request.schema.json
+the registry admin body validators (src/domain/validate-admin-request.generated.*). --check writes nothing and
+exits 1 when one is out of date.
 `;
 
 const root = path.resolve(__dirname, '..');
@@ -20,6 +21,8 @@ const SCHEMA = path.join(root, 'schemas/clickstream-event.schema.json');
 const PREDICT_SCHEMA = path.join(root, 'schemas/predict-request.schema.json');
 const BANNER = '/* Generated from schemas/clickstream-event.schema.json by "npm run codegen". Do not edit. */';
 const PREDICT_BANNER = '/* Generated from schemas/predict-request.schema.json by "npm run codegen". Do not edit. */';
+const ADMIN_SCHEMA = path.join(root, 'schemas/admin-request.schema.json');
+const ADMIN_BANNER = '/* Generated from schemas/admin-request.schema.json by "npm run codegen". Do not edit. */';
 
 /** Validators are compiled here, at build time, so functions load no schema compiler at cold start. */
 function validatorSource(schemaFile: string, banner: string, options: { strictRequired?: boolean } = {}): string {
@@ -27,6 +30,23 @@ function validatorSource(schemaFile: string, banner: string, options: { strictRe
   addFormats(ajv, ['uuid', 'date-time']);
   return `${banner}\n${standaloneCode(ajv, ajv.compile(JSON.parse(readFileSync(schemaFile, 'utf8'))))}\n`;
 }
+
+/** One module exporting a validator per definition of the schema (`exports` maps export names to definitions). */
+function definitionValidatorsSource(schemaFile: string, banner: string, exports: Record<string, string>): string {
+  const ajv = new Ajv({ allErrors: true, strict: true, code: { source: true, esm: false } });
+  const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as { $id: string };
+  ajv.addSchema(schema);
+  const refs = Object.fromEntries(Object.entries(exports).map(([name, definition]) => [name, `${schema.$id}#/definitions/${definition}`]));
+  return `${banner}\n${standaloneCode(ajv, refs)}\n`;
+}
+
+const ADMIN_VALIDATOR_TYPES = `${ADMIN_BANNER}
+import type { ErrorObject } from 'ajv';
+
+type Validator = ((value: unknown) => boolean) & { errors?: ErrorObject[] | null };
+export declare const aliasMove: Validator;
+export declare const rollback: Validator;
+`;
 
 // strictRequired off: the predict schema's oneOf branches name properties declared one level up ("session" or "sessions").
 const PREDICT_VALIDATOR_TYPES = `${PREDICT_BANNER}
@@ -52,6 +72,8 @@ runCli(async () => {
     'src/domain/events/validate-event.generated.d.ts': VALIDATOR_TYPES,
     'src/domain/validate-predict-request.generated.js': validatorSource(PREDICT_SCHEMA, PREDICT_BANNER, { strictRequired: false }),
     'src/domain/validate-predict-request.generated.d.ts': PREDICT_VALIDATOR_TYPES,
+    'src/domain/validate-admin-request.generated.js': definitionValidatorsSource(ADMIN_SCHEMA, ADMIN_BANNER, { aliasMove: 'alias_move', rollback: 'rollback' }),
+    'src/domain/validate-admin-request.generated.d.ts': ADMIN_VALIDATOR_TYPES,
   };
   const stale = Object.keys(files).filter((file) => {
     try {

@@ -1,11 +1,11 @@
 import { getArtifact } from '../src/adapters/model-artifacts';
-import { rollbackAlias } from '../src/adapters/model-registry';
-import { deployEndpoint, endpointStatus } from '../src/adapters/sagemaker';
-import { tarGz } from '../src/shared/tar';
+import { getAlias, getModelVersion, readModel, scanRegistry, setAlias, setAliasRouting } from '../src/adapters/registry-table';
+import { rollbackAlias } from '../src/adapters/registry-use-cases';
 import { putObject } from '../src/adapters/s3';
-import { getAlias, getModelVersion, queryModel, scanRegistry, setAlias, setAliasRouting } from '../src/adapters/models-table';
-import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type ModelVersion } from '../src/domain/registry';
+import { deployEndpoint, endpointStatus } from '../src/adapters/sagemaker';
+import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type AliasRouting } from '../src/domain/registry';
 import { parseCli, runCli, UsageError } from '../src/shared/args';
+import { tarGz } from '../src/shared/tar';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `
@@ -31,189 +31,235 @@ Promote and rollback are conditional writes: if the alias moved meanwhile, they 
 Locally the registry is the running local cloud's; on AWS pass --models-table (stack output ModelsTableName).
 `;
 
-const print = (json: boolean, value: unknown, text: () => string): void => void process.stdout.write(`${json ? JSON.stringify(value) : text()}\n`);
+const OPTIONS = {
+  alias: { type: 'string' },
+  reason: { type: 'string' },
+  weight: { type: 'string' },
+  off: { type: 'boolean', default: false },
+  'instance-type': { type: 'string' },
+  'models-table': { type: 'string' },
+  'lake-bucket': { type: 'string' },
+  'serving-image': { type: 'string' },
+  'role-arn': { type: 'string' },
+} as const;
+
+/** What every command gets: the table, the positionals, the options, and who is acting. */
+interface Context {
+  command: string;
+  table: string;
+  stack: Record<string, string | undefined>;
+  values: ReturnType<typeof parseCli<typeof OPTIONS>>['values'];
+  alias: string;
+  by: string;
+  positionals: (string | undefined)[];
+  json: boolean;
+}
+
+/** A command's answer: the --json document and the line(s) for a person. */
+interface Answer {
+  value: Record<string, unknown>;
+  text: () => string;
+}
+
+const need = (ctx: Context, value: string | undefined, what: string): string => {
+  if (!value) throw new UsageError(`${ctx.command} needs ${what}.\n${USAGE.trim()}`);
+  return value;
+};
+const modelName = (ctx: Context) => need(ctx, ctx.positionals[0], 'a model name');
+const arrows = (aliases: Record<string, string>) =>
+  Object.entries(aliases)
+    .map(([a, v]) => `${a}→${v}`)
+    .join(' ');
+
+async function currentAlias(ctx: Context, name: string): Promise<AliasRecord> {
+  const current = await getAlias(ctx.table, name, ctx.alias);
+  if (!current) throw new Error(`${name} has no "${ctx.alias}" alias; promote a version first.`);
+  return current;
+}
+
+async function list(ctx: Context): Promise<Answer> {
+  const models = summarizeModels(await scanRegistry(ctx.table));
+  return {
+    value: { models },
+    text: () =>
+      models.length === 0
+        ? 'No models yet: npm run train.'
+        : models.map((m) => `${m.name}  ${m.versions} version(s), latest ${m.latest_version}  ${arrows(m.aliases)}`).join('\n'),
+  };
+}
+
+async function show(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const version = ctx.positionals[1];
+  if (version) {
+    const entry = await getModelVersion(ctx.table, name, version);
+    if (!entry) throw new Error(`${name} has no version ${version}.`);
+    return { value: { version: entry }, text: () => JSON.stringify(entry, null, 2) };
+  }
+  const items = await readModel(ctx.table, name);
+  if (!items) throw new Error(`No model named ${name}.`);
+  const versions = items.versions.map(versionSummary);
+  const aliases = Object.fromEntries(items.aliases.map((a) => [a.alias, a.version]));
+  return {
+    value: { name, aliases, versions },
+    text: () =>
+      [
+        `${name}  ${arrows(aliases) || '(no aliases)'}`,
+        ...[...versions]
+          .reverse()
+          .map(
+            (v) =>
+              `  ${v.version}  ${v.kind.padEnd(19)} test ROC-AUC ${v.test_roc_auc.toFixed(3)}  ECE ${v.test_ece.toFixed(3)}  data ${v.data.from} … ${v.data.to}`,
+          ),
+      ].join('\n'),
+  };
+}
+
+async function promote(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const version = need(ctx, ctx.positionals[1], 'a version');
+  const current = await getAlias(ctx.table, name, ctx.alias);
+  const record = await setAlias(ctx.table, name, ctx.alias, {
+    to: version,
+    expected: current?.version ?? null,
+    by: ctx.by,
+    reason: ctx.values.reason ?? 'promoted by hand',
+  });
+  return {
+    value: { alias: ctx.alias, version: record.version, previous: current?.version ?? null },
+    text: () => `${name} ${ctx.alias}: ${current?.version ?? '(unset)'} → ${record.version}`,
+  };
+}
+
+async function rollback(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const { record, from, ended_routing } = await rollbackAlias(ctx.table, name, ctx.alias, ctx.by, ctx.values.reason ?? 'rolled back by hand');
+  const ended = Object.keys(ended_routing);
+  return {
+    value: { alias: ctx.alias, version: record.version, previous: from, ended_routing },
+    text: () => `${name} ${ctx.alias}: ${from} → ${record.version} (rolled back${ended.length ? `; ended ${ended.join(', ')}` : ''})`,
+  };
+}
+
+async function history(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const changes = aliasHistory((await readModel(ctx.table, name))?.aliases ?? []);
+  return {
+    value: { name, history: changes },
+    text: () => changes.map((h) => `${h.at}  ${h.alias}: ${h.from ?? '(unset)'} → ${h.to}  by ${h.by}: ${h.reason}`).join('\n') || 'No alias changes yet.',
+  };
+}
+
+/** canary and shadow: a second version beside the alias's (a share of sessions, or scored on the side); --off ends it. */
+async function experiment(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const { off, weight: weightOption } = ctx.values;
+  const version = off ? undefined : need(ctx, ctx.positionals[1], 'a version (or --off)');
+  const current = await currentAlias(ctx, name);
+  let routing: Pick<AliasRouting, 'canary' | 'shadow'> | { canary: null } | { shadow: null };
+  let what: string;
+  if (ctx.command === 'canary') {
+    const weight = Number(weightOption);
+    if (!off && !(weight > 0 && weight < 1)) throw new UsageError('--weight must be a number between 0 and 1 (e.g. 0.1 for 10 % of sessions).');
+    routing = version ? { canary: { version, weight } } : { canary: null };
+    what = version ? `canary ${version} at ${Math.round(weight * 100)} %` : 'canary off';
+  } else {
+    routing = version ? { shadow: { version } } : { shadow: null };
+    what = version ? `shadow ${version}` : 'shadow off';
+  }
+  const record = await setAliasRouting(ctx.table, name, ctx.alias, routing, { expected: current.version, by: ctx.by, reason: ctx.values.reason ?? what });
+  return {
+    value: { alias: ctx.alias, version: record.version, canary: record.canary ?? null, shadow: record.shadow ?? null },
+    text: () => `${name} ${ctx.alias}: ${record.version}; ${what}`,
+  };
+}
+
+async function deployEndpointCommand(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const version = need(ctx, ctx.positionals[1], 'a version');
+  const { values, stack } = ctx;
+  const entry = await getModelVersion(ctx.table, name, version);
+  if (!entry) throw new Error(`${name} has no version ${version}.`);
+  const bucket = values['lake-bucket'] ?? stack.LakeBucketName;
+  const image = values['serving-image'] ?? (stack.ServingRepositoryUri ? `${stack.ServingRepositoryUri}:local` : undefined);
+  const role = values['role-arn'] ?? stack.SageMakerExecutionRoleArn;
+  if (!bucket || !image || !role)
+    throw new UsageError(
+      'deploy-endpoint needs --lake-bucket, --serving-image and --role-arn (stack outputs LakeBucketName, ServingRepositoryUri, SageMakerExecutionRoleArn).',
+    );
+  // SageMaker takes a model.tar.gz; it holds the verified model.json the registry recorded.
+  const artifact = await getArtifact(entry.artifact);
+  const key = `models/${name}/${version}/model.tar.gz`;
+  await putObject(bucket, key, tarGz({ 'model.json': Buffer.from(JSON.stringify(artifact)) }), 'application/gzip');
+  const stage = ctx.table.replace(/-models$/, '');
+  const endpointName = `${stage}-${name}-${version}`
+    .replace(/[^A-Za-z0-9-]/g, '-')
+    .slice(0, 63)
+    .replace(/-+$/, '');
+  const say = (line: string) => (ctx.json ? undefined : process.stderr.write(`${line}\n`));
+  say(`deploying ${name} ${version} to SageMaker endpoint ${endpointName} (${image})`);
+  await deployEndpoint(
+    { endpointName, image, modelDataUrl: `s3://${bucket}/${key}`, executionRoleArn: role, instanceType: values['instance-type'] ?? 'ml.m5.large' },
+    (status) => say(`  ${status}`),
+  );
+  return {
+    value: { endpoint: endpointName, version, model_data_url: `s3://${bucket}/${key}` },
+    text: () => `${endpointName} is InService. Route an alias to it: npm run models -- endpoint ${name} ${endpointName}`,
+  };
+}
+
+async function endpoint(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const target = ctx.values.off ? null : need(ctx, ctx.positionals[1], 'an endpoint name (or --off)');
+  const current = await currentAlias(ctx, name);
+  if (target) {
+    const status = await endpointStatus(target);
+    if (status !== 'InService')
+      throw new Error(
+        `SageMaker endpoint ${target} is ${status ?? 'not there'}; deploy it first (npm run models -- deploy-endpoint ${name} ${current.version}).`,
+      );
+  }
+  const record = await setAliasRouting(
+    ctx.table,
+    name,
+    ctx.alias,
+    { endpoint: target },
+    { expected: current.version, by: ctx.by, reason: ctx.values.reason ?? (target ? `served by SageMaker endpoint ${target}` : 'served in Lambda again') },
+  );
+  return {
+    value: { alias: ctx.alias, version: record.version, endpoint: record.endpoint ?? null },
+    text: () => `${name} ${ctx.alias} (${record.version}) is served ${record.endpoint ? `by SageMaker endpoint ${record.endpoint}` : 'in Lambda'}`,
+  };
+}
+
+const COMMANDS: Record<string, (ctx: Context) => Promise<Answer>> = {
+  list,
+  show,
+  promote,
+  rollback,
+  history,
+  canary: experiment,
+  shadow: experiment,
+  'deploy-endpoint': deployEndpointCommand,
+  endpoint,
+};
 
 runCli(async () => {
-  const { values, positionals } = parseCli(USAGE, {
-    alias: { type: 'string' },
-    reason: { type: 'string' },
-    weight: { type: 'string' },
-    off: { type: 'boolean', default: false },
-    'instance-type': { type: 'string' },
-    'models-table': { type: 'string' },
-    'lake-bucket': { type: 'string' },
-    'serving-image': { type: 'string' },
-    'role-arn': { type: 'string' },
-  });
+  const { values, positionals } = parseCli(USAGE, OPTIONS);
+  const [command, ...rest] = positionals;
+  const run = command === undefined ? undefined : COMMANDS[command];
+  if (!run) throw new UsageError(`${command ? `Unknown command "${command}".` : 'Give a command.'}\n${USAGE.trim()}`);
   const stack: Record<string, string | undefined> = values['models-table'] === undefined ? useLocalCloud() : {};
-  const table = values['models-table'] ?? stack.ModelsTableName!;
   const json = values.json === true;
-  const alias = values.alias ?? PRODUCTION_ALIAS;
-  const [command, name, version] = positionals;
-  const need = (value: string | undefined, what: string) => {
-    if (!value) throw new UsageError(`${command} needs ${what}.\n${USAGE.trim()}`);
-    return value;
-  };
-  const by = `cli/${process.env.USER ?? 'unknown'}`;
-  switch (command) {
-    case 'list': {
-      const models = summarizeModels(await scanRegistry(table));
-      return print(json, { ok: true, models }, () =>
-        models.length === 0
-          ? 'No models yet: npm run train.'
-          : models
-              .map(
-                (m) =>
-                  `${m.name}  ${m.versions} version(s), latest ${m.latest_version}  ${Object.entries(m.aliases)
-                    .map(([a, v]) => `${a}→${v}`)
-                    .join(' ')}`,
-              )
-              .join('\n'),
-      );
-    }
-    case 'show': {
-      need(name, 'a model name');
-      if (version) {
-        const entry = await getModelVersion(table, name!, version);
-        if (!entry) throw new Error(`${name} has no version ${version}.`);
-        return print(json, { ok: true, version: entry }, () => JSON.stringify(entry, null, 2));
-      }
-      const items = await queryModel(table, name!, '');
-      if (items.length === 0) throw new Error(`No model named ${name}.`);
-      const versions = items.filter((i) => String(i.sk).startsWith('version#')).map((v) => versionSummary(v as unknown as ModelVersion));
-      const aliases = Object.fromEntries(
-        items.filter((i) => String(i.sk).startsWith('alias#')).map((a) => [(a as unknown as AliasRecord).alias, (a as unknown as AliasRecord).version]),
-      );
-      return print(json, { ok: true, name, aliases, versions }, () =>
-        [
-          `${name}  ${
-            Object.entries(aliases)
-              .map(([a, v]) => `${a}→${v}`)
-              .join(' ') || '(no aliases)'
-          }`,
-          ...versions
-            .reverse()
-            .map(
-              (v) =>
-                `  ${v.version}  ${v.kind.padEnd(19)} test ROC-AUC ${v.test_roc_auc.toFixed(3)}  ECE ${v.test_ece.toFixed(3)}  data ${v.data.from} … ${v.data.to}`,
-            ),
-        ].join('\n'),
-      );
-    }
-    case 'promote': {
-      need(name, 'a model name');
-      need(version, 'a version');
-      const current = await getAlias(table, name!, alias);
-      const record = await setAlias(table, name!, alias, { to: version!, expected: current?.version ?? null, by, reason: values.reason ?? 'promoted by hand' });
-      return print(
-        json,
-        { ok: true, alias, version: record.version, previous: current?.version ?? null },
-        () => `${name} ${alias}: ${current?.version ?? '(unset)'} → ${record.version}`,
-      );
-    }
-    case 'rollback': {
-      need(name, 'a model name');
-      const { record, from, ended_routing } = await rollbackAlias(table, name!, alias, by, values.reason ?? 'rolled back by hand');
-      const ended = Object.keys(ended_routing);
-      return print(
-        json,
-        { ok: true, alias, version: record.version, previous: from, ended_routing },
-        () => `${name} ${alias}: ${from} → ${record.version} (rolled back${ended.length ? `; ended ${ended.join(', ')}` : ''})`,
-      );
-    }
-    case 'history': {
-      need(name, 'a model name');
-      const aliases = (await queryModel(table, name!, 'alias#')) as unknown as AliasRecord[];
-      const history = aliasHistory(aliases);
-      return print(
-        json,
-        { ok: true, name, history },
-        () => history.map((h) => `${h.at}  ${h.alias}: ${h.from ?? '(unset)'} → ${h.to}  by ${h.by}: ${h.reason}`).join('\n') || 'No alias changes yet.',
-      );
-    }
-    case 'canary':
-    case 'shadow': {
-      need(name, 'a model name');
-      if (!values.off) need(version, 'a version (or --off)');
-      const current = await getAlias(table, name!, alias);
-      if (!current) throw new Error(`${name} has no "${alias}" alias; promote a version first.`);
-      let routing;
-      if (command === 'canary') {
-        const weight = Number(values.weight);
-        if (!values.off && !(weight > 0 && weight < 1)) throw new UsageError('--weight must be a number between 0 and 1 (e.g. 0.1 for 10 % of sessions).');
-        routing = { canary: values.off ? null : { version: version!, weight } };
-      } else routing = { shadow: values.off ? null : { version: version! } };
-      const what = values.off
-        ? `${command} off`
-        : command === 'canary'
-          ? `canary ${version} at ${Math.round(Number(values.weight) * 100)} %`
-          : `shadow ${version}`;
-      const record = await setAliasRouting(table, name!, alias, routing, { expected: current.version, by, reason: values.reason ?? what });
-      return print(
-        json,
-        { ok: true, alias, version: record.version, canary: record.canary ?? null, shadow: record.shadow ?? null },
-        () => `${name} ${alias}: ${record.version}; ${what}`,
-      );
-    }
-    case 'deploy-endpoint': {
-      need(name, 'a model name');
-      need(version, 'a version');
-      const entry = await getModelVersion(table, name!, version!);
-      if (!entry) throw new Error(`${name} has no version ${version}.`);
-      const bucket = values['lake-bucket'] ?? stack.LakeBucketName;
-      const image = values['serving-image'] ?? (stack.ServingRepositoryUri ? `${stack.ServingRepositoryUri}:local` : undefined);
-      const role = values['role-arn'] ?? stack.SageMakerExecutionRoleArn;
-      if (!bucket || !image || !role)
-        throw new UsageError(
-          'deploy-endpoint needs --lake-bucket, --serving-image and --role-arn (stack outputs LakeBucketName, ServingRepositoryUri, SageMakerExecutionRoleArn).',
-        );
-      // SageMaker takes a model.tar.gz; it holds the verified model.json the registry recorded.
-      const artifact = await getArtifact(entry.artifact);
-      const key = `models/${name}/${version}/model.tar.gz`;
-      await putObject(bucket, key, tarGz({ 'model.json': Buffer.from(JSON.stringify(artifact)) }), 'application/gzip');
-      const stage = table.replace(/-models$/, '');
-      const endpointName = `${stage}-${name}-${version}`
-        .replace(/[^A-Za-z0-9-]/g, '-')
-        .slice(0, 63)
-        .replace(/-+$/, '');
-      const say = (line: string) => (json ? undefined : process.stderr.write(`${line}\n`));
-      say(`deploying ${name} ${version} to SageMaker endpoint ${endpointName} (${image})`);
-      await deployEndpoint(
-        { endpointName, image, modelDataUrl: `s3://${bucket}/${key}`, executionRoleArn: role, instanceType: values['instance-type'] ?? 'ml.m5.large' },
-        (status) => say(`  ${status}`),
-      );
-      return print(
-        json,
-        { ok: true, endpoint: endpointName, version, model_data_url: `s3://${bucket}/${key}` },
-        () => `${endpointName} is InService. Route an alias to it: npm run models -- endpoint ${name} ${endpointName}`,
-      );
-    }
-    case 'endpoint': {
-      need(name, 'a model name');
-      const endpoint = values.off ? null : need(version, 'an endpoint name (or --off)');
-      const current = await getAlias(table, name!, alias);
-      if (!current) throw new Error(`${name} has no "${alias}" alias; promote a version first.`);
-      if (endpoint) {
-        const status = await endpointStatus(endpoint);
-        if (status !== 'InService')
-          throw new Error(
-            `SageMaker endpoint ${endpoint} is ${status ?? 'not there'}; deploy it first (npm run models -- deploy-endpoint ${name} ${current.version}).`,
-          );
-      }
-      const record = await setAliasRouting(
-        table,
-        name!,
-        alias,
-        { endpoint },
-        { expected: current.version, by, reason: values.reason ?? (endpoint ? `served by SageMaker endpoint ${endpoint}` : 'served in Lambda again') },
-      );
-      return print(
-        json,
-        { ok: true, alias, version: record.version, endpoint: record.endpoint ?? null },
-        () => `${name} ${alias} (${record.version}) is served ${record.endpoint ? `by SageMaker endpoint ${record.endpoint}` : 'in Lambda'}`,
-      );
-    }
-    default:
-      throw new UsageError(`${command ? `Unknown command "${command}".` : 'Give a command.'}\n${USAGE.trim()}`);
-  }
+  const answer = await run({
+    command: command!,
+    table: values['models-table'] ?? stack.ModelsTableName!,
+    stack,
+    values,
+    alias: values.alias ?? PRODUCTION_ALIAS,
+    by: `cli/${process.env.USER ?? 'unknown'}`,
+    positionals: rest,
+    json,
+  });
+  process.stdout.write(`${json ? JSON.stringify({ ok: true, ...answer.value }) : answer.text()}\n`);
 });

@@ -1,5 +1,5 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { getAlias, getModelVersion } from '../src/adapters/models-table';
+import { getAlias, getModelVersion } from '../src/adapters/registry-table';
 import { describeExecution, historySince, startExecution } from '../src/adapters/stepfunctions';
 import { PRODUCTION_ALIAS, type ModelVersion, type RunRecord } from '../src/domain/registry';
 import type { GateDecision, TrainingPlan } from '../src/domain/training';

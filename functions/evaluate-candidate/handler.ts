@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { getAlias, getModelVersion } from '../../src/adapters/models-table';
+import { getAlias, getModelVersion } from '../../src/adapters/registry-table';
 import { PRODUCTION_ALIAS, VersionNotFoundError } from '../../src/domain/registry';
 import { evaluateGate, type GateDecision, type TrainingPlan } from '../../src/domain/training';
 import { workflowConfig } from '../../src/shared/config';

@@ -1,16 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { getModelVersion, queryModel, scanRegistryPage } from '../../src/adapters/models-table';
-import {
-  aliasHistory,
-  NAME_RULE,
-  runSummary,
-  summarizeModels,
-  versionSummary,
-  type AliasRecord,
-  type ModelVersion,
-  type RunRecord,
-} from '../../src/domain/registry';
+import { getModelVersion, readModel, scanRegistryPage } from '../../src/adapters/registry-table';
+import { aliasHistory, NAME_RULE, runSummary, summarizeModels, versionSummary } from '../../src/domain/registry';
 import { servingConfig } from '../../src/shared/config';
 import { RequestError } from '../../src/shared/errors';
 import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from '../../src/shared/http';
@@ -19,10 +10,9 @@ import { logger } from '../../src/shared/logger';
 const config = servingConfig();
 
 async function modelItems(name: string) {
-  const items = await queryModel(config.modelsTableName, name, '');
-  if (items.length === 0) throw new RequestError(404, `No model named ${name}. GET /models lists them.`);
-  const of = <T>(prefix: string) => items.filter((i) => String(i.sk).startsWith(prefix)) as T[];
-  return { versions: of<ModelVersion>('version#'), aliases: of<AliasRecord>('alias#'), runs: of<RunRecord>('run#') };
+  const items = await readModel(config.modelsTableName, name);
+  if (!items) throw new RequestError(404, `No model named ${name}. GET /models lists them.`);
+  return items;
 }
 
 const PAGE_DEFAULT = 100;

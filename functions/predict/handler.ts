@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { registryReader } from '../../src/adapters/model-registry';
+import { registryReader } from '../../src/adapters/registry-use-cases';
 import {
   MAX_PREDICT_BODY_BYTES,
   ModelCache,

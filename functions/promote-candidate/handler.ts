@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { promoteRun } from '../../src/adapters/model-registry';
+import { promoteRun } from '../../src/adapters/registry-use-cases';
 import { PRODUCTION_ALIAS } from '../../src/domain/registry';
 import type { GateDecision, TrainingPlan } from '../../src/domain/training';
 import { workflowConfig } from '../../src/shared/config';

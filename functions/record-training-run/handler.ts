@@ -1,6 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { putRunRecord } from '../../src/adapters/models-table';
+import { putRunRecord } from '../../src/adapters/registry-table';
 import { runKey, type RunRecord } from '../../src/domain/registry';
 import type { GateDecision, TrainingPlan } from '../../src/domain/training';
 import { workflowConfig } from '../../src/shared/config';

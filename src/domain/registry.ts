@@ -1,3 +1,4 @@
+import adminSchema from '../../schemas/admin-request.schema.json';
 import { ClickstreamError } from '../shared/errors';
 import type { Metrics } from './model/metrics';
 
@@ -10,7 +11,8 @@ import type { Metrics } from './model/metrics';
  *                             on the version it pointed at)
  *   sk = "run#<run id>"       the outcome of one training workflow run (promoted, rejected, failed)
  */
-export const versionKey = (version: string) => `version#${version}`;
+export const ITEM_PREFIX = { version: 'version#', alias: 'alias#', run: 'run#' } as const;
+export const versionKey = (version: string) => `${ITEM_PREFIX.version}${version}`;
 
 /** A version's time part: the UTC instant to the second, compact ("20261125T030007Z"), so versions sort by time. */
 export const versionStamp = (at: Date) =>
@@ -18,14 +20,15 @@ export const versionStamp = (at: Date) =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z');
-export const aliasKey = (alias: string) => `alias#${alias}`;
-export const runKey = (runId: string) => `run#${runId}`;
+export const aliasKey = (alias: string) => `${ITEM_PREFIX.alias}${alias}`;
+export const runKey = (runId: string) => `${ITEM_PREFIX.run}${runId}`;
 
 export const PRODUCTION_ALIAS = 'production';
 
 /** What the registry accepts as a model name or version, and as an alias (the HTTP routes check both). */
-export const NAME_RULE = { pattern: /^[A-Za-z0-9._-]{1,64}$/, says: '1–64 letters, digits, ".", "_" or "-"' };
-export const ALIAS_RULE = { pattern: /^[a-z0-9_-]{1,32}$/, says: '1–32 lower-case letters, digits, "_" or "-"' };
+// Defined once, in the admin request schema the HTTP bodies are checked against.
+export const NAME_RULE = { pattern: new RegExp(adminSchema.definitions.name.pattern), says: '1–64 letters, digits, ".", "_" or "-"' };
+export const ALIAS_RULE = { pattern: new RegExp(adminSchema.definitions.alias.pattern), says: '1–32 lower-case letters, digits, "_" or "-"' };
 
 export interface ModelVersion {
   model_name: string;
@@ -105,6 +108,72 @@ export interface RunRecord {
   error?: { Error: string; Cause: string };
 }
 
+/** A stored item without the shape its sort key promises (edited by hand, or written by other code). */
+export class RegistryItemError extends ClickstreamError {}
+
+type Item = Record<string, unknown>;
+type FieldType = 'string' | 'number' | 'object' | 'array';
+const typeOf = (value: unknown): string => (Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value);
+
+/** Checks the fields the code relies on (`within`: a nested object's name); the rest of the item is carried as stored. */
+function checked<T>(item: Item, fields: Record<string, FieldType>, optional: Record<string, FieldType> = {}, within?: { key: Item; name: string }): T {
+  const key = within?.key ?? item;
+  const prefix = within ? `${within.name}.` : '';
+  const check = (field: string, type: FieldType) => {
+    if (typeOf(item[field]) !== type)
+      throw new RegistryItemError(
+        `registry item ${String(key.model_name)} / ${String(key.sk)}: "${prefix}${field}" should be ${type === 'array' ? 'an' : 'a'} ${type}, is ${typeOf(item[field])}.`,
+      );
+  };
+  for (const [field, type] of Object.entries(fields)) check(field, type);
+  for (const [field, type] of Object.entries(optional)) if (item[field] !== undefined) check(field, type);
+  return item as T;
+}
+
+const KEY_FIELDS = { model_name: 'string', sk: 'string' } as const;
+
+/** Typed mappers from stored items (DynamoDB gives back untyped records). */
+export const toModelVersion = (item: Item): ModelVersion => {
+  const version = checked<ModelVersion>(item, {
+    ...KEY_FIELDS,
+    version: 'string',
+    kind: 'string',
+    created_at: 'string',
+    artifact: 'object',
+    feature_spec: 'array',
+    metrics: 'object',
+    data: 'object',
+  });
+  checked(version.artifact as unknown as Item, { uri: 'string', sha256: 'string', bytes: 'number' }, { inline: 'string' }, { key: item, name: 'artifact' });
+  return version;
+};
+export const toAliasRecord = (item: Item): AliasRecord =>
+  checked<AliasRecord>(
+    item,
+    { ...KEY_FIELDS, alias: 'string', version: 'string', updated_at: 'string', history: 'array' },
+    { canary: 'object', shadow: 'object', endpoint: 'string' },
+  );
+export const toRunRecord = (item: Item): RunRecord =>
+  checked<RunRecord>(item, { ...KEY_FIELDS, run_id: 'string', outcome: 'string', at: 'string' }, { reasons: 'array', error: 'object' });
+
+/** Everything about one model, by kind (one Query reads it: the sort key's prefix says which is which). */
+export interface ModelItems {
+  versions: ModelVersion[];
+  aliases: AliasRecord[];
+  runs: RunRecord[];
+}
+
+export function groupModelItems(items: readonly Item[]): ModelItems {
+  const grouped: ModelItems = { versions: [], aliases: [], runs: [] };
+  for (const item of items) {
+    const sk = String(item.sk);
+    if (sk.startsWith(ITEM_PREFIX.version)) grouped.versions.push(toModelVersion(item));
+    else if (sk.startsWith(ITEM_PREFIX.alias)) grouped.aliases.push(toAliasRecord(item));
+    else if (sk.startsWith(ITEM_PREFIX.run)) grouped.runs.push(toRunRecord(item));
+  }
+  return grouped;
+}
+
 export class VersionExistsError extends ClickstreamError {}
 export class VersionNotFoundError extends ClickstreamError {}
 /** Someone else moved the alias since it was read: re-read and decide again. */
@@ -122,10 +191,10 @@ export function summarizeModels(items: readonly { model_name: string; sk: string
   const models = new Map<string, ModelSummary>();
   for (const item of items) {
     const summary = models.get(item.model_name) ?? { name: item.model_name, aliases: {}, versions: 0, latest_version: null };
-    if (item.sk.startsWith('version#')) {
+    if (item.sk.startsWith(ITEM_PREFIX.version)) {
       summary.versions += 1;
       if (item.version && (summary.latest_version === null || item.version > summary.latest_version)) summary.latest_version = item.version;
-    } else if (item.sk.startsWith('alias#') && item.version) summary.aliases[item.sk.slice('alias#'.length)] = item.version;
+    } else if (item.sk.startsWith(ITEM_PREFIX.alias) && item.version) summary.aliases[item.sk.slice(ITEM_PREFIX.alias.length)] = item.version;
     models.set(item.model_name, summary);
   }
   return [...models.values()].sort((a, b) => a.name.localeCompare(b.name));

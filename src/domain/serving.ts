@@ -7,6 +7,7 @@ import { explainGbdt } from './model/gbdt';
 import { explainLogistic } from './model/logistic';
 import { predict, type TrainedModel } from './model/training-run';
 import { PRODUCTION_ALIAS, type AliasRouting } from './registry';
+import { schemaIssue } from './schema-issues';
 import validatePredictRequest from './validate-predict-request.generated';
 
 /** Serving: what POST /predict accepts, how a session becomes a feature vector, and the scores it returns. */
@@ -53,16 +54,10 @@ export interface PredictRequest {
 // schemas/predict-request.schema.json, compiled at build time (npm run codegen) like the event validator.
 const validateBody = validatePredictRequest as ((value: unknown) => value is RequestBody) & { errors?: ErrorObject[] | null };
 const KNOWN_FEATURES = new Set<string>(FEATURE_NAMES);
-const issue = (e: ErrorObject) => {
-  if (e.keyword === 'oneOf')
-    return {
-      path: e.instancePath || '/',
-      message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session" or "sessions"',
-    };
-  if (e.keyword === 'additionalProperties')
-    return { path: `${e.instancePath}/${(e.params as { additionalProperty: string }).additionalProperty}`, message: 'is not allowed' };
-  return { path: e.instancePath || '/', message: e.message ?? e.keyword };
-};
+const issue = (e: ErrorObject) =>
+  e.keyword === 'oneOf'
+    ? { path: e.instancePath || '/', message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session" or "sessions"' }
+    : schemaIssue(e);
 
 /** Validates a decoded body and turns each session into named features (from its events when given). */
 export function parsePredictRequest(body: unknown): PredictRequest {

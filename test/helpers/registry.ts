@@ -1,5 +1,5 @@
 import { putArtifact } from '../../src/adapters/model-artifacts';
-import { putModelVersion } from '../../src/adapters/models-table';
+import { putModelVersion } from '../../src/adapters/registry-table';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import type { Metrics } from '../../src/domain/model/metrics';
 import { versionKey, type ModelVersion } from '../../src/domain/registry';

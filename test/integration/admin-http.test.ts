@@ -1,4 +1,4 @@
-import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/models-table';
+import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/registry-table';
 import { hashApiKey } from '../../src/domain/api-keys';
 import { runTsx } from '../helpers/cli';
 import { api, outputs } from '../helpers/cloud';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setAlias } from '../../src/adapters/models-table';
+import { setAlias } from '../../src/adapters/registry-table';
 import type { BadRow } from '../../src/domain/events/bad-row';
 import type { LakeEvent } from '../../src/domain/events/enrich';
 import { sessionFeatures } from '../../src/domain/features/session-features';

@@ -3,8 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { queryModel } from '../../src/adapters/models-table';
-import { runKey } from '../../src/domain/registry';
+import { getRunRecord } from '../../src/adapters/registry-table';
 import type { BadRow } from '../../src/domain/events/bad-row';
 import type { LakeEvent } from '../../src/domain/events/enrich';
 import { drain, lakeRows, outputs } from '../helpers/cloud';
@@ -78,9 +77,9 @@ describe('sls invoke local', () => {
   it('recordTrainingRun: a failed run lands in the models table', async () => {
     const out = await invokeLocal('recordTrainingRun', 'events/stepfunctions/record-training-run-failed.json', outputs().Endpoint);
     expect(out).toContain('"outcome": "failed"');
-    expect(await queryModel(outputs().ModelsTableName!, 'purchase-propensity', runKey('manual-run-3'))).toEqual([
+    expect(await getRunRecord(outputs().ModelsTableName!, 'purchase-propensity', 'manual-run-3')).toEqual(
       expect.objectContaining({ outcome: 'failed', error: expect.objectContaining({ Error: 'States.TaskFailed' }) }),
-    ]);
+    );
   });
 
   it('predict, models and admin: every fixture answers as its name says', async () => {

@@ -1,5 +1,5 @@
-import { rollbackAlias } from '../../src/adapters/model-registry';
-import { putRunRecord, setAlias, setAliasRouting } from '../../src/adapters/models-table';
+import { rollbackAlias } from '../../src/adapters/registry-use-cases';
+import { putRunRecord, setAlias, setAliasRouting } from '../../src/adapters/registry-table';
 import { sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict, type TrainedModel } from '../../src/domain/model/training-run';

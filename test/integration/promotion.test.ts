@@ -1,6 +1,6 @@
-import { promoteRun } from '../../src/adapters/model-registry';
-import { getAlias, putRunRecord, queryModel } from '../../src/adapters/models-table';
-import { PRODUCTION_ALIAS, runKey } from '../../src/domain/registry';
+import { promoteRun } from '../../src/adapters/registry-use-cases';
+import { getAlias, putRunRecord, getRunRecord } from '../../src/adapters/registry-table';
+import { PRODUCTION_ALIAS } from '../../src/domain/registry';
 import { outputs } from '../helpers/cloud';
 import { trainedModel } from '../helpers/models';
 import { registerVersion } from '../helpers/registry';
@@ -32,8 +32,7 @@ describe('promoteCandidate is safe to repeat', () => {
     expect(await promote(eventFor('run-1', 'v1', null))).toEqual({ moved: false, previous: null });
     const alias = (await getAlias(outputs().ModelsTableName!, MODEL, PRODUCTION_ALIAS))!;
     expect(alias.history.map((h) => [h.from, h.to, h.by])).toEqual([[null, 'v1', 'training-workflow/run-1']]);
-    const runs = await queryModel(outputs().ModelsTableName!, MODEL, runKey('run-1'));
-    expect(runs).toEqual([expect.objectContaining({ outcome: 'promoted', version: 'v1' })]);
+    expect(await getRunRecord(outputs().ModelsTableName!, MODEL, 'run-1')).toEqual(expect.objectContaining({ outcome: 'promoted', version: 'v1' }));
   });
 
   it('still refuses when another run moved the alias (a real conflict)', async () => {
@@ -49,6 +48,6 @@ describe('promoteCandidate is safe to repeat', () => {
       at: new Date().toISOString(),
       error: { Error: 'Lambda.Unknown', Cause: 'timeout' },
     });
-    expect(await queryModel(outputs().ModelsTableName!, MODEL, runKey('run-1'))).toEqual([expect.objectContaining({ outcome: 'promoted' })]);
+    expect(await getRunRecord(outputs().ModelsTableName!, MODEL, 'run-1')).toEqual(expect.objectContaining({ outcome: 'promoted' }));
   });
 });

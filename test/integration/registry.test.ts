@@ -1,6 +1,6 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { ArtifactIntegrityError, getArtifact } from '../../src/adapters/model-artifacts';
-import { getAlias, getModelVersion, setAlias } from '../../src/adapters/models-table';
+import { getAlias, getModelVersion, setAlias } from '../../src/adapters/registry-table';
 import { AliasConflictError, VersionExistsError, VersionNotFoundError } from '../../src/domain/registry';
 import { s3Client } from '../../src/adapters/s3';
 import { outputs } from '../helpers/cloud';

@@ -1,4 +1,4 @@
-import { setAlias } from '../../src/adapters/models-table';
+import { setAlias } from '../../src/adapters/registry-table';
 import { sessionFeatures } from '../../src/domain/features/session-features';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict } from '../../src/domain/model/training-run';

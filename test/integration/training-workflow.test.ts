@@ -1,9 +1,9 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { getAlias, getModelVersion, queryModel } from '../../src/adapters/models-table';
+import { getAlias, getModelVersion, getRunRecord } from '../../src/adapters/registry-table';
 import { listObjects } from '../../src/adapters/s3';
 import { describeExecution, historySince, startExecution } from '../../src/adapters/stepfunctions';
 import { FEATURES_PREFIX } from '../../src/domain/lake';
-import { PRODUCTION_ALIAS, runKey } from '../../src/domain/registry';
+import { PRODUCTION_ALIAS } from '../../src/domain/registry';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { addFaults, backfill, clearFaults, drain, faults, outputs } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
@@ -76,7 +76,7 @@ describe('training workflow', () => {
     const registered = (await getModelVersion(table(), MODEL, version))!;
     expect(registered).toMatchObject({ data: { from: range.from, to: range.to }, job_id: output.training.JobId });
     expect(registered.metrics.test.roc_auc).toBeGreaterThan(0.7);
-    expect(await queryModel(table(), MODEL, runKey(name))).toEqual([expect.objectContaining({ outcome: 'promoted', version })]);
+    expect(await getRunRecord(table(), MODEL, name)).toEqual(expect.objectContaining({ outcome: 'promoted', version }));
     const partitions = (await listObjects(outputs().LakeBucketName!, FEATURES_PREFIX)).map((o) => o.key);
     for (const dt of ['2025-01-05', '2025-01-06', '2025-01-07', '2025-01-08']) expect(partitions).toContainEqual(expect.stringContaining(`dt=${dt}/`));
   });
@@ -103,7 +103,7 @@ describe('training workflow', () => {
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TrainingFailed' });
     expect(failedAttempts(events, 'TrainModel')).toEqual(Array(1 + retrier('TrainModel', 'States.TaskFailed').MaxAttempts).fill('States.TaskFailed'));
     expect(entered(events).slice(-2)).toEqual(['RecordFailure', 'TrainingFailed']);
-    const [record] = await queryModel(table(), MODEL, runKey(name));
+    const record = await getRunRecord(table(), MODEL, name);
     expect(record).toMatchObject({ outcome: 'failed', error: { Error: 'States.TaskFailed', Cause: expect.stringContaining('Injected fault') } });
     expect((await getAlias(table(), MODEL, PRODUCTION_ALIAS))?.version).toBe(before);
   });
@@ -126,13 +126,13 @@ describe('training workflow', () => {
     expect(output.gate.decision).toBe('reject');
     expect(output.gate.reasons.join()).toMatch(/ROC-AUC .* below/);
     expect((await getAlias(table(), MODEL, PRODUCTION_ALIAS))?.version).toBe(before);
-    expect(await queryModel(table(), MODEL, runKey(name))).toEqual([expect.objectContaining({ outcome: 'rejected', reasons: output.gate.reasons })]);
+    expect(await getRunRecord(table(), MODEL, name)).toEqual(expect.objectContaining({ outcome: 'rejected', reasons: output.gate.reasons }));
   });
 
   it('fails a run with a bad range at planning, and records why', async () => {
     const { execution, name } = await run({ from: '2025-01-08', to: '2025-01-05' });
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TrainingFailed' });
-    const [record] = await queryModel(table(), MODEL, runKey(name));
+    const record = await getRunRecord(table(), MODEL, name);
     expect(record).toMatchObject({ outcome: 'failed', error: { Error: 'InvalidTrainingRequestError', Cause: expect.stringContaining('is after') } });
   });
 });

@@ -1,10 +1,11 @@
 import type { ErrorObject } from 'ajv';
+import { schemaIssue, type ValidationIssue } from '../schema-issues';
 import schema from '../../../schemas/clickstream-event.schema.json';
 import type { ClickstreamEvent } from './clickstream-event.generated';
 import { eventInstant } from './event-time';
 import validateSchema from './validate-event.generated';
 
-export type { ClickstreamEvent };
+export type { ClickstreamEvent, ValidationIssue };
 
 /** "1-0-0" from the schema's $id: stamped on every lake row so readers know which contract it met. */
 export const SCHEMA_VERSION = /\/(\d+-\d+-\d+)\.json$/.exec(schema.$id)?.[1] ?? 'unknown';
@@ -16,28 +17,12 @@ export const MAX_EVENT_BYTES = 32 * 1024;
 export const MAX_ISSUES_PER_EVENT = 3;
 const MAX_ISSUE_CHARS = 200;
 
-export interface ValidationIssue {
-  path: string;
-  message: string;
-}
-
 export type Validation = { ok: true; event: ClickstreamEvent } | { ok: false; errors: ValidationIssue[] };
 
 const cut = (text: string) => (text.length > MAX_ISSUE_CHARS ? `${text.slice(0, MAX_ISSUE_CHARS - 1)}…` : text);
 
-const describeError = (e: ErrorObject): ValidationIssue => {
-  if (e.keyword === 'additionalProperties') {
-    const field = (e.params as { additionalProperty: string }).additionalProperty;
-    return { path: `${e.instancePath}/${field}`, message: 'is not allowed (unknown field; custom data goes under "extra")' };
-  }
-  if (e.keyword === 'enum') {
-    return { path: e.instancePath, message: `must be one of ${(e.params as { allowedValues: string[] }).allowedValues.join(', ')}` };
-  }
-  return { path: e.instancePath || '/', message: e.message ?? e.keyword };
-};
-
 const describe = (e: ErrorObject): ValidationIssue => {
-  const issue = describeError(e);
+  const issue = schemaIssue(e, 'is not allowed (unknown field; custom data goes under "extra")');
   return { path: cut(issue.path), message: cut(issue.message) };
 };
 

@@ -1,4 +1,16 @@
-import { cutAtModelBoundary, movedBy, previousVersion, redactRunError, type AliasChange } from '../../../src/domain/registry';
+import {
+  aliasKey,
+  cutAtModelBoundary,
+  groupModelItems,
+  movedBy,
+  previousVersion,
+  redactRunError,
+  RegistryItemError,
+  runKey,
+  versionKey,
+  type AliasChange,
+} from '../../../src/domain/registry';
+import { AdminRequestError, parseAliasMove, parseRollback } from '../../../src/domain/registry-requests';
 
 const change = (from: string | null, to: string, kind?: AliasChange['kind'], by = 'test'): AliasChange => ({
   at: '2026-11-20T00:00:00.000Z',
@@ -42,5 +54,63 @@ describe('registry rules', () => {
     expect(cutAtModelBoundary(items, false)).toEqual({ items: items.slice(0, 4), last: items[3] });
     expect(cutAtModelBoundary(items, true)).toEqual({ items });
     expect(cutAtModelBoundary(items.slice(0, 2), false)).toBeUndefined();
+  });
+});
+
+describe('registry items', () => {
+  const version = {
+    model_name: 'm',
+    sk: versionKey('v1'),
+    version: 'v1',
+    kind: 'gbdt',
+    created_at: '2026-11-20T00:00:00.000Z',
+    artifact: { uri: 's3://b/k', sha256: 'ab', bytes: 2 },
+    feature_spec: ['a'],
+    metrics: {},
+    data: { from: '2026-11-01', to: '2026-11-02', partitions: [] },
+    job_id: 'j',
+    code_version: 'c',
+  };
+  const alias = { model_name: 'm', sk: aliasKey('production'), alias: 'production', version: 'v1', updated_at: '2026-11-20T00:00:00.000Z', history: [] };
+  const run = { model_name: 'm', sk: runKey('r1'), run_id: 'r1', outcome: 'rejected', at: '2026-11-20T00:00:00.000Z', reasons: ['worse'] };
+
+  it("groups one model's items by the sort key's prefix and leaves other kinds out", () => {
+    expect(groupModelItems([alias, run, version, { model_name: 'm', sk: 'note#x' }])).toEqual({ versions: [version], aliases: [alias], runs: [run] });
+  });
+
+  it('names the item and the field when a stored item lacks the shape its key promises', () => {
+    expect(() => groupModelItems([{ ...version, artifact: { ...version.artifact, sha256: 7 } }])).toThrow(
+      new RegistryItemError('registry item m / version#v1: "artifact.sha256" should be a string, is number.'),
+    );
+    expect(() => groupModelItems([{ ...alias, history: 'none' }])).toThrow('"history" should be an array, is string');
+    expect(() => groupModelItems([{ ...run, reasons: 'worse' }])).toThrow('"reasons" should be an array, is string');
+  });
+});
+
+describe('admin request bodies (schemas/admin-request.schema.json)', () => {
+  it('takes an alias move with a version, and a rollback with nothing', () => {
+    expect(parseAliasMove({ version: 'v2', expected_version: 'v1', reason: 'better' })).toEqual({ version: 'v2', expected_version: 'v1', reason: 'better' });
+    expect(parseRollback(undefined)).toEqual({});
+    expect(parseRollback({ alias: 'staging' })).toEqual({ alias: 'staging' });
+  });
+
+  it('refuses, with each reason, a missing version, unknown fields, bad names and empty reasons', () => {
+    const details = (parse: () => unknown) => {
+      try {
+        parse();
+      } catch (error) {
+        expect(error).toBeInstanceOf(AdminRequestError);
+        return (error as AdminRequestError).details;
+      }
+      throw new Error('accepted');
+    };
+    expect(details(() => parseAliasMove(undefined))).toEqual([{ path: '/', message: "must have required property 'version'" }]);
+    expect(details(() => parseAliasMove({ version: 'v1', force: true }))).toEqual([{ path: '/force', message: 'is not allowed' }]);
+    expect(details(() => parseAliasMove({ version: 'v 1', reason: '' }))).toEqual([
+      { path: '/version', message: 'must match pattern "^[A-Za-z0-9._-]{1,64}$"' },
+      { path: '/reason', message: 'must NOT have fewer than 1 characters' },
+    ]);
+    expect(details(() => parseRollback({ alias: 'Production' }))).toEqual([{ path: '/alias', message: 'must match pattern "^[a-z0-9_-]{1,32}$"' }]);
+    expect(details(() => parseRollback([]))).toEqual([{ path: '/', message: 'must be object' }]);
   });
 });

@@ -4,17 +4,27 @@ import {
   AliasConflictError,
   cutAtModelBoundary,
   aliasKey,
+  groupModelItems,
   runKey,
+  toAliasRecord,
+  toModelVersion,
+  toRunRecord,
   VersionExistsError,
   versionKey,
   VersionNotFoundError,
   type AliasChange,
   type AliasRecord,
   type AliasRouting,
+  type ModelItems,
   type ModelVersion,
   type RunRecord,
 } from '../domain/registry';
 import { dynamoDbDocumentClient } from './dynamodb';
+
+/**
+ * The registry's DynamoDB table (key design in src/domain/registry.ts): items in and out, each read through a
+ * typed mapper. What the registry does with them (promotion, rollback, serving reads) is registry-use-cases.ts.
+ */
 
 /** Writes a model version once: versions are immutable, so an existing one is never overwritten. */
 export async function putModelVersion(tableName: string, version: ModelVersion): Promise<void> {
@@ -31,14 +41,21 @@ export async function getModelVersion(tableName: string, modelName: string, vers
   const { Item } = await dynamoDbDocumentClient().send(
     new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: versionKey(version) }, ConsistentRead: true }),
   );
-  return Item as ModelVersion | undefined;
+  return Item && toModelVersion(Item);
 }
 
 export async function getAlias(tableName: string, modelName: string, alias: string): Promise<AliasRecord | undefined> {
   const { Item } = await dynamoDbDocumentClient().send(
     new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: aliasKey(alias) }, ConsistentRead: true }),
   );
-  return Item as AliasRecord | undefined;
+  return Item && toAliasRecord(Item);
+}
+
+export async function getRunRecord(tableName: string, modelName: string, runId: string): Promise<RunRecord | undefined> {
+  const { Item } = await dynamoDbDocumentClient().send(
+    new GetCommand({ TableName: tableName, Key: { model_name: modelName, sk: runKey(runId) }, ConsistentRead: true }),
+  );
+  return Item && toRunRecord(Item);
 }
 
 /**
@@ -76,7 +93,7 @@ export async function setAlias(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Attributes as AliasRecord;
+    return toAliasRecord(Attributes ?? {});
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
       throw new AliasConflictError(
@@ -127,7 +144,7 @@ export async function setAliasRouting(
         ReturnValues: 'ALL_NEW',
       }),
     );
-    return Attributes as AliasRecord;
+    return toAliasRecord(Attributes ?? {});
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) {
       throw new AliasConflictError(`${modelName} alias "${alias}" does not point at ${change.expected} (or does not exist); re-read it and decide again.`, {
@@ -162,16 +179,21 @@ export async function putRunRecord(tableName: string, record: Omit<RunRecord, 's
   }
 }
 
-/** Every item of one model (versions, aliases, runs), in sort-key order. */
-export async function queryModel(tableName: string, modelName: string, prefix: string): Promise<Record<string, unknown>[]> {
+/** Everything about one model (its versions, aliases and runs, each in sort-key order); undefined when there is no such model. */
+export async function readModel(tableName: string, modelName: string): Promise<ModelItems | undefined> {
+  const items = await queryModel(tableName, modelName);
+  return items.length === 0 ? undefined : groupModelItems(items);
+}
+
+async function queryModel(tableName: string, modelName: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
     const page = await dynamoDbDocumentClient().send(
       new QueryCommand({
         TableName: tableName,
-        KeyConditionExpression: 'model_name = :name AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':name': modelName, ':prefix': prefix },
+        KeyConditionExpression: 'model_name = :name',
+        ExpressionAttributeValues: { ':name': modelName },
         ExclusiveStartKey: start,
       }),
     );

@@ -3,7 +3,7 @@ import type { GateDecision, TrainingPlan } from '../domain/training';
 import { ModelUnavailableError, type AliasTarget, type ServableModel } from '../domain/serving';
 import type { TrainedModel } from '../domain/model/training-run';
 import { ArtifactIntegrityError, getArtifact } from './model-artifacts';
-import { getAlias, getModelVersion, putRunRecord, setAlias } from './models-table';
+import { getAlias, getModelVersion, putRunRecord, setAlias } from './registry-table';
 import { ClickstreamError } from '../shared/errors';
 
 export class NothingToRollBackError extends ClickstreamError {}
