@@ -2,7 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody, sendJson } from './aws-json';
 import { InjectedFault, type FaultInjector } from './faults';
 
-export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'ssm' | 'local';
+export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'ssm' | 'cloudformation' | 'local';
 
 const TARGET_PREFIXES: [string, ServiceName][] = [
   ['Kinesis_20131202.', 'kinesis'],
@@ -26,6 +26,7 @@ const SCOPE_SERVICES: Record<string, ServiceName> = {
   states: 'states',
   sagemaker: 'sagemaker',
   ssm: 'ssm',
+  cloudformation: 'cloudformation',
 };
 
 /** Which service a request is for: by X-Amz-Target, else by the SigV4 credential scope (header or presigned query). */

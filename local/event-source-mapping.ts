@@ -21,9 +21,12 @@ export interface InvokeResult {
   payload: unknown;
 }
 
+/** Runs a function with an event, as Lambda's Invoke does (a function error is a result, not a throw). */
+export type Invoke = (functionName: string, event: unknown) => Promise<InvokeResult>;
+
 export interface MappingPorts {
   kinesis: KinesisClient;
-  invoke(functionName: string, event: unknown): Promise<InvokeResult>;
+  invoke: Invoke;
   onFailure?(record: unknown): Promise<void>;
   checkpoint: { get(shardId: string): string | undefined; set(shardId: string, sequenceNumber: string): void };
   log(message: string, detail?: Record<string, unknown>): void;

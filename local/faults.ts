@@ -1,3 +1,4 @@
+import type { Invoke } from './event-source-mapping';
 /**
  * Fault injection for the local cloud's own stand-ins, added over HTTP (`POST /_local/faults`, `DELETE` clears), so tests
  * exercise retry paths through the real running system instead of mocking our own code.
@@ -111,4 +112,42 @@ export class FaultInjector {
     }
     return undefined;
   }
+}
+
+/**
+ * An invocation whose runtime dies (a `crash` fault), as Lambda reports it to the event-source mapping: a
+ * function error, whatever the function did. `before-delivery`: it did nothing. `after-delivery`: it ran, and
+ * its last writes — the dedup table's BatchWriteItem calls for this batch's keys — never happened.
+ */
+export async function crashedInvocation(faults: FaultInjector, invoke: Invoke, name: string, event: unknown, point: CrashPoint) {
+  const exited = {
+    functionError: 'Unhandled',
+    payload: { errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: signal: killed (injected crash, ${point})` },
+  };
+  if (point === 'before-delivery') return exited;
+  const records = (event as { Records?: { eventID: string; kinesis: { data: string } }[] }).Records ?? [];
+  const keys = records.flatMap((r) => {
+    let eventId: unknown;
+    try {
+      const body = JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) as { event_id?: unknown; event?: { event_id?: unknown } };
+      eventId = body.event?.event_id ?? body.event_id;
+    } catch {
+      eventId = undefined;
+    }
+    return typeof eventId === 'string' ? [r.eventID, eventId] : [r.eventID];
+  });
+  const disarm = faults.arm({
+    service: 'dynamodb',
+    operation: 'BatchWriteItem',
+    type: 'throttle',
+    count: Number.MAX_SAFE_INTEGER,
+    match: keys,
+    errorCode: 'InternalServerError',
+  });
+  try {
+    await invoke(name, event);
+  } finally {
+    disarm();
+  }
+  return exited;
 }

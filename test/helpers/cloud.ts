@@ -7,16 +7,33 @@ import { backfillEvents } from '../../cli/backfill';
 import type { ClickstreamEvent } from '../../src/domain/events/schema';
 import { listObjects, readJsonLines } from '../../src/adapters/s3';
 import { LAKE_PREFIXES, partitionOf, type LakeZone } from '../../src/domain/lake';
-import { sleep } from '../../src/shared/retry';
+import { waitFor } from './wait';
 
-/** The running local cloud (started by global-setup), as seen from a test worker. */
+/**
+ * Where the integration tests run: the local cloud global-setup starts (default), or a deployed stack
+ * (`npm run test:deployed`: global-setup reads its outputs with CloudFormation DescribeStacks).
+ */
+export const deployed = process.env.TEST_TARGET === 'deployed';
+/** A test that needs the local cloud itself (fault injection, drain, its log files): skipped against a deployed stack. */
+export const itLocal = deployed ? it.skip : it;
+
+/** The stack under test's outputs, as seen from a test worker. */
 export function outputs(): StackOutputs {
-  const raw = process.env.LOCAL_CLOUD_OUTPUTS;
-  if (!raw) throw new Error('The local cloud is not running: integration tests run through `jest --selectProjects integration`.');
+  const raw = process.env.STACK_OUTPUTS;
+  if (!raw) throw new Error('No stack under test: integration tests run through `jest --selectProjects integration` (or `npm run test:deployed`).');
   return JSON.parse(raw) as StackOutputs;
 }
 
-const admin = () => localAdmin(outputs().Endpoint);
+/** The API keys the tests use: the documented local ones, or those `npm run test:deployed` was given. */
+export function apiKeys(): { admin: string; predict: string; read: string } {
+  const local = { admin: 'local-admin-key', predict: 'local-predict-key', read: 'local-read-key' };
+  return process.env.TEST_API_KEYS ? { ...local, ...(JSON.parse(process.env.TEST_API_KEYS) as Partial<typeof local>) } : local;
+}
+
+const admin = () => {
+  if (deployed) throw new Error('This needs the local cloud (its /_local/ admin endpoint); mark the test itLocal.');
+  return localAdmin(outputs().Endpoint);
+};
 
 /** Waits until every record on the stream is handled and every Firehose buffer is in S3. */
 export const drain = () => admin().drain();
@@ -84,13 +101,15 @@ export async function lakeRows<T = any>(zone: LakeZone): Promise<LakeRow<T>[]> {
  */
 export async function functionLogLine(matches: (line: string) => boolean): Promise<any> {
   const file = path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log');
-  for (let waited = 0; waited < 10_000; waited += 100) {
-    const line = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('{') && matches(l))
-      .at(-1);
-    if (line) return JSON.parse(line.slice(line.indexOf('{')));
-    await sleep(100);
-  }
-  throw new Error(`No matching log line in ${file} after 10 s.`);
+  const line = await waitFor(
+    `a matching log line in ${file}`,
+    () =>
+      readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('{') && matches(l))
+        .at(-1),
+    10_000,
+    100,
+  );
+  return JSON.parse(line.slice(line.indexOf('{')));
 }

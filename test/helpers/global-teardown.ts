@@ -1,7 +1,10 @@
 import { rmSync } from 'node:fs';
 import type { LocalCloud } from '../../local/cloud';
 
+/** Stops the local cloud global-setup started, and removes its data directory (nothing, against a deployed stack). */
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { __cloud?: LocalCloud }).__cloud?.stop();
-  if (process.env.LOCAL_CLOUD_DATA_DIR) rmSync(process.env.LOCAL_CLOUD_DATA_DIR, { recursive: true, force: true });
+  const started = (globalThis as { __cloud?: { cloud: LocalCloud; dataDir: string } }).__cloud;
+  if (!started) return;
+  await started.cloud.stop();
+  rmSync(started.dataDir, { recursive: true, force: true });
 }

@@ -1,4 +1,6 @@
 import { putArtifact } from '../../src/adapters/model-artifacts';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { dynamoDbClient } from '../../src/adapters/dynamodb';
 import { putModelVersion } from '../../src/adapters/registry-table';
 import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import type { Metrics } from '../../src/domain/model/metrics';
@@ -31,4 +33,27 @@ export async function registerVersion(
   };
   await putModelVersion(where.table, entry);
   return entry;
+}
+
+/**
+ * A fresh, empty registry table of its own (the key schema of resources/registry.yml), for a test whose answer must
+ * not depend on what other test files put in the stack's table.
+ */
+export async function registryTable(label: string): Promise<string> {
+  const name = `it-registry-${label}-${Date.now()}`;
+  await dynamoDbClient().send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'model_name', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'model_name', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  return name;
 }

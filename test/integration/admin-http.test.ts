@@ -1,13 +1,13 @@
 import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/registry-table';
 import { hashApiKey } from '../../src/domain/api-keys';
 import { runTsx } from '../helpers/cli';
-import { api, outputs } from '../helpers/cloud';
+import { api, apiKeys, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
-import { sleep } from '../../src/shared/retry';
+import { waitFor } from '../helpers/wait';
 
 const MODEL = `it-admin-${Date.now()}`;
-const ADMIN_KEY = 'local-admin-key';
+const ADMIN_KEY = apiKeys().admin;
 
 const call = (path: string, body?: unknown, key?: string) => api('POST', path, { ...(body === undefined ? {} : { body }), ...(key ? { key } : {}) });
 
@@ -80,15 +80,14 @@ describe('admin routes', () => {
     const status = async () => (await api('GET', `/models/${MODEL}`, { key })).status;
     /** The authorizer re-reads the hashes every KEY_CACHE_SECONDS (1 s locally): wait, with a deadline, until it answers `wanted`. */
     const until = async (wanted: number) => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await sleep(250)) if ((await status()) === wanted) return;
-      throw new Error(`GET /models/${MODEL} with the new key did not answer ${wanted} within 10 s`);
+      await waitFor(`GET /models/${MODEL} with the new key to answer ${wanted}`, async () => (await status()) === wanted, 10_000);
     };
     expect(await status()).toBe(403);
     expect(await apiKey('allow', key, ...parameter)).toMatchObject({ ok: true, hashes: expect.arrayContaining([expect.stringMatching(/^[0-9a-f]{64}$/)]) });
     await until(200);
     expect((await apiKey('revoke', key, ...parameter)).hashes).not.toContain(hashApiKey(key));
     await until(403);
-    // The documented local read key was never touched.
-    expect((await api('GET', `/models/${MODEL}`, { key: 'local-read-key' })).status).toBe(200);
+    // The read key the tests were given was never touched.
+    expect((await api('GET', `/models/${MODEL}`, { key: apiKeys().read })).status).toBe(200);
   });
 });

@@ -1,16 +1,8 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { drain, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
-
-const hasAwsCli = (() => {
-  try {
-    execFileSync('aws', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+import { requireTool } from '../helpers/requirements';
 
 const aws = async (...args: string[]) =>
   JSON.parse(
@@ -18,8 +10,10 @@ const aws = async (...args: string[]) =>
       .stdout || '{}',
   );
 
-/** The real AWS CLI works against the edge endpoint (skipped where no `aws` is installed). */
-(hasAwsCli ? describe : describe.skip)('AWS CLI against the local cloud', () => {
+/** The real AWS CLI works against the edge endpoint. */
+describe('AWS CLI against the local cloud', () => {
+  beforeAll(() => requireTool('aws', ['--version'], 'apt-get install -y awscli'));
+
   it('lists the stream, the tables, the delivery streams and the lake objects', async () => {
     expect((await postEvents([makeEvent()])).status).toBe(202);
     await drain();

@@ -1,21 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LakeEvent } from '../../src/domain/events/enrich';
 import { runTsx } from '../helpers/cli';
 import { drain, lakeRows, outputs } from '../helpers/cloud';
+import { sharedData } from '../helpers/requirements';
 
 const root = path.resolve(__dirname, '..', '..');
-const REES46 = path.resolve(root, '..', 'shared', 'data', 'rees46-sample', 'events-2019-10-01-sample.csv');
 
 const cli = (script: string, args: string[]) => runTsx(script, args);
 
 describe('npm run import (REES46)', () => {
-  const available = existsSync(REES46);
-  (available ? it : it.skip)('imports every row of the real sample, and a re-import adds nothing', async () => {
+  it('imports every row of the real sample, and a re-import adds nothing', async () => {
     for (let round = 0; round < 2; round++) {
       const result = await cli('cli/import.ts', [
-        REES46,
+        sharedData('rees46-sample/events-2019-10-01-sample.csv'),
         '--stream',
         outputs().ClickstreamStreamName!,
         '--raw-delivery-stream',

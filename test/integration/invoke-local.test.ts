@@ -3,17 +3,23 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { getRunRecord } from '../../src/adapters/registry-table';
+import { getRunRecord, setAlias } from '../../src/adapters/registry-table';
 import type { BadRow } from '../../src/domain/events/bad-row';
 import type { LakeEvent } from '../../src/domain/events/enrich';
+import { DEFAULT_MODEL } from '../../src/domain/serving';
+import { PRODUCTION_ALIAS } from '../../src/domain/registry';
 import { drain, lakeRows, outputs } from '../helpers/cloud';
+import { trainedModel } from '../helpers/models';
+import { registerVersion, registryTable } from '../helpers/registry';
 
 const root = path.resolve(__dirname, '..', '..');
 const sls = path.join(root, 'node_modules', '.bin', 'sls');
 const workDir = mkdtempSync(path.join(os.tmpdir(), 'invoke-local-'));
 
-async function invokeLocal(fn: string, fixture: string, endpoint: string): Promise<string> {
-  const { stdout, stderr } = await promisify(execFile)(sls, ['invoke', 'local', '-f', fn, '-p', fixture, '--stage', 'local'], {
+/** `sls invoke local` with a fixture; `env` overrides the function's environment as a user would (`-e NAME=value`). */
+async function invokeLocal(fn: string, fixture: string, endpoint: string, env: Record<string, string> = {}): Promise<string> {
+  const overrides = Object.entries(env).flatMap(([name, value]) => ['-e', `${name}=${value}`]);
+  const { stdout, stderr } = await promisify(execFile)(sls, ['invoke', 'local', '-f', fn, '-p', fixture, '--stage', 'local', ...overrides], {
     cwd: root,
     env: { ...process.env, AWS_ENDPOINT_URL: endpoint, SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(workDir, fn)) },
   }).catch((error: { stdout: string; stderr: string }) => error);
@@ -83,19 +89,26 @@ describe('sls invoke local', () => {
   });
 
   it('predict, models and admin: every fixture answers as its name says', async () => {
-    const response = async (fixture: string, fn = 'predict') => {
-      const answer = result(await invokeLocal(fn, `events/http/${fixture}.json`, outputs().Endpoint));
+    // The predict fixtures ask for the default model; each registry here is this test's own table, so what other
+    // test files promote (in any order) cannot change the answer.
+    const withProduction = await registryTable('with-production');
+    const trained = trainedModel('logistic_regression', 600);
+    await registerVersion(
+      { model: DEFAULT_MODEL, version: 'v1', kind: trained.kind, artifact: { model: trained } },
+      { table: withProduction, bucket: outputs().LakeBucketName! },
+    );
+    await setAlias(withProduction, DEFAULT_MODEL, PRODUCTION_ALIAS, { to: 'v1', expected: null, by: 'test', reason: 'fixture' });
+    const empty = await registryTable('empty');
+    const response = async (fixture: string, fn = 'predict', table = withProduction) => {
+      const answer = result(await invokeLocal(fn, `events/http/${fixture}.json`, outputs().Endpoint, { MODELS_TABLE_NAME: table }));
       return { status: answer.statusCode as number, body: JSON.parse(answer.body) };
     };
-    // The fixtures ask for the default model; the training-workflow test promotes one, but files run in any order.
-    const production = (await response('models-list', 'models')).body.models.some(
-      (m: { name: string; aliases: Record<string, string> }) => m.name === 'purchase-propensity' && m.aliases.production,
-    );
     for (const fixture of ['predict-features', 'predict-events']) {
       const { status, body } = await response(fixture);
-      if (production) expect([fixture, status, body.predictions[0].probability]).toEqual([fixture, 200, expect.any(Number)]);
-      else expect([fixture, status]).toEqual([fixture, 404]);
+      expect([fixture, status, body.predictions?.[0]?.probability, body.version]).toEqual([fixture, 200, expect.any(Number), 'v1']);
+      expect([fixture, (await response(fixture, 'predict', empty)).status]).toEqual([fixture, 404]);
     }
+    expect((await response('models-list', 'models')).body.models).toEqual([expect.objectContaining({ name: DEFAULT_MODEL, aliases: { production: 'v1' } })]);
     expect(await response('predict-unknown-feature')).toMatchObject({ status: 400, body: { message: expect.stringContaining('clicks') } });
     expect(await response('predict-no-alias')).toMatchObject({ status: 404, body: { message: expect.stringContaining('no "shadow" alias') } });
     expect(await response('models-show-unknown', 'models')).toMatchObject({ status: 404 });

@@ -5,7 +5,7 @@ import { FEATURE_NAMES } from '../../src/domain/features/spec';
 import { predict, type TrainedModel } from '../../src/domain/model/training-run';
 import { canaryBucket } from '../../src/domain/serving';
 import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { api, functionLogLine, outputs } from '../helpers/cloud';
+import { api, apiKeys, functionLogLine, itLocal, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
 import { sleep } from '../../src/shared/retry';
@@ -15,9 +15,10 @@ const table = () => outputs().ModelsTableName!;
 const register = (model: string, version: string, trained: TrainedModel, recordedSha256?: string) =>
   registerVersion({ model, version, kind: trained.kind, artifact: { name: model, version, model: trained }, ...(recordedSha256 ? { recordedSha256 } : {}) });
 
-const post = (body: unknown, contentType = 'application/json') => api('POST', '/predict', { body, contentType });
+// Predict is open on the local stage; a deployed stage may want its key (predictAuth: key).
+const post = (body: unknown, contentType = 'application/json') => api('POST', '/predict', { body, contentType, key: apiKeys().predict });
 /** The registry's read routes take a read key (README, "Serving"); `key: null` sends none. */
-const get = (path: string, key: string | null = 'local-read-key') => api('GET', path, key === null ? {} : { key });
+const get = (path: string, key: string | null = apiKeys().read) => api('GET', path, key === null ? {} : { key });
 
 /** Every model summary, following GET /models's `next` tokens page by page. */
 async function allModels(limit: number): Promise<{ models: { name: string }[]; pages: number }> {
@@ -116,7 +117,8 @@ describe('POST /predict', () => {
     expect(new Set(body.predictions.map((p: { version: string }) => p.version))).toEqual(new Set(['v1', 'v2']));
   });
 
-  it('picks up a promotion within the cache TTL, without a restart, and logs shadow scores beside the served ones', async () => {
+  // The local stage caches models for 2 s and its log file is readable here.
+  itLocal('picks up a promotion within the cache TTL, without a restart, and logs shadow scores beside the served ones', async () => {
     const swap = `${MODEL}-swap`;
     const logistic = trainedModel('logistic_regression');
     await register(swap, 'v1', gbdt);
@@ -192,8 +194,8 @@ describe('POST /predict', () => {
   it("keeps the registry's read routes behind a read key (or the admin key)", async () => {
     expect((await get('/models', null)).status).toBe(401);
     expect((await get(`/models/${MODEL}`, 'not-a-key')).status).toBe(403);
-    expect((await get(`/models/${MODEL}`, 'local-admin-key')).status).toBe(200);
-    expect((await get(`/models/${MODEL}`, 'local-predict-key')).status).toBe(403);
+    expect((await get(`/models/${MODEL}`, apiKeys().admin)).status).toBe(200);
+    expect((await get(`/models/${MODEL}`, apiKeys().predict)).status).toBe(403);
   });
 
   it('pages GET /models without splitting a model across pages, and refuses a forged page token', async () => {

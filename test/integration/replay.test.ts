@@ -12,7 +12,7 @@ import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { runTsx } from '../helpers/cli';
 import { backfill, drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
-import { sleep } from '../../src/shared/retry';
+import { waitFor } from '../helpers/wait';
 
 const root = path.resolve(__dirname, '..', '..');
 const work = mkdtempSync(path.join(os.tmpdir(), 'replay-'));
@@ -134,7 +134,7 @@ describe('npm run replay', () => {
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     // Interrupt once the first batches are out (the replay reads the lake first).
-    while (!existsLines(file)) await sleep(100);
+    await waitFor(`the first replayed batch in ${file}`, () => existsLines(file), 60_000, 100);
     child.kill('SIGINT');
     const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
     expect(code).toBe(130);

@@ -8,24 +8,26 @@ import { ShopperModel } from '../../src/domain/traffic/shopper-model';
 import { addFaults, backfill, clearFaults, drain, faults, outputs } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { readDefinition } from '../helpers/state-machines';
-import { sleep } from '../../src/shared/retry';
+import { waitFor } from '../helpers/wait';
 
 const MODEL = 'purchase-propensity';
 const definition = readDefinition('training');
 const table = () => outputs().ModelsTableName!;
 
-/** Starts the training state machine and waits for it: its description and history. */
+/** Starts the training state machine and waits for it (2 minutes at most): its description and history. */
 async function run(input: unknown) {
   const arn = await startExecution(outputs().TrainingStateMachineArn!, input);
-  for (;;) {
-    const execution = await describeExecution(arn);
-    if (execution.status !== 'RUNNING') {
-      const events = await historySince(arn, 0);
-      const output = execution.output ? JSON.parse(execution.output) : undefined;
-      return { execution, events, output, name: arn.split(':').pop()! };
-    }
-    await sleep(250);
-  }
+  const execution = await waitFor(
+    `training execution ${arn} to end`,
+    async () => {
+      const described = await describeExecution(arn);
+      return described.status !== 'RUNNING' && described;
+    },
+    120_000,
+  );
+  const events = await historySince(arn, 0);
+  const output = execution.output ? JSON.parse(execution.output) : undefined;
+  return { execution, events, output, name: arn.split(':').pop()! };
 }
 
 const entered = (events: HistoryEvent[]) => events.filter((e) => e.stateEnteredEventDetails).map((e) => e.stateEnteredEventDetails!.name!);

@@ -1,13 +1,11 @@
 import { parse } from 'csv-parse/sync';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { crossValidate } from '../../../../src/domain/model/cross-validate';
 import type { Dataset } from '../../../../src/domain/model/dataset';
 import { predictGbdt, trainGbdt, GBDT_DEFAULTS } from '../../../../src/domain/model/gbdt';
 import { predictLogistic, trainLogistic } from '../../../../src/domain/model/logistic';
 import { tabularDataset } from '../../../../src/domain/model/tabular';
-
-const UCI = path.resolve(__dirname, '../../../../../shared/data/uci-online-shoppers/online_shoppers_intention.csv');
+import { sharedData } from '../../../helpers/requirements';
 
 /** A dataset whose truth is known: y depends on x0 > 0 (strongly) and x1 (weakly); x2 is noise, often missing. */
 function synthetic(rows: number, seed = 1): Dataset {
@@ -46,8 +44,11 @@ describe('trainers', () => {
     expect(predictLogistic(model, [0.9, 0.5, Number.NaN])).toBeGreaterThan(0.9);
   });
 
-  (existsSync(UCI) ? it : it.skip)('reach the UCI Online Shoppers targets (5-fold CV): GBDT ROC-AUC ≥ 0.925, logistic ≥ 0.89', () => {
-    const { data, columns } = tabularDataset(parse(readFileSync(UCI), { columns: true }), 'Revenue');
+  it('reach the UCI Online Shoppers targets (5-fold CV): GBDT ROC-AUC ≥ 0.925, logistic ≥ 0.89', () => {
+    const { data, columns } = tabularDataset(
+      parse(readFileSync(sharedData('uci-online-shoppers/online_shoppers_intention.csv')), { columns: true }),
+      'Revenue',
+    );
     expect(columns.filter((c) => c.kind === 'categorical').map((c) => c.name)).toEqual(['Month', 'VisitorType']);
     expect(crossValidate('gbdt', data, 5).roc_auc).toBeGreaterThanOrEqual(0.925);
     expect(crossValidate('logreg', data, 5).roc_auc).toBeGreaterThanOrEqual(0.89);

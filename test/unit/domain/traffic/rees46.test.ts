@@ -1,10 +1,9 @@
 import { parse } from 'csv-parse/sync';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { validateEvent } from '../../../../src/domain/events/schema';
 import { rees46ToEvent, Rees46RowError, type Rees46Row } from '../../../../src/domain/traffic/rees46';
+import { sharedData } from '../../../helpers/requirements';
 
-const SAMPLE = path.resolve(__dirname, '../../../../../shared/data/rees46-sample/events-2019-10-01-sample.csv');
 const row = (overrides: Partial<Rees46Row> = {}): Rees46Row => ({
   event_time: '2019-10-01 00:00:08 UTC',
   event_type: 'view',
@@ -43,8 +42,8 @@ describe('REES46 import mapping', () => {
     expect(() => rees46ToEvent(row({ event_time: 'soon' }))).toThrow(/not a date/);
   });
 
-  (existsSync(SAMPLE) ? it : it.skip)('maps every row of the real sample to a valid, distinct event', () => {
-    const rows = parse(readFileSync(SAMPLE), { columns: true }) as Rees46Row[];
+  it('maps every row of the real sample to a valid, distinct event', () => {
+    const rows = parse(readFileSync(sharedData('rees46-sample/events-2019-10-01-sample.csv')), { columns: true }) as Rees46Row[];
     const events = rows.map(rees46ToEvent);
     expect(events.filter((e) => !validateEvent(e).ok)).toEqual([]);
     expect(new Set(events.map((e) => e.event_id)).size).toBe(rows.length);
