@@ -1,5 +1,5 @@
 /**
- * The house's layering rules (README, "Layout"), checked by dependency-cruiser in `npm test` (`npm run layering`).
+ * The house's layering rules (README, "Architecture"), checked by dependency-cruiser in `npm test` (`npm run layering`).
  * test/unit/layering.test.ts shows each rule fires on a file that breaks it.
  */
 // Paths match anywhere below the root, so the fixtures under test/fixtures/layering/ meet the same rules.

@@ -7,7 +7,7 @@ import { generateTraffic } from './traffic';
 const USAGE = `
 npm run generate -- --sessions N [--seed S] [--rate R] [--days D] [--end ISO] [--api URL] [--truth FILE] [--json]
 
-Synthetic shoppers (README, "Synthetic traffic") posted to POST /events.
+Synthetic shoppers (docs/data.md, "Synthetic traffic") posted to POST /events.
   --sessions  how many sessions (required)
   --seed      PRNG seed (default 1): the same seed gives the same events and ids
   --rate      at most R events/s (default: as fast as the API takes them)

@@ -56,7 +56,7 @@ runCli(async () => {
   const missing = Object.entries(keys).flatMap(([kind, key]) => (key ? [] : [kind]));
   if (missing.length > 0)
     throw new UsageError(
-      `Missing API key(s) for ${missing.join(', ')}: make them (npm run api-key -- new; npm run api-key -- allow <key> --for <kind> --stage ${stage}) and pass --${missing[0]}-key.`,
+      `Missing API key(s) for ${missing.join(', ')}: make each (npm run api-key -- new), allow it (npm run api-key -- allow <key> --for <kind> --parameter <the stack output <Kind>KeyHashesParameter>) and pass --<kind>-key (docs/testing.md).`,
     );
   // Found before Jest starts, so a wrong stage or region fails in a second with a message, not in every test.
   try {

@@ -17,7 +17,7 @@ const register = (model: string, version: string, trained: TrainedModel, recorde
 
 // Predict is open on the local stage; a deployed stage may want its key (predictAuth: key).
 const post = (body: unknown, contentType = 'application/json') => api('POST', '/predict', { body, contentType, key: apiKeys().predict });
-/** The registry's read routes take a read key (README, "Serving"); `key: null` sends none. */
+/** The registry's read routes take a read key (docs/serving.md); `key: null` sends none. */
 const get = (path: string, key: string | null = apiKeys().read) => api('GET', path, key === null ? {} : { key });
 
 /** Every model summary, following GET /models's `next` tokens page by page. */

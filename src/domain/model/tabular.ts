@@ -1,8 +1,7 @@
 import type { Dataset } from './dataset';
 
 /**
- * Turns rows of strings (a CSV of session features) into a numeric dataset (README, "Training on a
- * feature CSV"): a column whose values all parse as numbers is numeric; TRUE/FALSE columns become 0/1;
+ * Turns rows of strings (a CSV of session features) into a numeric dataset (`npm run cv`, docs/training.md): a column whose values all parse as numbers is numeric; TRUE/FALSE columns become 0/1;
  * any other column is categorical and one-hot encoded (`column=level`). Empty cells are missing (NaN).
  */
 export class TabularError extends Error {

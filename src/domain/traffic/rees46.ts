@@ -37,7 +37,7 @@ export function deterministicUuid(name: string): string {
 }
 
 /**
- * Maps a row to a contract event (README, "Importing real events"): view → product_view,
+ * Maps a row to a contract event (docs/data.md, "Importing real events"): view → product_view,
  * cart → add_to_cart, purchase → purchase (with an order); `user_session` is the session,
  * `user_id` both the user and (prefixed) the anonymous id. A re-import yields the same event ids.
  */

@@ -2,7 +2,7 @@ import type { ClickstreamEvent } from '../events/schema';
 import { Random, sigmoid } from './random';
 
 /**
- * The synthetic shopper (README, "Synthetic traffic"). A session has visible traits (device, referrer,
+ * The synthetic shopper (docs/data.md, "Synthetic traffic"). A session has visible traits (device, referrer,
  * returning visitor, time of day) and a hidden intent that drives how much it browses and carts.
  * Whether it buys is then drawn from a probability that depends only on what the session did before
  * buying (carts, checkout, views, traits) — so that probability, kept in `truth`, is what an ideal model
