@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFeatureRows } from '../src/adapters/feature-store';
-import { getArtifact, putArtifact } from '../src/adapters/model-artifacts';
-import { getAlias, getModelVersion, putModelVersion } from '../src/adapters/registry-table';
-import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '../src/domain/registry';
-import { FEATURE_NAMES } from '../src/domain/features/spec';
-import { bayesGap, scoreRows, trainPurchasePropensity, type FeatureRow, type TrainedModel } from '../src/domain/model/training-run';
-import { trainConfig } from '../src/shared/config';
-import { dateRange, parseCli, runCli, UsageError } from '../src/shared/args';
+import { readFeatureRows } from '#adapters/feature-store';
+import { getArtifact, putArtifact } from '#adapters/model-artifacts';
+import { getAlias, getModelVersion, putModelVersion } from '#adapters/registry-table';
+import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '#domain/registry';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { bayesGap, scoreRows, trainPurchasePropensity, type FeatureRow, type TrainedModel } from '#domain/model/training-run';
+import { trainConfig } from '#shared/config';
+import { dateRange, parseCli, runCli, UsageError } from '#shared/args';
 
 const USAGE = `
 train --from YYYY-MM-DD --to YYYY-MM-DD [--version V] [--truth FILE] [--json]

@@ -1,5 +1,5 @@
-import { encodeEnvelope } from '../src/domain/events/envelope';
-import { ShopperModel } from '../src/domain/traffic/shopper-model';
+import { encodeEnvelope } from '#domain/events/envelope';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 
 /** `n` realistic events (the synthetic shopper's), 5 % made invalid, 2 % repeated. */
 export function benchEvents(n: number, seed = 7): unknown[] {

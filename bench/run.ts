@@ -5,18 +5,18 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statS
 import os from 'node:os';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
-import { parseCli, runCli } from '../src/shared/args';
+import { parseCli, runCli } from '#shared/args';
 import { benchEvents, ingestBenchEnv, kinesisBatch } from './fixtures';
 import { machine, summarize, time, type Figure } from './harness';
 import { startSink } from './sink';
 import { startRegistrySink } from './registry-sink';
 import { shopperRows, trainedModel } from '../test/helpers/models';
 import { createHash } from 'node:crypto';
-import { ShopperModel } from '../src/domain/traffic/shopper-model';
-import { FEATURE_NAMES } from '../src/domain/features/spec';
-import { predict } from '../src/domain/model/training-run';
-import { enrich } from '../src/domain/events/enrich';
-import { encodeEnvelope } from '../src/domain/events/envelope';
+import { ShopperModel } from '#domain/traffic/shopper-model';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { predict } from '#domain/model/training-run';
+import { enrich } from '#domain/events/enrich';
+import { encodeEnvelope } from '#domain/events/envelope';
 
 const USAGE = `
 npm run bench -- [name…] [--json]
@@ -284,7 +284,7 @@ async function startBenchCloud() {
   const { LocalCloud } = await import('../local/cloud');
   const cloud = await LocalCloud.start({ root, dataDir: mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-')), port: 0, apiPort: 0, hotReload: false });
   Object.assign(process.env, cloud.env);
-  (await import('../src/shared/aws-clients')).resetClients();
+  (await import('#shared/aws-clients')).resetClients();
   return cloud;
 }
 
@@ -296,11 +296,11 @@ async function startBenchCloud() {
 async function predictHttpBench(): Promise<Figure[]> {
   const cloud = await startBenchCloud();
   try {
-    const { setAlias, setAliasRouting } = await import('../src/adapters/registry-table');
+    const { setAlias, setAliasRouting } = await import('#adapters/registry-table');
     const { registerVersion } = await import('../test/helpers/registry');
-    const { deployEndpoint } = await import('../src/adapters/sagemaker');
-    const { putObject } = await import('../src/adapters/s3');
-    const { tarGz } = await import('../src/shared/tar');
+    const { deployEndpoint } = await import('#adapters/sagemaker');
+    const { putObject } = await import('#adapters/s3');
+    const { tarGz } = await import('#shared/tar');
     const table = cloud.outputs.ModelsTableName!;
     const bucket = cloud.outputs.LakeBucketName!;
     const model = trainedModel('gbdt', 2000);
@@ -372,8 +372,8 @@ async function pipelineBench(): Promise<Figure[]> {
   const { sendEvents } = await import('../cli/collector-client');
   const cloud = await startBenchCloud();
   try {
-    const { putRecords } = await import('../src/adapters/kinesis');
-    const { kinesisClient } = await import('../src/adapters/kinesis');
+    const { putRecords } = await import('#adapters/kinesis');
+    const { kinesisClient } = await import('#adapters/kinesis');
     const { CreateStreamCommand } = await import('@aws-sdk/client-kinesis');
     const n = 100_000;
     const shoppers = new ShopperModel(12, new Date('2026-10-20T00:00:00Z'), 86_400_000);

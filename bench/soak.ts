@@ -6,13 +6,13 @@ import { sendEvents } from '../cli/collector-client';
 import { localAdmin } from '../local/admin-client';
 import { LocalCloud, type StackOutputs } from '../local/cloud';
 import type { FaultRule } from '../local/faults';
-import { listObjects, readJsonLines } from '../src/adapters/s3';
-import type { BadRow } from '../src/domain/events/bad-row';
-import type { LakeEvent } from '../src/domain/events/enrich';
-import type { ClickstreamEvent } from '../src/domain/events/schema';
-import { LAKE_PREFIXES } from '../src/domain/lake';
-import { selectRawEvents } from '../src/domain/replay';
-import { Random } from '../src/domain/traffic/random';
+import { listObjects, readJsonLines } from '#adapters/s3';
+import type { BadRow } from '#domain/events/bad-row';
+import type { LakeEvent } from '#domain/events/enrich';
+import type { ClickstreamEvent } from '#domain/events/schema';
+import { LAKE_PREFIXES } from '#domain/lake';
+import { selectRawEvents } from '#domain/replay';
+import { Random } from '#domain/traffic/random';
 
 /**
  * The chaos soak: N events through the running local cloud (POST /events → Kinesis → ingest → Firehose → S3)

@@ -1,8 +1,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { withDuckdbFeatures } from '../local/glue/duckdb-features';
-import { FEATURE_NAMES } from '../src/domain/features/spec';
-import { sqlString } from '../src/domain/features/sql';
-import { trainPurchasePropensity, type FeatureRow } from '../src/domain/model/training-run';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { sqlString } from '#domain/features/sql';
+import { trainPurchasePropensity, type FeatureRow } from '#domain/model/training-run';
 
 /**
  * One training-benchmark run in a fresh process (so its peak RSS is its own), over a file of raw lake rows:

@@ -1,6 +1,6 @@
-import { getParameterValues, putParameterValue } from '../src/adapters/ssm';
-import { hashApiKey, newApiKey, parseKeyHashes } from '../src/domain/api-keys';
-import { parseCli, runCli, UsageError } from '../src/shared/args';
+import { getParameterValues, putParameterValue } from '#adapters/ssm';
+import { hashApiKey, newApiKey, parseKeyHashes } from '#domain/api-keys';
+import { parseCli, runCli, UsageError } from '#shared/args';
 
 const USAGE = `
 npm run api-key -- [new] [--json]

@@ -1,11 +1,11 @@
-import { bufferIntervalSeconds } from '../src/adapters/firehose';
-import { putRecords } from '../src/adapters/kinesis';
-import { placeInTime } from '../src/domain/events/enrich';
-import { backfillEnvelope, encodeEnvelope } from '../src/domain/events/envelope';
-import { validateEvent, type ClickstreamEvent } from '../src/domain/events/schema';
-import { partitionWaves, waveGapMs } from '../src/domain/lake';
-import { RateLimiter } from '../src/domain/replay';
-import { sleep } from '../src/shared/retry';
+import { bufferIntervalSeconds } from '#adapters/firehose';
+import { putRecords } from '#adapters/kinesis';
+import { placeInTime } from '#domain/events/enrich';
+import { backfillEnvelope, encodeEnvelope } from '#domain/events/envelope';
+import { validateEvent, type ClickstreamEvent } from '#domain/events/schema';
+import { partitionWaves, waveGapMs } from '#domain/lake';
+import { RateLimiter } from '#domain/replay';
+import { sleep } from '#shared/retry';
 
 /** Seconds a record may spend before Firehose (the stream, the ingest batch window) on top of the buffer interval. */
 const UPSTREAM_SECONDS = 10;

@@ -4,7 +4,7 @@ import standaloneCode from 'ajv/dist/standalone';
 import { compileFromFile } from 'json-schema-to-typescript';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseCli, runCli } from '../src/shared/args';
+import { parseCli, runCli } from '#shared/args';
 
 const USAGE = `
 npm run codegen -- [--check] [--json]

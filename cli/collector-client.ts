@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { sleep } from '../src/shared/retry';
+import { sleep } from '#shared/retry';
 
 /** Where the API is: --api, else the running local cloud's .local/stack-outputs.json. */
 export function apiUrl(explicit: string | undefined, root = path.resolve(__dirname, '..')): string {

@@ -1,5 +1,5 @@
 import { runFeaturesJob } from '../local/glue/features-job';
-import { dateRange, parseCli, runCli } from '../src/shared/args';
+import { dateRange, parseCli, runCli } from '#shared/args';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
+import { intOption, parseCli, runCli, UsageError } from '#shared/args';
 import { apiUrl } from './collector-client';
 import { progressBar } from './progress';
 import { generateTraffic } from './traffic';

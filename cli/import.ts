@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse';
 import { createReadStream, existsSync } from 'node:fs';
-import { REES46_COLUMNS, rees46ToEvent, Rees46RowError, type Rees46Row } from '../src/domain/traffic/rees46';
-import type { ClickstreamEvent } from '../src/domain/events/schema';
-import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
+import { REES46_COLUMNS, rees46ToEvent, Rees46RowError, type Rees46Row } from '#domain/traffic/rees46';
+import type { ClickstreamEvent } from '#domain/events/schema';
+import { intOption, parseCli, runCli, UsageError } from '#shared/args';
 import { backfillEvents, waveGapFor } from './backfill';
 import { progressBar } from './progress';
 

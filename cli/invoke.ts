@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { parseCli, runCli, UsageError } from '../src/shared/args';
+import { parseCli, runCli, UsageError } from '#shared/args';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `

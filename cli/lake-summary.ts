@@ -1,5 +1,5 @@
-import { listObjects, readJsonLines } from '../src/adapters/s3';
-import { LAKE_PREFIXES, partitionOf, type LakeZone } from '../src/domain/lake';
+import { listObjects, readJsonLines } from '#adapters/s3';
+import { LAKE_PREFIXES, partitionOf, type LakeZone } from '#domain/lake';
 
 export type LakeCounts = Record<LakeZone, Map<string, { objects: number; records: number }>>;
 

@@ -1,4 +1,4 @@
-import { parseCli, runCli } from '../src/shared/args';
+import { parseCli, runCli } from '#shared/args';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 
 const USAGE = `

@@ -1,11 +1,11 @@
-import { getArtifact } from '../src/adapters/model-artifacts';
-import { getAlias, getModelVersion, readModel, scanRegistry, setAlias, setAliasRouting } from '../src/adapters/registry-table';
-import { rollbackAlias } from '../src/adapters/registry-use-cases';
-import { putObject } from '../src/adapters/s3';
-import { deployEndpoint, endpointStatus } from '../src/adapters/sagemaker';
-import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type AliasRouting } from '../src/domain/registry';
-import { parseCli, runCli, UsageError } from '../src/shared/args';
-import { tarGz } from '../src/shared/tar';
+import { getArtifact } from '#adapters/model-artifacts';
+import { getAlias, getModelVersion, readModel, scanRegistry, setAlias, setAliasRouting } from '#adapters/registry-table';
+import { rollbackAlias } from '#adapters/registry-use-cases';
+import { putObject } from '#adapters/s3';
+import { deployEndpoint, endpointStatus } from '#adapters/sagemaker';
+import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type AliasRecord, type AliasRouting } from '#domain/registry';
+import { parseCli, runCli, UsageError } from '#shared/args';
+import { tarGz } from '#shared/tar';
 import { useLocalCloud } from './local-env';
 
 const USAGE = `

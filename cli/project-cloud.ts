@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { LocalCloud } from '../local/cloud';
-import { intOption } from '../src/shared/args';
+import { intOption } from '#shared/args';
 
 /** The flags every command that starts the project's local cloud takes. */
 export const CLOUD_FLAGS = {

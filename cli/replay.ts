@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runCli } from '../src/shared/args';
+import { runCli } from '#shared/args';
 import { resumeFrom } from './replay/checkpoint';
 import { replayInCloud } from './replay/cloud';
 import { dryRun } from './replay/dry-run';

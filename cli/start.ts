@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalCloud } from '../local/cloud';
-import { ShopperModel } from '../src/domain/traffic/shopper-model';
-import { intOption, parseCli, runCli } from '../src/shared/args';
-import { resetClients } from '../src/shared/aws-clients';
+import { ShopperModel } from '#domain/traffic/shopper-model';
+import { intOption, parseCli, runCli } from '#shared/args';
+import { resetClients } from '#shared/aws-clients';
 import { formatCounts, lakeCounts, total, type LakeCounts } from './lake-summary';
 import { progressBar } from './progress';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';

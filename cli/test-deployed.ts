@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { stackOutputs, StackNotFoundError } from '../src/adapters/cloudformation';
-import { parseCli, runCli, UsageError } from '../src/shared/args';
+import { stackOutputs, StackNotFoundError } from '#adapters/cloudformation';
+import { parseCli, runCli, UsageError } from '#shared/args';
 
 const USAGE = `
 npm run test:deployed -- --stage S [--stack NAME] [--admin-key K --predict-key K --read-key K] [--json] [-- JEST ARGS]

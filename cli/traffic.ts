@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ShopperModel } from '../src/domain/traffic/shopper-model';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 import { sendEvents } from './collector-client';
 
 export interface TrafficOptions {

@@ -1,8 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import { existsSync, readFileSync } from 'node:fs';
-import { crossValidate, type CvSummary, type ModelKind } from '../src/domain/model/cross-validate';
-import { tabularDataset } from '../src/domain/model/tabular';
-import { intOption, parseCli, runCli, UsageError } from '../src/shared/args';
+import { crossValidate, type CvSummary, type ModelKind } from '#domain/model/cross-validate';
+import { tabularDataset } from '#domain/model/tabular';
+import { intOption, parseCli, runCli, UsageError } from '#shared/args';
 
 const USAGE = `
 npm run cv -- <file.csv> --label <column> [--cv 5] [--models gbdt,logreg] [--seed 0] [--json]

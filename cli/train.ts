@@ -1,4 +1,4 @@
-import { parseCli, runCli, UsageError } from '../src/shared/args';
+import { parseCli, runCli, UsageError } from '#shared/args';
 import { useLocalCloud } from './local-env';
 import { describeOutcome, runTrainingWorkflow } from './training-workflow';
 

@@ -1,9 +1,9 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { getAlias, getModelVersion } from '../src/adapters/registry-table';
-import { describeExecution, historySince, startExecution } from '../src/adapters/stepfunctions';
-import { PRODUCTION_ALIAS, type ModelVersion, type RunRecord } from '../src/domain/registry';
-import type { GateDecision, TrainingPlan } from '../src/domain/training';
-import { sleep } from '../src/shared/retry';
+import { getAlias, getModelVersion } from '#adapters/registry-table';
+import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
+import { PRODUCTION_ALIAS, type ModelVersion, type RunRecord } from '#domain/registry';
+import type { GateDecision, TrainingPlan } from '#domain/training';
+import { sleep } from '#shared/retry';
 
 export interface WorkflowResult {
   ok: boolean;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { rawInputColumns, renderSql } from '../src/domain/features/sql';
+import { rawInputColumns, renderSql } from '#domain/features/sql';
 
 /** Where the Glue job's script and its files live in the lake bucket (the job's ScriptLocation and --extra-files). */
 export const GLUE_SCRIPTS_PREFIX = 'glue/scripts/';

@@ -9,7 +9,7 @@ import path from 'node:path';
 import dynalite from 'dynalite';
 import kinesalite from 'kinesalite';
 import S3rver from 's3rver';
-import { sleep } from '../src/shared/retry';
+import { sleep } from '#shared/retry';
 import { jsonProtocolService, sendJson } from './aws-json';
 import { LocalBatch } from './batch';
 import { LocalCloudFormation } from './cloudformation';

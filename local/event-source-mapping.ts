@@ -1,5 +1,5 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
-import { sleep } from '../src/shared/retry';
+import { sleep } from '#shared/retry';
 
 /** The AWS::Lambda::EventSourceMapping properties the local poller honours (Kinesis sources). */
 export interface MappingSpec {

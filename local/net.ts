@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import net from 'node:net';
-import { sleep } from '../src/shared/retry';
+import { sleep } from '#shared/retry';
 
 /** Something the local cloud stops when it stops (servers, clients, files), in reverse order of start. */
 export interface Closable {

@@ -4,10 +4,10 @@ import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { untarGz } from '../src/shared/tar';
+import { untarGz } from '#shared/tar';
 import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
 import { InjectedFault, type FaultInjector } from './faults';
-import { sleep } from '../src/shared/retry';
+import { sleep } from '#shared/retry';
 
 interface Endpoint {
   EndpointName: string;

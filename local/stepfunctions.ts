@@ -2,7 +2,7 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import { AwsJsonError } from './aws-json';
 import type { LocalBatch } from './batch';
 import type { LocalGlue } from './glue/service';
-import { sleep } from '../src/shared/retry';
+import { sleep } from '#shared/retry';
 
 // aws-local-stepfunctions uses Promise.withResolvers (Node 22); this machine runs Node 20.
 if (!('withResolvers' in Promise)) {

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { InvocationError, parseInvocation } from '../src/domain/invocations';
-import type { TrainedModel } from '../src/domain/model/training-run';
-import { scoreSessions, type ServableModel } from '../src/domain/serving';
+import { InvocationError, parseInvocation } from '#domain/invocations';
+import type { TrainedModel } from '#domain/model/training-run';
+import { scoreSessions, type ServableModel } from '#domain/serving';
 
 /**
  * The SageMaker serving container: the container contract (GET /ping, POST /invocations on port 8080) around

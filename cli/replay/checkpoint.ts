@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { sendKey, type ReplayCheckpoint, type ReplayFailure, type SelectedEvent } from '../../src/domain/replay';
-import { UsageError } from '../../src/shared/args';
+import { sendKey, type ReplayCheckpoint, type ReplayFailure, type SelectedEvent } from '#domain/replay';
+import { UsageError } from '#shared/args';
 
 /** Where a resumed run starts: the checkpoint's replay_id, and how many of `selected` (in send order) it acknowledged. */
 export function resumeFrom(file: string, args: Record<string, unknown>, selected: readonly SelectedEvent[]): { replayId: string; skip: number } {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { putObject } from '../../src/adapters/s3';
-import { describeExecution, startExecution } from '../../src/adapters/stepfunctions';
-import { sleep } from '../../src/shared/retry';
+import { putObject } from '#adapters/s3';
+import { describeExecution, startExecution } from '#adapters/stepfunctions';
+import { sleep } from '#shared/retry';
 import { waveGapFor } from '../backfill';
 import type { ReplayOptions } from './options';
 

@@ -1,6 +1,6 @@
-import { encodeEnvelope } from '../../src/domain/events/envelope';
-import { partitionOf } from '../../src/domain/lake';
-import { replayEnvelope, replayHour } from '../../src/domain/replay';
+import { encodeEnvelope } from '#domain/events/envelope';
+import { partitionOf } from '#domain/lake';
+import { replayEnvelope, replayHour } from '#domain/replay';
 import type { ReplayOptions } from './options';
 import type { Selection } from './read';
 

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { deliveryStreamExists } from '../../src/adapters/firehose';
-import { streamExists } from '../../src/adapters/kinesis';
-import { bucketExists } from '../../src/adapters/s3';
-import { parseRange, ReplayRequestError, type FixFunction, type ReplayFilter, type ReplaySource } from '../../src/domain/replay';
-import { intOption, parseCli, UsageError } from '../../src/shared/args';
+import { deliveryStreamExists } from '#adapters/firehose';
+import { streamExists } from '#adapters/kinesis';
+import { bucketExists } from '#adapters/s3';
+import { parseRange, ReplayRequestError, type FixFunction, type ReplayFilter, type ReplaySource } from '#domain/replay';
+import { intOption, parseCli, UsageError } from '#shared/args';
 
 export const USAGE = `
 npm run replay -- --from T1 --to T2 [--source raw|bad] [--type T[,T…]] [--session ID] [--fix MODULE]

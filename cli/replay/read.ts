@@ -1,7 +1,7 @@
-import { listObjects, readJsonLines } from '../../src/adapters/s3';
-import type { BadRow } from '../../src/domain/events/bad-row';
-import type { LakeEvent } from '../../src/domain/events/enrich';
-import { partitionPrefixes, recoverBadRows, selectRawEvents, sendKey, type BadRowOutcome, type SelectedEvent } from '../../src/domain/replay';
+import { listObjects, readJsonLines } from '#adapters/s3';
+import type { BadRow } from '#domain/events/bad-row';
+import type { LakeEvent } from '#domain/events/enrich';
+import { partitionPrefixes, recoverBadRows, selectRawEvents, sendKey, type BadRowOutcome, type SelectedEvent } from '#domain/replay';
 import type { ReplayOptions } from './options';
 
 /** The lake objects of the range (every hourly partition it can touch). */

@@ -1,7 +1,7 @@
 import { appendFileSync, rmSync } from 'node:fs';
-import { rawDeliveryTarget, streamTarget } from '../../src/adapters/replay-targets';
-import { partitionWaves } from '../../src/domain/lake';
-import { RateLimiter, replayEnvelope, replayHour, sendReplay, type ReplayTarget } from '../../src/domain/replay';
+import { rawDeliveryTarget, streamTarget } from '#adapters/replay-targets';
+import { partitionWaves } from '#domain/lake';
+import { RateLimiter, replayEnvelope, replayHour, sendReplay, type ReplayTarget } from '#domain/replay';
 import { waveGapFor } from '../backfill';
 import { progressBar } from '../progress';
 import { Checkpoint } from './checkpoint';

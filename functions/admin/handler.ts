@@ -1,13 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { NothingToRollBackError, rollbackAlias } from '../../src/adapters/registry-use-cases';
-import { getAlias, setAlias } from '../../src/adapters/registry-table';
-import { ALIAS_RULE, AliasConflictError, NAME_RULE, PRODUCTION_ALIAS, VersionNotFoundError } from '../../src/domain/registry';
-import { AdminRequestError, parseAliasMove, parseRollback } from '../../src/domain/registry-requests';
-import { servingConfig } from '../../src/shared/config';
-import { RequestError } from '../../src/shared/errors';
-import { httpErrors, json, parseJsonBody, pathParam, type HttpEvent, type HttpResult } from '../../src/shared/http';
-import { logger } from '../../src/shared/logger';
+import { NothingToRollBackError, rollbackAlias } from '#adapters/registry-use-cases';
+import { getAlias, setAlias } from '#adapters/registry-table';
+import { ALIAS_RULE, AliasConflictError, NAME_RULE, PRODUCTION_ALIAS, VersionNotFoundError } from '#domain/registry';
+import { AdminRequestError, parseAliasMove, parseRollback } from '#domain/registry-requests';
+import { servingConfig } from '#shared/config';
+import { RequestError } from '#shared/errors';
+import { httpErrors, json, parseJsonBody, pathParam, type HttpEvent, type HttpResult } from '#shared/http';
+import { logger } from '#shared/logger';
 
 const config = servingConfig();
 

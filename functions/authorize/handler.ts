@@ -1,8 +1,8 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { getParameterValues } from '../../src/adapters/ssm';
-import { matchApiKey, parseKeyHashes } from '../../src/domain/api-keys';
-import { authorizerConfig } from '../../src/shared/config';
-import { logger } from '../../src/shared/logger';
+import { getParameterValues } from '#adapters/ssm';
+import { matchApiKey, parseKeyHashes } from '#domain/api-keys';
+import { authorizerConfig } from '#shared/config';
+import { logger } from '#shared/logger';
 
 const config = authorizerConfig();
 let known: { hashes: Buffer[]; readAt: number } | undefined;

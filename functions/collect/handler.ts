@@ -1,12 +1,12 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { putRecords } from '../../src/adapters/kinesis';
-import { BatchShapeError, MAX_BODY_BYTES, planCollect } from '../../src/domain/collect';
-import { collectConfig } from '../../src/shared/config';
-import { RequestError } from '../../src/shared/errors';
-import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
-import { logger } from '../../src/shared/logger';
-import { DeadlineError, withDeadline } from '../../src/shared/retry';
+import { putRecords } from '#adapters/kinesis';
+import { BatchShapeError, MAX_BODY_BYTES, planCollect } from '#domain/collect';
+import { collectConfig } from '#shared/config';
+import { RequestError } from '#shared/errors';
+import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
+import { logger } from '#shared/logger';
+import { DeadlineError, withDeadline } from '#shared/retry';
 
 const config = collectConfig();
 const PUT_DEADLINE_MS = 20_000;

@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { getAlias, getModelVersion } from '../../src/adapters/registry-table';
-import { PRODUCTION_ALIAS, VersionNotFoundError } from '../../src/domain/registry';
-import { evaluateGate, type GateDecision, type TrainingPlan } from '../../src/domain/training';
-import { workflowConfig } from '../../src/shared/config';
-import { logger } from '../../src/shared/logger';
+import { getAlias, getModelVersion } from '#adapters/registry-table';
+import { PRODUCTION_ALIAS, VersionNotFoundError } from '#domain/registry';
+import { evaluateGate, type GateDecision, type TrainingPlan } from '#domain/training';
+import { workflowConfig } from '#shared/config';
+import { logger } from '#shared/logger';
 
 const config = workflowConfig();
 

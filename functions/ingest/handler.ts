@@ -4,11 +4,11 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import { dedupTable } from '../../src/adapters/dedup-table';
-import { firehoseDelivery } from '../../src/adapters/firehose';
-import { ingestBatch, type StreamRecord } from '../../src/domain/ingest';
-import { ingestConfig } from '../../src/shared/config';
-import { logger, metrics } from '../../src/shared/logger';
+import { dedupTable } from '#adapters/dedup-table';
+import { firehoseDelivery } from '#adapters/firehose';
+import { ingestBatch, type StreamRecord } from '#domain/ingest';
+import { ingestConfig } from '#shared/config';
+import { logger, metrics } from '#shared/logger';
 
 const config = ingestConfig();
 const delivery = firehoseDelivery({ raw: config.rawDeliveryStreamName, bad: config.badDeliveryStreamName });

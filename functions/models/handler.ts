@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { getModelVersion, readModel, scanRegistryPage } from '../../src/adapters/registry-table';
-import { aliasHistory, NAME_RULE, runSummary, summarizeModels, versionSummary } from '../../src/domain/registry';
-import { servingConfig } from '../../src/shared/config';
-import { RequestError } from '../../src/shared/errors';
-import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from '../../src/shared/http';
-import { logger } from '../../src/shared/logger';
+import { getModelVersion, readModel, scanRegistryPage } from '#adapters/registry-table';
+import { aliasHistory, NAME_RULE, runSummary, summarizeModels, versionSummary } from '#domain/registry';
+import { servingConfig } from '#shared/config';
+import { RequestError } from '#shared/errors';
+import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from '#shared/http';
+import { logger } from '#shared/logger';
 
 const config = servingConfig();
 

@@ -1,8 +1,8 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { planTraining, type TrainingPlan } from '../../src/domain/training';
-import { workflowConfig } from '../../src/shared/config';
-import { logger } from '../../src/shared/logger';
+import { planTraining, type TrainingPlan } from '#domain/training';
+import { workflowConfig } from '#shared/config';
+import { logger } from '#shared/logger';
 
 const config = workflowConfig();
 

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { registryReader } from '../../src/adapters/registry-use-cases';
+import { registryReader } from '#adapters/registry-use-cases';
 import {
   MAX_PREDICT_BODY_BYTES,
   ModelCache,
@@ -10,18 +10,18 @@ import {
   predictThroughAlias,
   UnknownModelError,
   type RemoteScorer,
-} from '../../src/domain/serving';
-import { servingConfig } from '../../src/shared/config';
-import { RequestError } from '../../src/shared/errors';
-import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '../../src/shared/http';
-import { logger } from '../../src/shared/logger';
+} from '#domain/serving';
+import { servingConfig } from '#shared/config';
+import { RequestError } from '#shared/errors';
+import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
+import { logger } from '#shared/logger';
 
 const config = servingConfig();
 // Per container: models stay loaded between requests; aliases are re-read every MODEL_CACHE_TTL_SECONDS.
 const models = new ModelCache(registryReader(config.modelsTableName), config.modelCacheTtlSeconds * 1000);
 // Loaded on first use: only aliases routed to a SageMaker endpoint need its client, which would slow every cold start.
 const invokeEndpoint: RemoteScorer = async (endpoint, sessions, explain) =>
-  (await import('../../src/adapters/sagemaker-runtime')).invokeModelEndpoint(endpoint, { instances: sessions, explain });
+  (await import('#adapters/sagemaker-runtime')).invokeModelEndpoint(endpoint, { instances: sessions, explain });
 
 /** POST /predict: sessions (features, or raw events) → purchase probabilities from the aliased model. */
 const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> => {

@@ -1,10 +1,10 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { putRunRecord } from '../../src/adapters/registry-table';
-import { runKey, type RunRecord } from '../../src/domain/registry';
-import type { GateDecision, TrainingPlan } from '../../src/domain/training';
-import { workflowConfig } from '../../src/shared/config';
-import { logger } from '../../src/shared/logger';
+import { putRunRecord } from '#adapters/registry-table';
+import { runKey, type RunRecord } from '#domain/registry';
+import type { GateDecision, TrainingPlan } from '#domain/training';
+import { workflowConfig } from '#shared/config';
+import { logger } from '#shared/logger';
 
 const config = workflowConfig();
 

@@ -1,11 +1,11 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
-import { streamTarget } from '../../src/adapters/replay-targets';
-import { readJsonLines } from '../../src/adapters/s3';
-import type { LakeEvent } from '../../src/domain/events/enrich';
-import { RateLimiter, ReplayDeliveryError, selectRawEvents, sendReplay } from '../../src/domain/replay';
-import { replayConfig } from '../../src/shared/config';
-import { logger } from '../../src/shared/logger';
+import { streamTarget } from '#adapters/replay-targets';
+import { readJsonLines } from '#adapters/s3';
+import type { LakeEvent } from '#domain/events/enrich';
+import { RateLimiter, ReplayDeliveryError, selectRawEvents, sendReplay } from '#domain/replay';
+import { replayConfig } from '#shared/config';
+import { logger } from '#shared/logger';
 
 const config = replayConfig();
 

@@ -1,7 +1,7 @@
 import schema from '../../schemas/clickstream-event.schema.json';
-import { listObjects } from '../../src/adapters/s3';
-import { ENRICHMENT_FIELDS } from '../../src/domain/events/enrich';
-import { LAKE_PREFIXES } from '../../src/domain/lake';
+import { listObjects } from '#adapters/s3';
+import { ENRICHMENT_FIELDS } from '#domain/events/enrich';
+import { LAKE_PREFIXES } from '#domain/lake';
 
 /** A Glue Data Catalog table as the crawler leaves it (the fields of glue:GetTable / GetPartitions that matter). */
 export interface CatalogTable {

@@ -1,7 +1,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { rawInputColumns, renderSql, sqlString } from '../../src/domain/features/sql';
+import { rawInputColumns, renderSql, sqlString } from '#domain/features/sql';
 
 const FEATURES_SQL = path.resolve(__dirname, '..', '..', 'glue', 'features.sql');
 

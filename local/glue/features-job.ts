@@ -1,10 +1,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { listObjects, stageObjects, uploadFile } from '../../src/adapters/s3';
-import { FEATURE_NAMES } from '../../src/domain/features/spec';
-import { datesBetween, FEATURES_PREFIX, LAKE_PREFIXES } from '../../src/domain/lake';
-import { sqlString } from '../../src/domain/features/sql';
+import { listObjects, stageObjects, uploadFile } from '#adapters/s3';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { datesBetween, FEATURES_PREFIX, LAKE_PREFIXES } from '#domain/lake';
+import { sqlString } from '#domain/features/sql';
 import { withDuckdbFeatures } from './duckdb-features';
 
 export interface FeaturesJobResult {

@@ -1,5 +1,5 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
-import { s3Client } from '../../src/adapters/s3';
+import { s3Client } from '#adapters/s3';
 import { crawlRaw } from './crawler';
 import { runFeaturesJob } from './features-job';
 

@@ -1,4 +1,4 @@
-import { DEFAULT_BACKOFF, sendWithRetries, type BackoffOptions } from '../shared/retry';
+import { DEFAULT_BACKOFF, sendWithRetries, type BackoffOptions } from '#shared/retry';
 
 /** Splits items into batches bounded by count and by total bytes (AWS batch APIs limit both). */
 export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number, maxCount: number, maxBytes: number): T[][] {

@@ -1,6 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { cachedClient } from '../shared/aws-clients';
-import { ClickstreamError } from '../shared/errors';
+import { cachedClient } from '#shared/aws-clients';
+import { ClickstreamError } from '#shared/errors';
 
 export function cloudFormationClient(): CloudFormationClient {
   return cachedClient('CLOUDFORMATION', (config) => new CloudFormationClient(config));

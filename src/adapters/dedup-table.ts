@@ -1,9 +1,9 @@
 import { BatchGetCommand, BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { DedupPort } from '../domain/ingest';
+import type { DedupPort } from '#domain/ingest';
 import { dynamoDbDocumentClient } from './dynamodb';
-import { DeliveryError } from '../shared/errors';
-import { mapConcurrent } from '../shared/concurrency';
-import { DEFAULT_BACKOFF, sendWithRetries, type BackoffOptions } from '../shared/retry';
+import { DeliveryError } from '#shared/errors';
+import { mapConcurrent } from '#shared/concurrency';
+import { DEFAULT_BACKOFF, sendWithRetries, type BackoffOptions } from '#shared/retry';
 
 // BatchGetItem reads 100 keys a call, BatchWriteItem writes 25 items a call; a few calls run at once.
 const GET_BATCH = 100;

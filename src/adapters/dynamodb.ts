@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { cachedClient, cachedWrapper } from '../shared/aws-clients';
+import { cachedClient, cachedWrapper } from '#shared/aws-clients';
 
 export function dynamoDbClient(): DynamoDBClient {
   return cachedClient('DYNAMODB', (config) => new DynamoDBClient(config));

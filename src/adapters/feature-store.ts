@@ -2,9 +2,9 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FeatureRow } from '../domain/model/training-run';
-import { sqlString } from '../domain/features/sql';
-import { datesBetween, FEATURES_PREFIX } from '../domain/lake';
+import type { FeatureRow } from '#domain/model/training-run';
+import { sqlString } from '#domain/features/sql';
+import { datesBetween, FEATURES_PREFIX } from '#domain/lake';
 import { listObjects, stageObjects } from './s3';
 
 /** Reads the Parquet feature partitions of [from, to] (inclusive dates) from the lake. */

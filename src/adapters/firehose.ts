@@ -1,7 +1,7 @@
 import { DescribeDeliveryStreamCommand, FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import type { DeliveryPort } from '../domain/ingest';
-import { cachedClient } from '../shared/aws-clients';
-import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from '../shared/retry';
+import type { DeliveryPort } from '#domain/ingest';
+import { cachedClient } from '#shared/aws-clients';
+import { backoffDelay, DEFAULT_BACKOFF, sleep, type BackoffOptions } from '#shared/retry';
 import { chunkBySize, sendInChunks } from './chunk';
 import { exists } from './exists';
 

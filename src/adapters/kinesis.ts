@@ -1,6 +1,6 @@
 import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { cachedClient } from '../shared/aws-clients';
-import type { BackoffOptions } from '../shared/retry';
+import { cachedClient } from '#shared/aws-clients';
+import type { BackoffOptions } from '#shared/retry';
 import { sendInChunks } from './chunk';
 import { exists } from './exists';
 

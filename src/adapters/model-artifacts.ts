@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ClickstreamError } from '../shared/errors';
+import { ClickstreamError } from '#shared/errors';
 
 /**
  * Model artifacts (JSON) in S3, written with their SHA-256 and verified against it on every load. Small ones

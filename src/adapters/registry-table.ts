@@ -18,7 +18,7 @@ import {
   type ModelItems,
   type ModelVersion,
   type RunRecord,
-} from '../domain/registry';
+} from '#domain/registry';
 import { dynamoDbDocumentClient } from './dynamodb';
 
 /**

@@ -1,10 +1,10 @@
-import { AliasConflictError, movedBy, previousVersion, PRODUCTION_ALIAS, type AliasRecord, type AliasRouting } from '../domain/registry';
-import type { GateDecision, TrainingPlan } from '../domain/training';
-import { ModelUnavailableError, type AliasTarget, type ServableModel } from '../domain/serving';
-import type { TrainedModel } from '../domain/model/training-run';
+import { AliasConflictError, movedBy, previousVersion, PRODUCTION_ALIAS, type AliasRecord, type AliasRouting } from '#domain/registry';
+import type { GateDecision, TrainingPlan } from '#domain/training';
+import { ModelUnavailableError, type AliasTarget, type ServableModel } from '#domain/serving';
+import type { TrainedModel } from '#domain/model/training-run';
 import { ArtifactIntegrityError, getArtifact } from './model-artifacts';
 import { getAlias, getModelVersion, putRunRecord, setAlias } from './registry-table';
-import { ClickstreamError } from '../shared/errors';
+import { ClickstreamError } from '#shared/errors';
 
 export class NothingToRollBackError extends ClickstreamError {}
 

@@ -1,6 +1,6 @@
-import { enrich } from '../domain/events/enrich';
-import { encodeEnvelope } from '../domain/events/envelope';
-import { replayEnvelope, type ReplayTarget } from '../domain/replay';
+import { enrich } from '#domain/events/enrich';
+import { encodeEnvelope } from '#domain/events/envelope';
+import { replayEnvelope, type ReplayTarget } from '#domain/replay';
 import { putRecordBatch } from './firehose';
 import { putRecords } from './kinesis';
 

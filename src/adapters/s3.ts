@@ -3,7 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { cachedClient } from '../shared/aws-clients';
+import { cachedClient } from '#shared/aws-clients';
 import { exists } from './exists';
 
 const gunzipAsync = promisify(gunzip);

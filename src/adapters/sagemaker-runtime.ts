@@ -1,8 +1,8 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { InvocationRequest } from '../domain/invocations';
-import { ModelUnavailableError, type Prediction } from '../domain/serving';
-import { cachedClient } from '../shared/aws-clients';
+import type { InvocationRequest } from '#domain/invocations';
+import { ModelUnavailableError, type Prediction } from '#domain/serving';
+import { cachedClient } from '#shared/aws-clients';
 
 const ENDPOINT_UNAVAILABLE = 'The model endpoint is unavailable right now; try again later.';
 

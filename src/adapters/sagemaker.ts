@@ -1,6 +1,6 @@
 import { CreateEndpointCommand, CreateEndpointConfigCommand, CreateModelCommand, DescribeEndpointCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { cachedClient } from '../shared/aws-clients';
-import { sleep } from '../shared/retry';
+import { cachedClient } from '#shared/aws-clients';
+import { sleep } from '#shared/retry';
 
 export function sageMakerClient(): SageMakerClient {
   return cachedClient('SAGEMAKER', (config) => new SageMakerClient(config));

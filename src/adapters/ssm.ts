@@ -1,5 +1,5 @@
 import { GetParametersCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import { cachedClient } from '../shared/aws-clients';
+import { cachedClient } from '#shared/aws-clients';
 
 export function ssmClient(): SSMClient {
   return cachedClient('SSM', (config) => new SSMClient(config));

@@ -6,7 +6,7 @@ import {
   type DescribeExecutionCommandOutput,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { cachedClient } from '../shared/aws-clients';
+import { cachedClient } from '#shared/aws-clients';
 
 export function sfnClient(): SFNClient {
   return cachedClient('SFN', (config) => new SFNClient(config));

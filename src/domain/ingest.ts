@@ -3,7 +3,7 @@ import { decodeRecord, EnvelopeDecodeError, type DecodedRecord } from './events/
 import { enrich, type LakeEvent } from './events/enrich';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
 import { validateEvent } from './events/schema';
-import { withDeadline } from '../shared/retry';
+import { withDeadline } from '#shared/retry';
 
 /**
  * How long ingest waits for the dedup store, each way. It is an optimisation, so a store that stops answering

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { ClickstreamError } from '../shared/errors';
+import { ClickstreamError } from '#shared/errors';
 import { schemaIssue, type ValidationIssue } from './schema-issues';
 import { aliasMove, rollback } from './validate-admin-request.generated';
 

@@ -1,5 +1,5 @@
 import adminSchema from '../../schemas/admin-request.schema.json';
-import { ClickstreamError } from '../shared/errors';
+import { ClickstreamError } from '#shared/errors';
 import type { Metrics } from './model/metrics';
 
 /**

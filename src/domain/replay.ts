@@ -1,5 +1,5 @@
-import { ClickstreamError } from '../shared/errors';
-import { sleep } from '../shared/retry';
+import { ClickstreamError } from '#shared/errors';
+import { sleep } from '#shared/retry';
 import type { BadRow } from './events/bad-row';
 import { ENRICHMENT_FIELDS, placeInTime, type LakeEvent } from './events/enrich';
 import type { CollectorEnvelope } from './events/envelope';

@@ -1,5 +1,5 @@
 import type { ErrorObject } from 'ajv';
-import { ClickstreamError, UnavailableError } from '../shared/errors';
+import { ClickstreamError, UnavailableError } from '#shared/errors';
 import { validateEvent } from './events/schema';
 import { sessionFeatures } from './features/session-features';
 import { FEATURE_NAMES } from './features/spec';

@@ -1,4 +1,4 @@
-import { ClickstreamError } from '../shared/errors';
+import { ClickstreamError } from '#shared/errors';
 import { datesBetween } from './lake';
 import type { Metrics } from './model/metrics';
 import { versionStamp } from './registry';

@@ -4,9 +4,9 @@ import type { StackOutputs } from '../../local/cloud';
 import { localAdmin } from '../../local/admin-client';
 import type { FaultRule } from '../../local/faults';
 import { backfillEvents } from '../../cli/backfill';
-import type { ClickstreamEvent } from '../../src/domain/events/schema';
-import { listObjects, readJsonLines } from '../../src/adapters/s3';
-import { LAKE_PREFIXES, partitionOf, type LakeZone } from '../../src/domain/lake';
+import type { ClickstreamEvent } from '#domain/events/schema';
+import { listObjects, readJsonLines } from '#adapters/s3';
+import { LAKE_PREFIXES, partitionOf, type LakeZone } from '#domain/lake';
 import { waitFor } from './wait';
 
 /**

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickstreamEvent } from '../../src/domain/events/schema';
+import type { ClickstreamEvent } from '#domain/events/schema';
 
 /** A valid contract event; override what the test cares about. */
 export function makeEvent(overrides: Partial<ClickstreamEvent> = {}): ClickstreamEvent {

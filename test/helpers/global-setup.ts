@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LocalCloud } from '../../local/cloud';
-import { stackOutputs } from '../../src/adapters/cloudformation';
+import { stackOutputs } from '#adapters/cloudformation';
 
 /**
  * One local cloud for all integration tests, on free ports and a fresh data directory; or, under

@@ -1,8 +1,8 @@
-import { purchased, sessionFeatures } from '../../src/domain/features/session-features';
-import { GBDT_DEFAULTS, trainGbdt } from '../../src/domain/model/gbdt';
-import { trainLogistic, LOGISTIC_DEFAULTS } from '../../src/domain/model/logistic';
-import { toDataset, type FeatureRow, type TrainedModel } from '../../src/domain/model/training-run';
-import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { purchased, sessionFeatures } from '#domain/features/session-features';
+import { GBDT_DEFAULTS, trainGbdt } from '#domain/model/gbdt';
+import { trainLogistic, LOGISTIC_DEFAULTS } from '#domain/model/logistic';
+import { toDataset, type FeatureRow, type TrainedModel } from '#domain/model/training-run';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 
 /** Feature rows of generated shoppers, computed by the serving feature code. */
 export function shopperRows(sessions: number, seed = 11): FeatureRow[] {

@@ -1,10 +1,10 @@
-import { putArtifact } from '../../src/adapters/model-artifacts';
+import { putArtifact } from '#adapters/model-artifacts';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
-import { dynamoDbClient } from '../../src/adapters/dynamodb';
-import { putModelVersion } from '../../src/adapters/registry-table';
-import { FEATURE_NAMES } from '../../src/domain/features/spec';
-import type { Metrics } from '../../src/domain/model/metrics';
-import { versionKey, type ModelVersion } from '../../src/domain/registry';
+import { dynamoDbClient } from '#adapters/dynamodb';
+import { putModelVersion } from '#adapters/registry-table';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import type { Metrics } from '#domain/model/metrics';
+import { versionKey, type ModelVersion } from '#domain/registry';
 import { outputs } from './cloud';
 
 const METRICS: Metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };

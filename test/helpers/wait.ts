@@ -1,4 +1,4 @@
-import { sleep } from '../../src/shared/retry';
+import { sleep } from '#shared/retry';
 
 /**
  * Polls `check` until it gives a value (anything but undefined or false), and returns it; after `timeoutMs` it

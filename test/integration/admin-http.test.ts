@@ -1,5 +1,5 @@
-import { getAlias, setAlias, setAliasRouting } from '../../src/adapters/registry-table';
-import { hashApiKey } from '../../src/domain/api-keys';
+import { getAlias, setAlias, setAliasRouting } from '#adapters/registry-table';
+import { hashApiKey } from '#domain/api-keys';
 import { runTsx } from '../helpers/cli';
 import { api, apiKeys, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';

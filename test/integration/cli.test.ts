@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { LakeEvent } from '../../src/domain/events/enrich';
+import type { LakeEvent } from '#domain/events/enrich';
 import { runTsx } from '../helpers/cli';
 import { drain, lakeRows, outputs } from '../helpers/cloud';
 import { sharedData } from '../helpers/requirements';

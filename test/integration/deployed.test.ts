@@ -1,4 +1,4 @@
-import { stackOutputs } from '../../src/adapters/cloudformation';
+import { stackOutputs } from '#adapters/cloudformation';
 import { runTsx } from '../helpers/cli';
 import { outputs } from '../helpers/cloud';
 

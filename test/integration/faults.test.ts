@@ -2,7 +2,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, KinesisClient } from '@aws-
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomUUID } from 'node:crypto';
-import type { LakeEvent } from '../../src/domain/events/enrich';
+import type { LakeEvent } from '#domain/events/enrich';
 import { addFaults, drain, faults, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { runFeaturesJob } from '../../local/glue/features-job';
-import { downloadObject } from '../../src/adapters/s3';
-import { enrich } from '../../src/domain/events/enrich';
-import { previousSessionCounts, sessionFeatures } from '../../src/domain/features/session-features';
-import { FEATURE_NAMES } from '../../src/domain/features/spec';
-import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { downloadObject } from '#adapters/s3';
+import { enrich } from '#domain/events/enrich';
+import { previousSessionCounts, sessionFeatures } from '#domain/features/session-features';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 import { backfill, drain, outputs } from '../helpers/cloud';
 
 /** The local Glue job: raw lake → glue/features.sql on DuckDB → Parquet partitions in S3. */

@@ -1,9 +1,9 @@
 import { KinesisClient, PutRecordCommand } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomUUID } from 'node:crypto';
-import { listObjects } from '../../src/adapters/s3';
-import type { BadRow } from '../../src/domain/events/bad-row';
-import type { LakeEvent } from '../../src/domain/events/enrich';
+import { listObjects } from '#adapters/s3';
+import type { BadRow } from '#domain/events/bad-row';
+import type { LakeEvent } from '#domain/events/enrich';
 import { addFaults, clearFaults, drain, faults, functionLogLine, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 

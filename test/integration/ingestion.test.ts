@@ -2,9 +2,9 @@ import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose'
 import { randomUUID } from 'node:crypto';
 import { makeEvent } from '../helpers/events';
 import { drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
-import { listObjects, readJsonLines } from '../../src/adapters/s3';
-import type { LakeEvent } from '../../src/domain/events/enrich';
-import type { BadRow } from '../../src/domain/events/bad-row';
+import { listObjects, readJsonLines } from '#adapters/s3';
+import type { LakeEvent } from '#domain/events/enrich';
+import type { BadRow } from '#domain/events/bad-row';
 
 /** Snowplow-style acceptance: what goes in through POST /events is exactly what the lake holds. */
 describe('POST /events → Kinesis → ingest → Firehose → S3', () => {

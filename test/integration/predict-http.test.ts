@@ -1,14 +1,14 @@
-import { rollbackAlias } from '../../src/adapters/registry-use-cases';
-import { putRunRecord, setAlias, setAliasRouting } from '../../src/adapters/registry-table';
-import { sessionFeatures } from '../../src/domain/features/session-features';
-import { FEATURE_NAMES } from '../../src/domain/features/spec';
-import { predict, type TrainedModel } from '../../src/domain/model/training-run';
-import { canaryBucket } from '../../src/domain/serving';
-import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { rollbackAlias } from '#adapters/registry-use-cases';
+import { putRunRecord, setAlias, setAliasRouting } from '#adapters/registry-table';
+import { sessionFeatures } from '#domain/features/session-features';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { predict, type TrainedModel } from '#domain/model/training-run';
+import { canaryBucket } from '#domain/serving';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 import { api, apiKeys, functionLogLine, itLocal, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 import { trainedModel } from '../helpers/models';
-import { sleep } from '../../src/shared/retry';
+import { sleep } from '#shared/retry';
 
 const MODEL = `it-predict-${Date.now()}`;
 const table = () => outputs().ModelsTableName!;

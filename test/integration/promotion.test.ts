@@ -1,6 +1,6 @@
-import { promoteRun } from '../../src/adapters/registry-use-cases';
-import { getAlias, putRunRecord, getRunRecord } from '../../src/adapters/registry-table';
-import { PRODUCTION_ALIAS } from '../../src/domain/registry';
+import { promoteRun } from '#adapters/registry-use-cases';
+import { getAlias, putRunRecord, getRunRecord } from '#adapters/registry-table';
+import { PRODUCTION_ALIAS } from '#domain/registry';
 import { outputs } from '../helpers/cloud';
 import { trainedModel } from '../helpers/models';
 import { registerVersion } from '../helpers/registry';

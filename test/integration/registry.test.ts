@@ -1,8 +1,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { ArtifactIntegrityError, getArtifact } from '../../src/adapters/model-artifacts';
-import { getAlias, getModelVersion, setAlias } from '../../src/adapters/registry-table';
-import { AliasConflictError, VersionExistsError, VersionNotFoundError } from '../../src/domain/registry';
-import { s3Client } from '../../src/adapters/s3';
+import { ArtifactIntegrityError, getArtifact } from '#adapters/model-artifacts';
+import { getAlias, getModelVersion, setAlias } from '#adapters/registry-table';
+import { AliasConflictError, VersionExistsError, VersionNotFoundError } from '#domain/registry';
+import { s3Client } from '#adapters/s3';
 import { outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';
 

@@ -1,8 +1,8 @@
-import { setAlias } from '../../src/adapters/registry-table';
-import { sessionFeatures } from '../../src/domain/features/session-features';
-import { FEATURE_NAMES } from '../../src/domain/features/spec';
-import { predict } from '../../src/domain/model/training-run';
-import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { setAlias } from '#adapters/registry-table';
+import { sessionFeatures } from '#domain/features/session-features';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { predict } from '#domain/model/training-run';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 import { runTsx } from '../helpers/cli';
 import { api, addFaults, clearFaults, faults, outputs } from '../helpers/cloud';
 import { registerVersion } from '../helpers/registry';

@@ -4,9 +4,9 @@ import os from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { runFeaturesJob } from '../../local/glue/features-job';
-import { ShopperModel } from '../../src/domain/traffic/shopper-model';
-import { getModelVersion, putModelVersion } from '../../src/adapters/registry-table';
-import { VersionExistsError } from '../../src/domain/registry';
+import { ShopperModel } from '#domain/traffic/shopper-model';
+import { getModelVersion, putModelVersion } from '#adapters/registry-table';
+import { VersionExistsError } from '#domain/registry';
 import { runTsx } from '../helpers/cli';
 import { backfill, drain, outputs } from '../helpers/cloud';
 

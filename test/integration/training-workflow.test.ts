@@ -1,10 +1,10 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
-import { getAlias, getModelVersion, getRunRecord } from '../../src/adapters/registry-table';
-import { listObjects } from '../../src/adapters/s3';
-import { describeExecution, historySince, startExecution } from '../../src/adapters/stepfunctions';
-import { FEATURES_PREFIX } from '../../src/domain/lake';
-import { PRODUCTION_ALIAS } from '../../src/domain/registry';
-import { ShopperModel } from '../../src/domain/traffic/shopper-model';
+import { getAlias, getModelVersion, getRunRecord } from '#adapters/registry-table';
+import { listObjects } from '#adapters/s3';
+import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
+import { FEATURES_PREFIX } from '#domain/lake';
+import { PRODUCTION_ALIAS } from '#domain/registry';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 import { addFaults, backfill, clearFaults, drain, faults, outputs } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { readDefinition } from '../helpers/state-machines';

@@ -1,6 +1,6 @@
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { mockClient } from 'aws-sdk-client-mock';
-import { putRecordBatch } from '../../../src/adapters/firehose';
+import { putRecordBatch } from '#adapters/firehose';
 
 /** aws-sdk-client-mock injects Firehose faults the local stand-in would need many calls to hit. */
 describe('putRecordBatch', () => {

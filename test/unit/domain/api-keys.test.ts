@@ -1,4 +1,4 @@
-import { hashApiKey, matchApiKey, newApiKey, parseKeyHashes } from '../../../src/domain/api-keys';
+import { hashApiKey, matchApiKey, newApiKey, parseKeyHashes } from '#domain/api-keys';
 
 describe('API keys', () => {
   const key = newApiKey();

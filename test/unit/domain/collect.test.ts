@@ -1,5 +1,5 @@
-import { decodeRecord } from '../../../src/domain/events/envelope';
-import { BatchShapeError, planCollect } from '../../../src/domain/collect';
+import { decodeRecord } from '#domain/events/envelope';
+import { BatchShapeError, planCollect } from '#domain/collect';
 import { makeEvent } from '../../helpers/events';
 
 describe('planCollect', () => {

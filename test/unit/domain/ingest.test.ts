@@ -1,5 +1,5 @@
-import { encodeEnvelope } from '../../../src/domain/events/envelope';
-import { classify, ingestBatch, type DedupPort, type DeliveryPort, type StreamRecord } from '../../../src/domain/ingest';
+import { encodeEnvelope } from '#domain/events/envelope';
+import { classify, ingestBatch, type DedupPort, type DeliveryPort, type StreamRecord } from '#domain/ingest';
 import { makeEvent } from '../../helpers/events';
 
 /** In-memory ports stand in for Firehose and DynamoDB here; the integration tests run the real ones. */

@@ -9,8 +9,8 @@ import {
   runKey,
   versionKey,
   type AliasChange,
-} from '../../../src/domain/registry';
-import { AdminRequestError, parseAliasMove, parseRollback } from '../../../src/domain/registry-requests';
+} from '#domain/registry';
+import { AdminRequestError, parseAliasMove, parseRollback } from '#domain/registry-requests';
 
 const change = (from: string | null, to: string, kind?: AliasChange['kind'], by = 'test'): AliasChange => ({
   at: '2026-11-20T00:00:00.000Z',

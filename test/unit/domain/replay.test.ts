@@ -1,5 +1,5 @@
-import { badRow } from '../../../src/domain/events/bad-row';
-import { enrich } from '../../../src/domain/events/enrich';
+import { badRow } from '#domain/events/bad-row';
+import { enrich } from '#domain/events/enrich';
 import {
   parseRange,
   partitionPrefixes,
@@ -10,7 +10,7 @@ import {
   sendReplay,
   type ReplayFailure,
   type SelectedEvent,
-} from '../../../src/domain/replay';
+} from '#domain/replay';
 import { fix } from '../../../replay/fixes/legacy-view-events';
 import { makeEvent } from '../../helpers/events';
 

@@ -1,6 +1,6 @@
-import { sessionFeatures } from '../../../src/domain/features/session-features';
-import { predict } from '../../../src/domain/model/training-run';
-import { FEATURE_NAMES } from '../../../src/domain/features/spec';
+import { sessionFeatures } from '#domain/features/session-features';
+import { predict } from '#domain/model/training-run';
+import { FEATURE_NAMES } from '#domain/features/spec';
 import {
   canaryBucket,
   ModelCache,
@@ -13,8 +13,8 @@ import {
   type AliasTarget,
   type RemoteScorer,
   type ServableModel,
-} from '../../../src/domain/serving';
-import { ShopperModel } from '../../../src/domain/traffic/shopper-model';
+} from '#domain/serving';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 import { makeEvent } from '../../helpers/events';
 import { trainedModel } from '../../helpers/models';
 

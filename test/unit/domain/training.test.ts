@@ -1,5 +1,5 @@
-import { evaluateGate, InvalidTrainingRequestError, planTraining } from '../../../src/domain/training';
-import type { Metrics } from '../../../src/domain/model/metrics';
+import { evaluateGate, InvalidTrainingRequestError, planTraining } from '#domain/training';
+import type { Metrics } from '#domain/model/metrics';
 
 const options = { modelName: 'purchase-propensity', lookbackDays: 14 };
 const execution = { name: '5f0c1d2e-aaaa-bbbb-cccc-0123456789ab', startTime: '2026-11-25T03:00:07.123Z' };

@@ -1,5 +1,5 @@
-import { mapConcurrent } from '../../../src/shared/concurrency';
-import { sleep } from '../../../src/shared/retry';
+import { mapConcurrent } from '#shared/concurrency';
+import { sleep } from '#shared/retry';
 
 it('mapConcurrent keeps order and never exceeds the limit', async () => {
   let inFlight = 0;

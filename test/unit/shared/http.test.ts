@@ -1,5 +1,5 @@
-import { jsonDepthExceeds, parseJsonBody, type HttpEvent } from '../../../src/shared/http';
-import { RequestError } from '../../../src/shared/errors';
+import { jsonDepthExceeds, parseJsonBody, type HttpEvent } from '#shared/http';
+import { RequestError } from '#shared/errors';
 
 const request = (body: Buffer | string, contentType = 'application/json'): HttpEvent =>
   ({

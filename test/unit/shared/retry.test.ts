@@ -1,4 +1,4 @@
-import { backoffDelay, isRetryable, sendWithRetries } from '../../../src/shared/retry';
+import { backoffDelay, isRetryable, sendWithRetries } from '#shared/retry';
 
 describe('sendWithRetries', () => {
   const noWait = { attempts: 4, baseMs: 100, capMs: 1_000, sleep: async () => undefined, random: () => 0.999 };

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { tarGz, untarGz } from '../../../src/shared/tar';
+import { tarGz, untarGz } from '#shared/tar';
 
 describe('model.tar.gz', () => {
   it('round-trips, and is a tar.gz that GNU tar reads (as SageMaker unpacks it)', () => {

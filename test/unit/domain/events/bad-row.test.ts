@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { badRow, MAX_WHOLE_PAYLOAD_BYTES, TRUNCATED_PAYLOAD_BYTES } from '../../../../src/domain/events/bad-row';
-import { MAX_EVENT_BYTES } from '../../../../src/domain/events/schema';
+import { badRow, MAX_WHOLE_PAYLOAD_BYTES, TRUNCATED_PAYLOAD_BYTES } from '#domain/events/bad-row';
+import { MAX_EVENT_BYTES } from '#domain/events/schema';
 
 const source = { stream: 's', partition_key: 'p', sequence_number: '1', approximate_arrival: '2026-11-20T00:00:00.000Z' };
 const row = (payload: Buffer) => badRow({ type: 'schema_violation', errors: [], payload, failedAt: '2026-11-20T00:00:00.000Z', source });

@@ -1,4 +1,4 @@
-import { deviceClass, enrich } from '../../../../src/domain/events/enrich';
+import { deviceClass, enrich } from '#domain/events/enrich';
 import { makeEvent } from '../../../helpers/events';
 
 describe('enrich', () => {

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
-import { eventInstant } from '../../../../src/domain/events/event-time';
-import { encodeEnvelope } from '../../../../src/domain/events/envelope';
-import { validateEvent } from '../../../../src/domain/events/schema';
-import { classify, type StreamRecord } from '../../../../src/domain/ingest';
-import { originalEvent } from '../../../../src/domain/replay';
+import { eventInstant } from '#domain/events/event-time';
+import { encodeEnvelope } from '#domain/events/envelope';
+import { validateEvent } from '#domain/events/schema';
+import { classify, type StreamRecord } from '#domain/ingest';
+import { originalEvent } from '#domain/replay';
 import { makeEvent } from '../../../helpers/events';
 import { fuzzSeed } from '../../../helpers/fuzz';
 

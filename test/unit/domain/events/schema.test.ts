@@ -1,4 +1,4 @@
-import { MAX_EVENT_BYTES, SCHEMA_VERSION, validateEvent } from '../../../../src/domain/events/schema';
+import { MAX_EVENT_BYTES, SCHEMA_VERSION, validateEvent } from '#domain/events/schema';
 import { makeEvent } from '../../../helpers/events';
 
 describe('event contract', () => {

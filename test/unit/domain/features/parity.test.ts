@@ -3,10 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { duckdbFeatures } from '../../../../local/glue/duckdb-features';
-import { enrich } from '../../../../src/domain/events/enrich';
-import { previousSessionCounts, purchased, sessionFeatures, type SessionEvent } from '../../../../src/domain/features/session-features';
-import { FEATURE_NAMES } from '../../../../src/domain/features/spec';
-import { ShopperModel } from '../../../../src/domain/traffic/shopper-model';
+import { enrich } from '#domain/events/enrich';
+import { previousSessionCounts, purchased, sessionFeatures, type SessionEvent } from '#domain/features/session-features';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { ShopperModel } from '#domain/traffic/shopper-model';
 import { makeEvent } from '../../../helpers/events';
 
 /** glue/features.sql (run on DuckDB) and the TypeScript features agree on every session, edge cases included. */

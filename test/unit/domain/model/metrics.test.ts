@@ -1,4 +1,4 @@
-import { averagePrecision, evaluate, rocAuc } from '../../../../src/domain/model/metrics';
+import { averagePrecision, evaluate, rocAuc } from '#domain/model/metrics';
 
 describe('metrics (scikit-learn definitions)', () => {
   // Worked by hand: 16 positive/negative pairs, 12 ordered right and 2 ties (0.4 vs 0.4) → 13/16;

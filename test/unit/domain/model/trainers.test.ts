@@ -1,10 +1,10 @@
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
-import { crossValidate } from '../../../../src/domain/model/cross-validate';
-import type { Dataset } from '../../../../src/domain/model/dataset';
-import { predictGbdt, trainGbdt, GBDT_DEFAULTS } from '../../../../src/domain/model/gbdt';
-import { predictLogistic, trainLogistic } from '../../../../src/domain/model/logistic';
-import { tabularDataset } from '../../../../src/domain/model/tabular';
+import { crossValidate } from '#domain/model/cross-validate';
+import type { Dataset } from '#domain/model/dataset';
+import { predictGbdt, trainGbdt, GBDT_DEFAULTS } from '#domain/model/gbdt';
+import { predictLogistic, trainLogistic } from '#domain/model/logistic';
+import { tabularDataset } from '#domain/model/tabular';
 import { sharedData } from '../../../helpers/requirements';
 
 /** A dataset whose truth is known: y depends on x0 > 0 (strongly) and x1 (weakly); x2 is noise, often missing. */

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
-import { validateEvent } from '../../../../src/domain/events/schema';
-import { rees46ToEvent, Rees46RowError, type Rees46Row } from '../../../../src/domain/traffic/rees46';
+import { validateEvent } from '#domain/events/schema';
+import { rees46ToEvent, Rees46RowError, type Rees46Row } from '#domain/traffic/rees46';
 import { sharedData } from '../../../helpers/requirements';
 
 const row = (overrides: Partial<Rees46Row> = {}): Rees46Row => ({

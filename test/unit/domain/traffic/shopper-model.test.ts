@@ -1,5 +1,5 @@
-import { validateEvent } from '../../../../src/domain/events/schema';
-import { purchaseProbability, ShopperModel } from '../../../../src/domain/traffic/shopper-model';
+import { validateEvent } from '#domain/events/schema';
+import { purchaseProbability, ShopperModel } from '#domain/traffic/shopper-model';
 
 const window = [new Date('2026-11-19T00:00:00Z'), 86_400_000] as const;
 const sessions = (seed: number, n: number) => {
