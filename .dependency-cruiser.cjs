@@ -44,6 +44,13 @@ module.exports = {
       to: { path: AWS_SDK, dependencyTypesNot: ['type-only'] },
     },
     {
+      name: 'browser-code-standalone',
+      comment: 'The tracker and the demo run in browsers: they import nothing outside clients/ (no runtime dependencies, no Node).',
+      severity: 'error',
+      from: { path: '(^|/)clients/(web|demo)/src/' },
+      to: { pathNot: '(^|/)clients/(web|demo)/src/' },
+    },
+    {
       name: 'no-circular',
       comment: 'No import cycles between modules.',
       severity: 'error',

@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.local/', '.serverless/', '.esbuild*/', 'coverage/', '**/*.generated.*'] },
+  { ignores: ['node_modules/', '.local/', '.serverless/', '.esbuild*/', 'coverage/', '**/*.generated.*', 'clients/web/dist/', 'test/artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

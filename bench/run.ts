@@ -499,6 +499,84 @@ function memoryBench(): Figure[] {
   ];
 }
 
+/**
+ * The web tracker: its size (the IIFE, minified and gzipped; budget 5 KB), and the events per second a page can
+ * send through it to the collector — headless Chromium on the demo's origin, POST /events on the local cloud's
+ * HTTP API, cross-origin. Baseline: the same page posting the same events with bare fetch, 50 per request, one
+ * request at a time (what the tracker does, without ids, storage, queue or retries).
+ */
+async function trackerBench(): Promise<Figure[]> {
+  const { buildTracker } = await import('../clients/web/build');
+  const kb = (await buildTracker()).minGzipBytes / 1024;
+  const size: Figure = { name: 'web tracker, min+gzip', unit: 'KB', median: kb, p99: kb, min: kb, max: kb, runs: 1, target: '≤ 5 KB', met: kb <= 5 };
+  const { launchBrowser } = await import('../test/helpers/browser');
+  const cloud = await startBenchCloud();
+  const browser = await launchBrowser();
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${cloud.outputs.DemoUrl}?flush=600000`, { waitUntil: 'networkidle0' });
+    const n = 2_000;
+    const runs = 3;
+    const through = async (bare: boolean) =>
+      page.evaluate(
+        async (count: number, useFetch: boolean, api: string) => {
+          const cs = (globalThis as any).clickstream;
+          const started = performance.now();
+          if (useFetch) {
+            const session = crypto.randomUUID();
+            const events = Array.from({ length: count }, () => ({
+              event_id: crypto.randomUUID(),
+              event_type: 'page_view',
+              event_time: new Date().toISOString(),
+              session_id: session,
+              anonymous_id: 'bench',
+            }));
+            for (let i = 0; i < count; i += 50)
+              await fetch(`${api}/events`, {
+                method: 'POST',
+                body: JSON.stringify(events.slice(i, i + 50)),
+                headers: { 'content-type': 'text/plain;charset=UTF-8' },
+              });
+          } else {
+            const sentBefore = cs.stats().sent;
+            for (let i = 0; i < count; i++) {
+              cs.track('page_view');
+              if (cs.stats().queued >= 900) await cs.flush();
+            }
+            await cs.flush();
+            if (cs.stats().sent - sentBefore < count) throw new Error(`the tracker sent ${cs.stats().sent - sentBefore} of ${count}`);
+          }
+          return count / ((performance.now() - started) / 1000);
+        },
+        n,
+        bare,
+        cloud.outputs.ApiUrl,
+      );
+    const tracker: number[] = [];
+    const bare: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      tracker.push(await through(false));
+      bare.push(await through(true));
+    }
+    const t = summarize(tracker);
+    const b = summarize(bare);
+    return [
+      size,
+      {
+        name: `web tracker in Chromium → POST /events, ${n.toLocaleString('en-US')} events`,
+        unit: 'events/s',
+        ...t,
+        runs,
+        baseline: { name: 'bare fetch, 50 per request', median: b.median },
+        ratio: t.median / b.median,
+      },
+    ];
+  } finally {
+    await browser.close();
+    await cloud.stop();
+  }
+}
+
 const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = {
   ingest: ingestBench,
   collect: collectBench,
@@ -508,6 +586,7 @@ const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = {
   coldstart: coldStartBench,
   memory: memoryBench,
   training: trainingBench,
+  tracker: trackerBench,
 };
 
 runCli(async () => {

@@ -2,10 +2,11 @@ import { parseCli, runCli } from '#shared/args';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 
 const USAGE = `
-npm run local -- [--port 4566] [--api-port 3000] [--reset] [--json]
+npm run local -- [--port 4566] [--api-port 3000] [--site-port 8080] [--reset] [--json]
 
-Starts the local cloud: one AWS endpoint (Kinesis, DynamoDB, S3, Firehose, SQS) on --port,
-the resources serverless.yml declares, the Kinesis → ingest mapping, and the HTTP API on --api-port.
+Starts the local cloud: one AWS endpoint (Kinesis, DynamoDB, S3, Firehose, SQS, …) on --port,
+the resources serverless.yml declares, the Kinesis → ingest mapping, the HTTP API on --api-port, and
+the demo storefront and the web tracker on --site-port.
 Data persists in .local/ (--reset wipes it). Ctrl-C stops it.
 `;
 
@@ -17,6 +18,7 @@ runCli(async () => {
   else {
     process.stdout.write(`\nLocal cloud ready. Stack outputs (.local/stack-outputs.json):\n`);
     for (const [key, value] of Object.entries(cloud.outputs)) process.stdout.write(`  ${key.padEnd(24)} ${value}\n`);
+    process.stdout.write(`\nThe demo store: ${cloud.outputs.DemoUrl}  (the tracker: ${cloud.outputs.TrackerUrl})\n`);
     process.stdout.write(
       `\nTry: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 kinesis list-streams\nCtrl-C to stop.\n`,
     );

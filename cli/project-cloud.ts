@@ -6,17 +6,22 @@ import { intOption } from '#shared/args';
 export const CLOUD_FLAGS = {
   port: { type: 'string' },
   'api-port': { type: 'string' },
+  'site-port': { type: 'string' },
   reset: { type: 'boolean', default: false },
 } as const;
 
-/** This checkout's local cloud: data in .local/, edge on 4566 and API on 3000 unless the flags say otherwise. */
-export function startProjectCloud(values: { port?: string; 'api-port'?: string; reset?: boolean }, log: (line: string) => void): Promise<LocalCloud> {
+/** This checkout's local cloud: data in .local/, edge on 4566, API on 3000 and the demo site on 8080 unless the flags say otherwise. */
+export function startProjectCloud(
+  values: { port?: string; 'api-port'?: string; 'site-port'?: string; reset?: boolean },
+  log: (line: string) => void,
+): Promise<LocalCloud> {
   const root = path.resolve(__dirname, '..');
   return LocalCloud.start({
     root,
     dataDir: path.join(root, '.local'),
     port: intOption(values.port, 'port', 4566),
     apiPort: intOption(values['api-port'], 'api-port', 3000),
+    sitePort: intOption(values['site-port'], 'site-port', 8080),
     reset: values.reset === true,
     log,
   });

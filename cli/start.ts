@@ -11,7 +11,7 @@ import { generateTraffic } from './traffic';
 import { describeOutcome, runTrainingWorkflow, type WorkflowResult } from './training-workflow';
 
 const USAGE = `
-npm start -- [--sessions 2000] [--seed 1] [--once] [--reset] [--port 4566] [--api-port 3000] [--json]
+npm start -- [--sessions 2000] [--seed 1] [--once] [--reset] [--port 4566] [--api-port 3000] [--site-port 8080] [--json]
 
 The whole pipeline locally: starts the local cloud, sends synthetic shoppers through POST /events,
 shows the events landing in the lake (per partition), then runs the training workflow over them
@@ -166,6 +166,10 @@ runCli(async () => {
   } catch (error) {
     await cloud.stop();
     throw error;
+  }
+  if (!json) {
+    process.stdout.write(`\nThe demo store — open it, click around, watch your purchase propensity move: ${cloud.outputs.DemoUrl}\n`);
+    process.stdout.write(`The web tracker it uses (docs/tracker.md): ${cloud.outputs.TrackerUrl}\n`);
   }
   if (values.once) return stop(training.ok ? 0 : 1);
   say(`\nLocal cloud on ${cloud.endpoint}, API on ${cloud.outputs.ApiUrl}. Ctrl-C to stop.`);

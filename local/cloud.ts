@@ -22,6 +22,7 @@ import { startMappings } from './mappings';
 import { closeServer, freePort, isAlive, listen, LocalCloudError, waitForPort, type Closable } from './net';
 import { provision, ProvisionError } from './provision';
 import { fixDelimitedListing } from './s3rver-listing';
+import { createSite } from './site';
 import { LocalSageMaker } from './sagemaker';
 import { LocalSqs } from './sqs';
 import { LocalSsm } from './ssm';
@@ -39,6 +40,8 @@ export interface LocalCloudOptions {
   port: number;
   /** HTTP API port (serverless-offline; 0 = any free port). */
   apiPort: number;
+  /** The static site's port: the tracker and the demo storefront (0 or absent = any free port). */
+  sitePort?: number;
   reset?: boolean;
   log?: (line: string) => void;
   /** Rebuild and reload the functions when a source file changes (default true: `npm run local`, `npm start`). */
@@ -124,12 +127,13 @@ export class LocalCloud {
     this.createStandIns(emulators.s3, lambda.invoke);
     await this.startEdge(emulators);
     const apiPort = this.options.apiPort || (await freePort());
-    const env = this.childEnv(apiPort, lambda.port);
+    const siteUrl = await this.startSite(`http://localhost:${apiPort}`);
+    const env = this.childEnv(apiPort, lambda.port, siteUrl);
     const template = await this.packageTemplate(env);
     const resolver = await this.createResources(template);
     await this.startHttpApi(env, apiPort, lambda.port);
     this.startMappings(template, resolver, lambda.invoke);
-    this.writeOutputs(template, resolver, apiPort);
+    this.writeOutputs(template, resolver, apiPort, siteUrl);
   }
 
   /** One local cloud per data directory; a stale lock (crashed run) is taken over and its API process ended. */
@@ -240,14 +244,24 @@ export class LocalCloud {
     this.closables.push({ close: () => this.firehose.stop() });
   }
 
-  /** The environment of sls (package, offline): the local cloud's endpoint and credentials, the API's ports. */
-  private childEnv(apiPort: number, lambdaPort: number): NodeJS.ProcessEnv {
+  /** The tracker and the demo storefront, on an origin of their own (so the demo's calls to the API are cross-origin, as on a real site). */
+  private async startSite(apiUrl: string): Promise<string> {
+    this.log('building the tracker and the demo storefront');
+    const site = await createSite(this.options.root, () => apiUrl);
+    const port = await listen(site, this.options.sitePort ?? 0, 'demo site');
+    this.closables.push(closeServer(site));
+    return `http://localhost:${port}`;
+  }
+
+  /** The environment of sls (package, offline): the local cloud's endpoint and credentials, the API's ports, the demo's origin (CORS). */
+  private childEnv(apiPort: number, lambdaPort: number, siteUrl: string): NodeJS.ProcessEnv {
     return {
       ...process.env,
       ...LOCAL_CREDENTIALS,
       AWS_ENDPOINT_URL: this.edgeUrl,
       API_PORT: String(apiPort),
       LAMBDA_PORT: String(lambdaPort),
+      DEMO_ORIGIN: siteUrl,
       // A pattern no file matches: serverless-esbuild then watches nothing.
       ...(this.options.hotReload === false ? { SLS_ESBUILD_WATCH_PATTERN: '.no-hot-reload/**' } : {}),
     };
@@ -322,7 +336,7 @@ export class LocalCloud {
   }
 
   /** The stack's outputs, as `sls deploy` would print them (plus the local endpoints), kept in stack-outputs.json. */
-  private writeOutputs(template: Template, resolver: IntrinsicResolver, apiPort: number): void {
+  private writeOutputs(template: Template, resolver: IntrinsicResolver, apiPort: number, siteUrl: string): void {
     const outputs: Record<string, string> = {};
     for (const [key, output] of Object.entries(template.Outputs ?? {})) {
       try {
@@ -332,7 +346,14 @@ export class LocalCloud {
       }
     }
     const apiUrl = `http://localhost:${apiPort}`;
-    this.outputs = { ...outputs, HttpApiUrl: apiUrl, Endpoint: this.edgeUrl, ApiUrl: apiUrl };
+    this.outputs = {
+      ...outputs,
+      HttpApiUrl: apiUrl,
+      Endpoint: this.edgeUrl,
+      ApiUrl: apiUrl,
+      DemoUrl: `${siteUrl}/demo/`,
+      TrackerUrl: `${siteUrl}/tracker/clickstream.min.js`,
+    };
     writeFileSync(path.join(this.options.dataDir, 'stack-outputs.json'), `${JSON.stringify(this.outputs, null, 2)}\n`);
   }
 

@@ -2,6 +2,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { putRecords } from '#adapters/kinesis';
 import { BatchShapeError, MAX_BODY_BYTES, planCollect } from '#domain/collect';
+import { observedFrom } from '#domain/events/envelope';
 import { collectConfig } from '#shared/config';
 import { RequestError } from '#shared/errors';
 import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
@@ -13,10 +14,12 @@ const PUT_DEADLINE_MS = 20_000;
 
 /** POST /events: one event or an array of up to 500 → 202 {accepted, rejected}. */
 const collect = async (event: HttpEvent): Promise<HttpResult> => {
-  const body = parseJsonBody(event, MAX_BODY_BYTES);
+  const body = parseJsonBody(event, MAX_BODY_BYTES, { textPlain: true });
+  // From API Gateway's request context: what the client sends in headers such as X-Forwarded-For is not trusted.
+  const observed = observedFrom(event.requestContext?.http?.sourceIp, event.requestContext?.http?.userAgent);
   let plan;
   try {
-    plan = planCollect(body, new Date().toISOString());
+    plan = planCollect(body, new Date().toISOString(), observed);
   } catch (error) {
     if (error instanceof BatchShapeError) throw new RequestError(error.tooLarge ? 413 : 400, error.message);
     throw error;

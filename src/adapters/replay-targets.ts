@@ -20,6 +20,14 @@ export const rawDeliveryTarget =
   (deliveryStreamName: string, replayId: string): ReplayTarget =>
   async (batch) => {
     const ingestedAt = new Date().toISOString();
-    const rows = batch.map((s) => enrich(s.event, { receivedAt: s.received_at, ingestedAt, replayId, ...(s.backfill ? { window: 'backfill' as const } : {}) }));
+    const rows = batch.map((s) =>
+      enrich(s.event, {
+        receivedAt: s.received_at,
+        ingestedAt,
+        replayId,
+        ...(s.backfill ? { window: 'backfill' as const } : {}),
+        ...(s.observed ? { observed: s.observed } : {}),
+      }),
+    );
     return (await putRecordBatch(deliveryStreamName, rows)).failed;
   };

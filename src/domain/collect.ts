@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEnvelope } from './events/envelope';
+import { encodeEnvelope, type Observed } from './events/envelope';
 import { validateEvent, type ValidationIssue } from './events/schema';
 
 export const MAX_BATCH_EVENTS = 500;
@@ -33,8 +33,11 @@ export interface CollectPlan {
   rejected: Rejection[];
 }
 
-/** Checks the body's shape (one event or an array of up to 500), validates each event and wraps it in an envelope. */
-export function planCollect(body: unknown, receivedAt: string): CollectPlan {
+/**
+ * Checks the body's shape (one event or an array of up to 500), validates each event and wraps it in an envelope
+ * with what the collector saw of the request (`observed`).
+ */
+export function planCollect(body: unknown, receivedAt: string, observed?: Observed): CollectPlan {
   const events = Array.isArray(body) ? body : [body];
   if (Array.isArray(body) && body.length === 0) throw new BatchShapeError('The array is empty; send at least one event.', false);
   if (events.length > MAX_BATCH_EVENTS) {
@@ -42,7 +45,7 @@ export function planCollect(body: unknown, receivedAt: string): CollectPlan {
   }
   const rejected: Rejection[] = [];
   const records = events.map((event, index) => {
-    const data = encodeEnvelope({ v: 1, received_at: receivedAt, event });
+    const data = encodeEnvelope({ v: 1, received_at: receivedAt, ...(observed ? { observed } : {}), event });
     if (data.length > MAX_RECORD_BYTES) {
       throw new BatchShapeError(`Event ${index} is ${data.length} bytes once wrapped for the stream; a record holds at most ${MAX_RECORD_BYTES}.`, true);
     }

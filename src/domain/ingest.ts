@@ -78,6 +78,7 @@ export function classify(record: StreamRecord, now: string, window: EventTimeWin
         window: decoded.backfill ? 'backfill' : window,
         receivedVia: decoded.via,
         ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
+        ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
       }),
     };
   } catch (error) {

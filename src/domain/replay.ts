@@ -2,7 +2,7 @@ import { ClickstreamError } from '#shared/errors';
 import { sleep } from '#shared/retry';
 import type { BadRow } from './events/bad-row';
 import { ENRICHMENT_FIELDS, placeInTime, type LakeEvent } from './events/enrich';
-import type { CollectorEnvelope } from './events/envelope';
+import { observedFrom, type CollectorEnvelope, type Observed } from './events/envelope';
 import { validateEvent, type ClickstreamEvent, type ValidationIssue } from './events/schema';
 import { LAKE_PREFIXES } from './lake';
 
@@ -61,6 +61,8 @@ export interface SelectedEvent {
    * not flagged late or future), or it is a bad row recovered on purpose. Otherwise it lands in its arrival hour again.
    */
   backfill: boolean;
+  /** What the collector saw of the original request (kept by a replay: the event did not come from this machine). */
+  observed?: Observed;
   /** Where it was read (object key), for the dry run's counts and the error list. */
   key: string;
 }
@@ -82,7 +84,14 @@ export function selectRawEvents(rows: readonly { key: string; row: LakeEvent }[]
       duplicates++;
       if (previous.received_at <= row.received_at) continue;
     }
-    byId.set(row.event_id, { event: originalEvent(row), received_at: row.received_at, backfill: row.event_time_status === undefined, key });
+    const observed = observedFrom(row.observed_ip, row.observed_user_agent);
+    byId.set(row.event_id, {
+      event: originalEvent(row),
+      received_at: row.received_at,
+      backfill: row.event_time_status === undefined,
+      key,
+      ...(observed ? { observed } : {}),
+    });
   }
   const selected = [...byId.values()].sort((a, b) => a.event.event_time.localeCompare(b.event.event_time) || a.event.event_id.localeCompare(b.event.event_id));
   return { selected, duplicates };
@@ -90,7 +99,14 @@ export function selectRawEvents(rows: readonly { key: string; row: LakeEvent }[]
 
 /** A selected event as it goes back on the stream: the collector envelope it came in, with the run's replay_id. */
 export function replayEnvelope(selected: SelectedEvent, replayId: string): CollectorEnvelope {
-  return { v: 1, received_at: selected.received_at, replay_id: replayId, ...(selected.backfill ? { backfill: true as const } : {}), event: selected.event };
+  return {
+    v: 1,
+    received_at: selected.received_at,
+    replay_id: replayId,
+    ...(selected.backfill ? { backfill: true as const } : {}),
+    ...(selected.observed ? { observed: selected.observed } : {}),
+    event: selected.event,
+  };
 }
 
 export type FixFunction = (event: unknown) => unknown;
@@ -121,11 +137,14 @@ export function recoverBadRows(rows: readonly { key: string; row: BadRow }[], fi
     }
     let value: unknown;
     let receivedAt = row.received_at ?? row.failed_at;
+    let observed: Observed | undefined;
     try {
       const parsed = JSON.parse(Buffer.from(row.payload_base64, 'base64').toString('utf8')) as Partial<CollectorEnvelope>;
       const isEnvelope = parsed !== null && typeof parsed === 'object' && parsed.v === 1 && 'event' in parsed;
       value = isEnvelope ? parsed.event : parsed;
       if (isEnvelope && typeof parsed.received_at === 'string') receivedAt = parsed.received_at;
+      if (isEnvelope && typeof parsed.observed === 'object' && parsed.observed !== null)
+        observed = observedFrom(parsed.observed.ip, parsed.observed.user_agent);
     } catch (error) {
       outcome.stillBad.push({ key, errors: [{ path: '/', message: `payload is not JSON: ${(error as Error).message}` }] });
       continue;
@@ -152,7 +171,7 @@ export function recoverBadRows(rows: readonly { key: string; row: BadRow }[], fi
     if (filter.session !== undefined && event.session_id !== filter.session) continue;
     if (seen.has(event.event_id)) continue;
     seen.add(event.event_id);
-    outcome.recovered.push({ event, received_at: receivedAt, backfill: true, key });
+    outcome.recovered.push({ event, received_at: receivedAt, backfill: true, key, ...(observed ? { observed } : {}) });
   }
   return outcome;
 }

@@ -89,14 +89,19 @@ export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
   return false;
 }
 
+const JSON_TYPE = /^application\/(.+\+)?json\b/i;
+const TEXT_TYPE = /^text\/plain\b/i;
+
 /**
  * Parses a JSON body after checking its content type, size, encoding (UTF-8: invalid bytes would each grow
- * into a 3-byte replacement character downstream) and nesting depth.
+ * into a 3-byte replacement character downstream) and nesting depth. `textPlain`: also take JSON sent as
+ * text/plain — what `navigator.sendBeacon` sends a string as (and a type browsers send cross-origin without a preflight).
  */
-export function parseJsonBody(event: HttpEvent, maxBytes: number): unknown {
-  const contentType = header(event, 'content-type') ?? '';
-  if (!/^application\/(.+\+)?json\b/i.test(contentType.trim())) {
-    throw new RequestError(415, `Content-Type must be application/json (got "${contentType.slice(0, 100) || 'none'}").`);
+export function parseJsonBody(event: HttpEvent, maxBytes: number, options: { textPlain?: boolean } = {}): unknown {
+  const contentType = (header(event, 'content-type') ?? '').trim();
+  if (!JSON_TYPE.test(contentType) && !(options.textPlain && TEXT_TYPE.test(contentType))) {
+    const allowed = options.textPlain ? 'application/json (or text/plain holding JSON, as navigator.sendBeacon sends)' : 'application/json';
+    throw new RequestError(415, `Content-Type must be ${allowed} (got "${contentType.slice(0, 100) || 'none'}").`);
   }
   const bytes = bodyBytes(event);
   if (bytes.length > maxBytes) throw new RequestError(413, `Body is ${bytes.length} bytes; the limit is ${maxBytes}.`);

@@ -1,5 +1,6 @@
 import { makeEvent } from '../helpers/events';
-import { outputs, postEvents } from '../helpers/cloud';
+import type { LakeEvent } from '#domain/events/enrich';
+import { drain, itLocal, lakeRows, outputs, postEvents } from '../helpers/cloud';
 
 /** Client mistakes get a 4xx with a message that says what is wrong; never a 5xx, never a stack trace. */
 describe('POST /events input handling (through the local HTTP API)', () => {
@@ -27,6 +28,21 @@ describe('POST /events input handling (through the local HTTP API)', () => {
     const response = await postEvents([{ ...makeEvent(), campaign: 'x' }]);
     expect(response.status).toBe(202);
     expect(response.body.rejected[0].errors).toEqual([{ path: '/campaign', message: expect.stringContaining('"extra"') }]);
+  });
+
+  // Needs the lake in reach (drain): a deployed stage's lake fills on Firehose's schedule, and its source IP is the tester's.
+  itLocal('takes JSON sent as text/plain (what sendBeacon sends), and records the source IP from the request, not from X-Forwarded-For', async () => {
+    const event = makeEvent();
+    const response = await fetch(`${outputs().ApiUrl}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain;charset=UTF-8', 'x-forwarded-for': '198.51.100.66', 'user-agent': 'spoof-test/1.0' },
+      body: JSON.stringify(event),
+    });
+    expect(response.status).toBe(202);
+    await drain();
+    const row = (await lakeRows<LakeEvent>('raw')).find((r) => r.row.event_id === event.event_id)?.row;
+    expect(row).toMatchObject({ observed_user_agent: 'spoof-test/1.0' });
+    expect(row?.observed_ip).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
   });
 
   it('answers unknown routes with 404, not 500', async () => {

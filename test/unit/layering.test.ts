@@ -23,6 +23,7 @@ describe('layering', () => {
     expect(violatedRules(['test/fixtures/layering'])).toEqual([
       'adapters-below-handlers',
       'aws-sdk-only-in-adapters',
+      'browser-code-standalone',
       'cli-through-adapters',
       'domain-is-pure',
       'no-circular',

@@ -235,4 +235,13 @@ describe('serverless.yml, packaged for dev', () => {
     const statements = resources.AuthorizerRole!.Properties.Policies[0].PolicyDocument.Statement;
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['ssm:GetParameters'] }));
   });
+
+  it('answers CORS for no browser origin unless the stage names some, and never with credentials', () => {
+    expect(resources.HttpApi!.Properties.CorsConfiguration).toEqual({
+      AllowOrigins: [],
+      AllowHeaders: ['Content-Type', 'Authorization'],
+      AllowMethods: ['GET', 'POST', 'OPTIONS'],
+      MaxAge: 600,
+    });
+  });
 });

@@ -1,13 +1,23 @@
 import { DEFAULT_EVENT_TIME_WINDOW, eventInstant, timeWindow, type EventTimeStatus, type EventTimeWindow } from './event-time';
+import type { Observed, ReceivedVia } from './envelope';
 import { SCHEMA_VERSION, type ClickstreamEvent } from './schema';
 
 export type DeviceClass = 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown';
 
 /** What ingest adds to a contract event (a replay strips them again to recover the event as sent). */
-export const ENRICHMENT_FIELDS = ['received_at', 'ingested_at', 'device_class', 'schema_version', 'replay_id', 'partition_time', 'event_time_status', 'received_via'] as const;
+export const ENRICHMENT_FIELDS = [
+  'received_at',
+  'ingested_at',
+  'device_class',
+  'schema_version',
+  'replay_id',
+  'partition_time',
+  'event_time_status',
+  'received_via',
+  'observed_ip',
+  'observed_user_agent',
+] as const;
 
-/** How the event reached the stream: through POST /events (the collector's envelope), or put on it by another producer. */
-export type ReceivedVia = 'collector' | 'stream';
 
 /** A valid event as stored in the lake's raw zone. */
 export interface LakeEvent extends ClickstreamEvent {
@@ -24,6 +34,10 @@ export interface LakeEvent extends ClickstreamEvent {
   /** Set only when `event_time` fell outside the window: the event is kept, in its arrival partition. */
   event_time_status?: EventTimeStatus;
   received_via: ReceivedVia;
+  /** The request's source IP as the collector saw it (absent for events that did not come through it). */
+  observed_ip?: string;
+  /** The request's User-Agent header as the collector saw it; `context.user_agent` is what the client claims. */
+  observed_user_agent?: string;
 }
 
 /** An event time that `eventInstant` cannot read: the validator rejects those, so reaching enrich with one is a bug upstream. */
@@ -79,7 +93,7 @@ export function placeInTime(eventTime: string, receivedAt: string, window: Event
 /** Adds what ingest knows; `event_time` becomes the same instant in UTC ("YYYY-MM-DDTHH:mm:ss.sssZ"). */
 export function enrich(
   event: ClickstreamEvent,
-  meta: { receivedAt: string; ingestedAt: string; window?: EventTimeWindow | 'backfill'; receivedVia?: ReceivedVia; replayId?: string },
+  meta: { receivedAt: string; ingestedAt: string; window?: EventTimeWindow | 'backfill'; receivedVia?: ReceivedVia; replayId?: string; observed?: Observed },
 ): LakeEvent {
   const time = placeInTime(event.event_time, meta.receivedAt, meta.window);
   return {
@@ -87,11 +101,14 @@ export function enrich(
     event_time: time.event_time,
     received_at: meta.receivedAt,
     ingested_at: meta.ingestedAt,
-    device_class: deviceClass(event.context?.user_agent),
+    // The client's own user agent first: a server-side sender (a backend, the generator) speaks for a browser.
+    device_class: deviceClass(event.context?.user_agent ?? meta.observed?.user_agent),
     schema_version: SCHEMA_VERSION,
     ...(meta.replayId === undefined ? {} : { replay_id: meta.replayId }),
     partition_time: time.partition_time,
     ...(time.status === undefined ? {} : { event_time_status: time.status }),
     received_via: meta.receivedVia ?? 'collector',
+    ...(meta.observed?.ip === undefined ? {} : { observed_ip: meta.observed.ip }),
+    ...(meta.observed?.user_agent === undefined ? {} : { observed_user_agent: meta.observed.user_agent }),
   };
 }

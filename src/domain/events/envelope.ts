@@ -1,4 +1,5 @@
-import type { ReceivedVia } from './enrich';
+/** How the event reached the stream: through POST /events (the collector's envelope), or put on it by another producer. */
+export type ReceivedVia = 'collector' | 'stream';
 
 /**
  * What travels on the Kinesis stream: the event exactly as the client sent it, wrapped with what the
@@ -14,7 +15,31 @@ export interface CollectorEnvelope {
    * Only a producer allowed to write to the stream (IAM) can set it: the collector wraps every client event itself.
    */
   backfill?: true;
+  /** What the collector saw of the request itself (never what the client claims): see `Observed`. */
+  observed?: Observed;
   event: unknown;
+}
+
+/**
+ * What only the server can see of a request, captured by the collector from the request context (not from any
+ * header a client sets): the source IP as API Gateway saw it and the User-Agent header as sent. Kept apart from
+ * the event's own `context`, which is whatever the client claimed.
+ */
+export interface Observed {
+  ip?: string;
+  user_agent?: string;
+}
+
+/** The longest IP (an IPv6 address with a zone) and User-Agent the lake keeps, as the contract's `context` does. */
+const MAX_OBSERVED = { ip: 45, user_agent: 1024 };
+
+/** `Observed` from a request's source IP and User-Agent, each cut to what the lake keeps; undefined when neither is known. */
+export function observedFrom(ip: unknown, userAgent: unknown): Observed | undefined {
+  const observed: Observed = {
+    ...(typeof ip === 'string' && ip.length > 0 ? { ip: ip.slice(0, MAX_OBSERVED.ip) } : {}),
+    ...(typeof userAgent === 'string' && userAgent.length > 0 ? { user_agent: userAgent.slice(0, MAX_OBSERVED.user_agent) } : {}),
+  };
+  return observed.ip === undefined && observed.user_agent === undefined ? undefined : observed;
 }
 
 /** A stream record as ingest reads it: the collector's envelope, or a bare contract event another producer put on the stream. */
@@ -22,6 +47,7 @@ export interface DecodedRecord {
   received_at: string;
   replay_id?: string;
   backfill?: true;
+  observed?: Observed;
   event: unknown;
   via: ReceivedVia;
 }
@@ -54,10 +80,13 @@ export function decodeRecord(data: Buffer, arrivedAt: () => string): DecodedReco
   }
   const record = parsed as Record<string, unknown>;
   if (!isEnvelope(record)) return { received_at: arrivedAt(), event: record, via: 'stream' };
+  const seen = record.observed as Record<string, unknown> | undefined;
+  const observed = typeof seen === 'object' && seen !== null ? observedFrom(seen.ip, seen.user_agent) : undefined;
   return {
     received_at: record.received_at,
     ...(typeof record.replay_id === 'string' ? { replay_id: record.replay_id } : {}),
     ...(record.backfill === true ? { backfill: true as const } : {}),
+    ...(observed ? { observed } : {}),
     event: record.event,
     via: 'collector',
   };
