@@ -22,7 +22,7 @@ const USAGE = `
 npm run bench -- [name…] [--json]
 
 Benchmarks, each next to a bare baseline measured in the same run: ingest, collect, predict, predict-http,
-pipeline, coldstart, memory, training.
+pipeline, coldstart, memory, training, tracker.
 Prints a table and writes bench/results/latest.json.
 `;
 
