@@ -18,6 +18,16 @@ export interface Figure {
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
+/** Fewer samples than this, and the "p99" is just the slowest run: the table then says max, with n. */
+export const P99_MIN_SAMPLES = 1000;
+
+/** The tail column: the p99 from enough samples, else the slowest run (the lowest rate, the longest time) and n. */
+export const tail = (f: Pick<Figure, 'p99' | 'min' | 'max' | 'runs' | 'unit'>, fmt: (v: number) => string): string => {
+  if (f.runs >= P99_MIN_SAMPLES) return `p99 ${fmt(f.p99)}`;
+  if (f.runs === 1) return '— (n = 1)';
+  return `slowest ${fmt(f.unit.endsWith('/s') ? f.min : f.max)} (n = ${f.runs})`;
+};
+
 export function summarize(samples: number[]): Pick<Figure, 'median' | 'p99' | 'min' | 'max' | 'runs'> {
   const sorted = [...samples].sort((a, b) => a - b);
   return { median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), min: sorted[0]!, max: sorted.at(-1)!, runs: samples.length };

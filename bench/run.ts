@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import { parseCli, runCli } from '#shared/args';
 import { benchEvents, ingestBenchEnv, kinesisBatch } from './fixtures';
-import { machine, summarize, time, type Figure } from './harness';
+import { machine, P99_MIN_SAMPLES, summarize, tail, time, type Figure } from './harness';
 import { startSink } from './sink';
 import { startRegistrySink } from './registry-sink';
 import { shopperRows, trainedModel } from '../test/helpers/models';
@@ -606,10 +606,12 @@ runCli(async () => {
     return;
   }
   const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-  process.stdout.write(`| figure | median | p99 | baseline (median) | ratio | target |\n|---|---|---|---|---|---|\n`);
+  process.stdout.write(
+    `| figure | median | tail (p99 from ≥ ${P99_MIN_SAMPLES.toLocaleString('en-US')} runs, else max of n) | baseline (median) | ratio | target |\n|---|---|---|---|---|---|\n`,
+  );
   for (const f of figures) {
     process.stdout.write(
-      `| ${f.name} | ${fmt(f.median)} ${f.unit} | ${fmt(f.p99)} | ${f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.median)}` : '—'} | ${f.ratio === undefined ? '—' : f.ratio.toFixed(2)} | ${f.target ? `${f.target} ${f.met ? '✓' : '✗'}` : '—'} |\n`,
+      `| ${f.name} | ${fmt(f.median)} ${f.unit} | ${tail(f, fmt)} | ${f.baseline ? `${f.baseline.name}: ${fmt(f.baseline.median)}` : '—'} | ${f.ratio === undefined ? '—' : f.ratio.toFixed(2)} | ${f.target ? `${f.target} ${f.met ? '✓' : '✗'}` : '—'} |\n`,
     );
   }
   process.stdout.write(`\n${result.machine.cpus} × ${result.machine.model}, Node ${result.machine.node}, ${result.date}\n`);

@@ -22,6 +22,7 @@ import { startMappings } from './mappings';
 import { closeServer, freePort, isAlive, listen, LocalCloudError, waitForPort, type Closable } from './net';
 import { provision, ProvisionError } from './provision';
 import { fixDelimitedListing } from './s3rver-listing';
+import { lambdaDurations, UsageMeter } from './usage';
 import { createSite } from './site';
 import { LocalSageMaker } from './sagemaker';
 import { LocalSqs } from './sqs';
@@ -78,6 +79,10 @@ interface Emulators {
  */
 export class LocalCloud {
   readonly faults = new FaultInjector();
+  /** What the services were asked to do since the last reset (`npm run cost` measures with it). */
+  readonly usage = new UsageMeter();
+  /** Where the functions' log stood at the last usage reset: durations are read from there on. */
+  private usageLogOffset = 0;
   mappings: KinesisEventSourceMapping[] = [];
   firehose!: LocalFirehose;
   sqs!: LocalSqs;
@@ -207,7 +212,7 @@ export class LocalCloud {
     const { root, dataDir } = this.options;
     const common = { root, dataDir, region: REGION, accountId: ACCOUNT_ID, faults: this.faults, log: this.log };
     const jobEnv = () => ({ ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: this.edgeUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
-    this.firehose = new LocalFirehose(s3, REGION, ACCOUNT_ID, this.faults);
+    this.firehose = new LocalFirehose(s3, REGION, ACCOUNT_ID, this.faults, this.usage);
     this.sqs = new LocalSqs(path.join(dataDir, 'sqs.json'), () => this.edgeUrl, REGION, ACCOUNT_ID);
     this.glue = new LocalGlue({ ...common, env: jobEnv });
     this.batch = new LocalBatch({ ...common, env: jobEnv });
@@ -236,6 +241,7 @@ export class LocalCloud {
         local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
       },
       this.faults,
+      this.usage,
     );
     const edgePort = await listen(edge, this.options.port, 'edge endpoint');
     this.closables.push(closeServer(edge));
@@ -369,11 +375,31 @@ export class LocalCloud {
       return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
     }
     if (url === '/_local/faults') return sendJson(res, 200, { faults: this.faults.list() }, 'application/json');
+    if (url === '/_local/usage' && method === 'DELETE') {
+      this.resetUsage();
+      return sendJson(res, 200, { reset: true }, 'application/json');
+    }
+    if (url === '/_local/usage') return sendJson(res, 200, this.usageReport(), 'application/json');
     if (url === '/_local/drain' && method === 'POST') {
       await this.drain();
       return sendJson(res, 200, { drained: true }, 'application/json');
     }
     sendJson(res, 404, { message: `unknown local endpoint ${method} ${url}` }, 'application/json');
+  }
+
+  resetUsage(): void {
+    this.usage.reset();
+    this.usageLogOffset = this.functionLog().length;
+  }
+
+  /** Service usage since the last reset, with each function's invocations and billed milliseconds. */
+  usageReport() {
+    return { ...this.usage.snapshot(), lambda: lambdaDurations(this.functionLog().subarray(this.usageLogOffset).toString('utf8')) };
+  }
+
+  private functionLog(): Buffer {
+    const file = path.join(this.options.dataDir, 'logs', 'offline.log');
+    return existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
   }
 
   /** Waits until every stream record has been handled and every Firehose buffer is written to S3. */

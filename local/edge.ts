@@ -1,6 +1,14 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import { readBody, sendJson } from './aws-json';
 import { InjectedFault, type FaultInjector } from './faults';
+import type { UsageMeter } from './usage';
+
+/** The API operation: X-Amz-Target's, else (REST-style S3, Batch, SageMaker runtime) the HTTP method. */
+const operationOf = (req: IncomingMessage): string =>
+  String(req.headers['x-amz-target'] ?? '')
+    .split('.')
+    .pop() ||
+  (req.method ?? 'GET');
 
 export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'ssm' | 'cloudformation' | 'local';
 
@@ -81,7 +89,7 @@ function forward(backend: { url: string; anonymous?: boolean }, req: IncomingMes
  * The single endpoint (AWS_ENDPOINT_URL) that fronts every local service. Requests to the emulators it proxies
  * (kinesalite, dynalite, s3rver) meet the fault injector here, by operation (X-Amz-Target), as the stand-ins do.
  */
-export function createEdge(backends: Record<ServiceName, Backend>, faults?: FaultInjector): http.Server {
+export function createEdge(backends: Record<ServiceName, Backend>, faults?: FaultInjector, usage?: UsageMeter): http.Server {
   return http.createServer((req, res) => {
     void (async () => {
       const body = await readBody(req);
@@ -95,6 +103,7 @@ export function createEdge(backends: Record<ServiceName, Backend>, faults?: Faul
         return;
       }
       const backend = backends[service];
+      if (service !== 'local') usage?.request(service, operationOf(req), body);
       if (typeof backend === 'function') return backend(req, res, body);
       try {
         faults?.throwIfInjected(

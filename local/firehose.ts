@@ -5,6 +5,7 @@ import { gzip } from 'node:zlib';
 import { AwsJsonError, jsonProtocolService } from './aws-json';
 import type { FaultInjector } from './faults';
 import { compileJq } from './jq-subset';
+import type { UsageMeter } from './usage';
 
 const gzipAsync = promisify(gzip);
 
@@ -189,6 +190,7 @@ export class LocalFirehose {
     private readonly region: string,
     private readonly account: string,
     private readonly faults: FaultInjector,
+    private readonly usage?: UsageMeter,
   ) {}
 
   start(): void {
@@ -283,6 +285,7 @@ export class LocalFirehose {
       if (data.length > MAX_RECORD_BYTES)
         return { ErrorCode: 'InvalidArgumentException', ErrorMessage: `Record size ${data.length} exceeds ${MAX_RECORD_BYTES}.` };
       accepted.push(data);
+      this.usage?.firehoseRecord(data.length);
       return { RecordId: randomUUID() };
     });
     this.buffer(stream, accepted, at);
@@ -390,13 +393,15 @@ export class LocalFirehose {
   private async writeObject(stream: DeliveryStream, buffered: Buffered): Promise<void> {
     const gzipped = stream.destination.CompressionFormat === 'GZIP';
     const body = Buffer.concat(buffered.records);
+    const stored = gzipped ? await gzipAsync(body) : body;
+    this.usage?.firehoseObject(stored.length, body.length);
     const stamp = formatTimestamp('yyyy-MM-dd-HH-mm-ss', new Date(buffered.firstAt));
     const extension = stream.destination.FileExtension ?? (gzipped ? '.gz' : '');
     await this.s3.send(
       new PutObjectCommand({
         Bucket: stream.bucket,
         Key: `${buffered.key}${stream.name}-1-${stamp}-${randomUUID()}${extension}`,
-        Body: gzipped ? await gzipAsync(body) : body,
+        Body: stored,
       }),
     );
   }

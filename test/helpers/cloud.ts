@@ -15,7 +15,7 @@ import { waitFor } from './wait';
  */
 export const deployed = process.env.TEST_TARGET === 'deployed';
 /** A test that needs the local cloud itself (fault injection, drain, its log files): skipped against a deployed stack. */
-export const itLocal = deployed ? it.skip : it;
+export const itLocal = (name: string, fn: jest.ProvidesCallback, timeout?: number): void => (deployed ? it.skip : it)(name, fn, timeout);
 
 /** The stack under test's outputs, as seen from a test worker. */
 export function outputs(): StackOutputs {

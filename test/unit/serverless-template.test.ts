@@ -236,6 +236,12 @@ describe('serverless.yml, packaged for dev', () => {
     expect(statements).toContainEqual(expect.objectContaining({ Action: ['ssm:GetParameters'] }));
   });
 
+  it('makes the cost levers stage params: Kinesis capacity mode, and Lambda system logs in JSON', () => {
+    expect(resources.ClickstreamStream!.Properties.StreamModeDetails).toEqual({ StreamMode: 'ON_DEMAND' });
+    expect(resources.ClickstreamStream!.Properties.ShardCount).toBeUndefined();
+    expect(resources.CollectLambdaFunction!.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', SystemLogLevel: 'INFO' });
+  });
+
   it('answers CORS for no browser origin unless the stage names some, and never with credentials', () => {
     expect(resources.HttpApi!.Properties.CorsConfiguration).toEqual({
       AllowOrigins: [],

@@ -1,0 +1,312 @@
+/**
+ * The monthly AWS bill of the stack, from usage per event measured by running the real functions on the local
+ * cloud (cost/usage.json, `npm run cost -- --measure`) and dated list prices (cost/prices.us-east-1.json). Pure
+ * arithmetic: every line says what it counts, how many, and at which price.
+ */
+
+export const SECONDS_PER_MONTH = 30 * 24 * 3600;
+const GB = 1024 ** 3;
+const HOURS_PER_MONTH = SECONDS_PER_MONTH / 3600;
+
+export interface Price {
+  usd: number;
+  per: string;
+  source: string;
+  tiers?: [number | null, number][];
+}
+
+export interface Prices {
+  region: string;
+  checked: string;
+  prices: Record<string, Price>;
+}
+
+/** What one measured run of the pipeline used, per event and per request (cost/usage.json). */
+export interface MeasuredUsage {
+  measured_at: string;
+  commit: string;
+  run: { events: number; requests: number; events_per_request: number; event_bytes: number; note: string };
+  per_event: {
+    kinesis_bytes: number;
+    kinesis_kb_units: number;
+    kinesis_payload_units: number;
+    firehose_bytes: number;
+    firehose_billed_bytes: number;
+    firehose_delivered_bytes: number;
+    s3_stored_bytes: number;
+    dynamodb_read_units: number;
+    dynamodb_write_units: number;
+    ingest_billed_ms: number;
+  };
+  per_request: { collect_billed_ms: number };
+  predict_billed_ms: number;
+}
+
+export interface Scenario {
+  /** Requests per second to POST /events, all month. */
+  rps: number;
+  eventsPerRequest: number;
+  /** Serialized bytes per event (default: the measured mean); byte-priced usage scales with it. */
+  eventBytes?: number;
+  /** The stack as configured (serverless.yml stage params), or the options under consideration. */
+  config: StackConfig;
+}
+
+export interface StackConfig {
+  collector: 'http-api' | 'function-url';
+  kinesis: { mode: 'on-demand' } | { mode: 'provisioned'; shards?: number };
+  dedup: boolean;
+  collectMemoryMb: number;
+  ingestMemoryMb: number;
+  ingestBatchSize: number;
+  ingestBatchWindowSeconds: number;
+  rawBufferIntervalSeconds: number;
+  rawBufferSizeMb: number;
+  /** Lambda's START/END/REPORT lines (off when the functions' system log level is WARN, JSON log format). */
+  platformLogs: boolean;
+  accessLogs: boolean;
+}
+
+export interface CostLine {
+  service: string;
+  item: string;
+  quantity: number;
+  unit: string;
+  usd: number;
+  price: string;
+}
+
+export interface Bill {
+  lines: CostLine[];
+  total: number;
+  events: number;
+  requests: number;
+}
+
+/** Assumptions the measurement cannot give, each stated where it is used. */
+export const ASSUMPTIONS = {
+  platformLogBytesPerInvocation: 330,
+  accessLogBytesPerRequest: 330,
+  kinesisShardRecordsPerSecond: 1000,
+  kinesisShardBytesPerSecond: 1024 * 1024,
+  /** Provisioned shards sized with this headroom over the average rate. */
+  shardHeadroom: 2,
+  onDemandShards: 4,
+  jqMicrosecondsPerRecord: 0.5,
+  /** Days a dedup item lives (its TTL), ~100 bytes each. */
+  dedupItemBytes: 100,
+} as const;
+
+/** Shards for a steady rate, with headroom: each takes 1,000 records and 1 MB a second. */
+export const provisionedShards = (recordsPerSecond: number, bytesPerRecord: number): number =>
+  Math.max(
+    1,
+    Math.ceil(
+      ASSUMPTIONS.shardHeadroom *
+        Math.max(recordsPerSecond / ASSUMPTIONS.kinesisShardRecordsPerSecond, (recordsPerSecond * bytesPerRecord) / ASSUMPTIONS.kinesisShardBytesPerSecond),
+    ),
+  );
+
+function tiered(price: Price, quantity: number, scale: number): number {
+  if (!price.tiers) return (quantity / scale) * price.usd;
+  let left = quantity;
+  let usd = 0;
+  for (const [size, rate] of price.tiers) {
+    const take = size === null ? left : Math.min(left, size);
+    usd += (take / scale) * rate;
+    left -= take;
+    if (left <= 0) break;
+  }
+  return usd;
+}
+
+export function monthlyBill(usage: MeasuredUsage, prices: Prices, scenario: Scenario): Bill {
+  const p = (name: string): Price => {
+    const price = prices.prices[name];
+    if (!price) throw new Error(`cost/prices: no price "${name}".`);
+    return price;
+  };
+  const { config } = scenario;
+  const requests = scenario.rps * SECONDS_PER_MONTH;
+  const events = requests * scenario.eventsPerRequest;
+  const eventsPerSecond = scenario.rps * scenario.eventsPerRequest;
+  // Bytes scale with the event size; records and requests do not.
+  const byteScale = (scenario.eventBytes ?? usage.run.event_bytes) / usage.run.event_bytes;
+  const u = usage.per_event;
+  const lines: CostLine[] = [];
+  const line = (service: string, item: string, quantity: number, unit: string, name: string, scale: number) => {
+    const price = p(name);
+    lines.push({ service, item, quantity, unit, usd: tiered(price, quantity, scale), price: `$${price.usd} per ${price.per}` });
+  };
+  const lambda = (fn: string, invocations: number, billedSeconds: number, memoryMb: number) => {
+    line(`Lambda (${fn})`, 'requests', invocations, 'requests', 'lambdaRequests', 1e6);
+    line(`Lambda (${fn})`, `duration at ${memoryMb} MB`, billedSeconds * (memoryMb / 1024), 'GB-s', 'lambdaArmGbSecond', 1);
+  };
+
+  // Collector
+  if (config.collector === 'http-api') line('API Gateway HTTP API', 'POST /events requests', requests, 'requests', 'httpApiRequests', 1e6);
+  lambda('collect', requests, (requests * usage.per_request.collect_billed_ms) / 1000, config.collectMemoryMb);
+
+  // Kinesis: a record per event, rounded up to 1 KB (on-demand) or 25 KB payload units (provisioned).
+  const kbUnits = events * Math.max(1, u.kinesis_kb_units * byteScale);
+  if (config.kinesis.mode === 'on-demand') {
+    line('Kinesis (on-demand)', 'stream-hours', HOURS_PER_MONTH, 'hours', 'kinesisOnDemandStreamHour', 1);
+    line('Kinesis (on-demand)', 'data in (1 KB per record)', (kbUnits * 1024) / GB, 'GB', 'kinesisOnDemandDataInGb', 1);
+    line('Kinesis (on-demand)', 'data out to ingest', (kbUnits * 1024) / GB, 'GB', 'kinesisOnDemandDataOutGb', 1);
+  } else {
+    const shards = config.kinesis.shards ?? provisionedShards(eventsPerSecond, u.kinesis_bytes * byteScale);
+    line('Kinesis (provisioned)', `shard-hours (${shards} shards)`, shards * HOURS_PER_MONTH, 'shard-hours', 'kinesisShardHour', 1);
+    line('Kinesis (provisioned)', 'PUT payload units', events * Math.max(1, u.kinesis_payload_units), 'units', 'kinesisPutPayloadUnits', 1e6);
+  }
+
+  // Ingest: per shard, an invocation when a batch fills or its window ends; duration measured per event.
+  const shards =
+    config.kinesis.mode === 'provisioned'
+      ? (config.kinesis.shards ?? provisionedShards(eventsPerSecond, u.kinesis_bytes * byteScale))
+      : ASSUMPTIONS.onDemandShards;
+  const perShard = eventsPerSecond / shards;
+  const invocationsPerSecond = shards * Math.max(1 / config.ingestBatchWindowSeconds, perShard / config.ingestBatchSize);
+  lambda('ingest', invocationsPerSecond * SECONDS_PER_MONTH, (events * u.ingest_billed_ms) / 1000, config.ingestMemoryMb);
+
+  if (config.dedup) {
+    line('DynamoDB (dedup table)', 'write request units', events * u.dynamodb_write_units, 'WRU', 'dynamodbWriteUnits', 1e6);
+    line('DynamoDB (dedup table)', 'read request units', events * u.dynamodb_read_units, 'RRU', 'dynamodbReadUnits', 1e6);
+    line('DynamoDB (dedup table)', 'storage (a day of keys)', ((events / 30) * ASSUMPTIONS.dedupItemBytes) / GB, 'GB-month', 'dynamodbStorageGbMonth', 1);
+  }
+
+  // Firehose: ingestion per record rounded to 5 KB (rows are packed up to 500 per record), dynamic partitioning on delivered bytes and objects.
+  const deliveredGb = (events * u.firehose_delivered_bytes * byteScale) / GB;
+  line('Firehose', 'ingestion (5 KB rounding per record)', (events * u.firehose_billed_bytes * byteScale) / GB, 'GB', 'firehoseIngestionGb', 1);
+  line('Firehose', 'dynamic partitioning, data', deliveredGb, 'GB', 'firehoseDynamicPartitioningGb', 1);
+  const objects = Math.max(HOURS_PER_MONTH * Math.ceil(3600 / config.rawBufferIntervalSeconds), (deliveredGb * 1024) / config.rawBufferSizeMb);
+  line('Firehose', 'dynamic partitioning, objects', objects, 'objects', 'firehoseDynamicPartitioningObjects', 1000);
+  line(
+    'Firehose',
+    `JQ processing (${ASSUMPTIONS.jqMicrosecondsPerRecord} µs per row, assumed)`,
+    (events * ASSUMPTIONS.jqMicrosecondsPerRecord) / 1e6 / 3600,
+    'hours',
+    'firehoseJqHour',
+    1,
+  );
+
+  // S3: what a month of events occupies (GZIP), for its first month, and Firehose's PUTs.
+  line('S3', 'a month of raw events stored (GZIP)', (events * u.s3_stored_bytes * byteScale) / GB, 'GB-month', 's3StandardGbMonth', 1);
+  line('S3', 'PUT requests (Firehose objects)', objects, 'requests', 's3PutRequests', 1000);
+
+  // CloudWatch Logs: Lambda's platform lines and the HTTP API's access log; the functions log nothing per event at WARN.
+  const invocations = requests + invocationsPerSecond * SECONDS_PER_MONTH;
+  if (config.platformLogs)
+    line(
+      'CloudWatch Logs',
+      `Lambda START/END/REPORT (${ASSUMPTIONS.platformLogBytesPerInvocation} B per invocation)`,
+      (invocations * ASSUMPTIONS.platformLogBytesPerInvocation) / GB,
+      'GB',
+      'cloudwatchLogsIngestGb',
+      1,
+    );
+  if (config.accessLogs && config.collector === 'http-api')
+    line(
+      'CloudWatch Logs',
+      `HTTP API access log (${ASSUMPTIONS.accessLogBytesPerRequest} B per request)`,
+      (requests * ASSUMPTIONS.accessLogBytesPerRequest) / GB,
+      'GB',
+      'cloudwatchLogsIngestGb',
+      1,
+    );
+
+  return { lines, total: lines.reduce((n, l) => n + l.usd, 0), events, requests };
+}
+
+/** One training run: the crawler, the Glue features job, the Batch (Fargate) training job, and the workflow's transitions. */
+export interface TrainingRun {
+  crawlerMinutes: number;
+  crawlerDpus: number;
+  glueWorkers: number;
+  glueMinutes: number;
+  fargateVcpus: number;
+  fargateGb: number;
+  fargateMinutes: number;
+  stateTransitions: number;
+}
+
+export function trainingRunCost(prices: Prices, run: TrainingRun): Bill {
+  const p = (name: string) => prices.prices[name]!;
+  const lines: CostLine[] = [];
+  const add = (service: string, item: string, quantity: number, unit: string, name: string, scale = 1) =>
+    lines.push({ service, item, quantity, unit, usd: (quantity / scale) * p(name).usd, price: `$${p(name).usd} per ${p(name).per}` });
+  // Crawlers bill a 10-minute minimum; Glue jobs a 1-minute minimum.
+  add('Glue', 'crawler', run.crawlerDpus * (Math.max(10, run.crawlerMinutes) / 60), 'DPU-hours', 'glueDpuHour');
+  add('Glue', 'features job (G.1X = 1 DPU per worker)', run.glueWorkers * (Math.max(1, run.glueMinutes) / 60), 'DPU-hours', 'glueDpuHour');
+  add('Batch (Fargate)', 'training job vCPU', run.fargateVcpus * (run.fargateMinutes / 60), 'vCPU-hours', 'fargateVcpuHour');
+  add('Batch (Fargate)', 'training job memory', run.fargateGb * (run.fargateMinutes / 60), 'GB-hours', 'fargateGbHour');
+  add('Step Functions', 'state transitions', run.stateTransitions, 'transitions', 'stepFunctionsTransitions', 1000);
+  return { lines, total: lines.reduce((n, l) => n + l.usd, 0), events: 0, requests: 1 };
+}
+
+/** A million POST /predict requests (one session each), in Lambda: HTTP API, the function; the registry reads are cached. */
+export function predictionsCost(usage: MeasuredUsage, prices: Prices, memoryMb: number, collector: 'http-api' | 'function-url' = 'http-api'): Bill {
+  const p = (name: string) => prices.prices[name]!;
+  const n = 1e6;
+  const lines: CostLine[] = [];
+  if (collector === 'http-api')
+    lines.push({
+      service: 'API Gateway HTTP API',
+      item: 'POST /predict',
+      quantity: n,
+      unit: 'requests',
+      usd: p('httpApiRequests').usd,
+      price: `$${p('httpApiRequests').usd} per ${p('httpApiRequests').per}`,
+    });
+  lines.push({
+    service: 'Lambda (predict)',
+    item: 'requests',
+    quantity: n,
+    unit: 'requests',
+    usd: p('lambdaRequests').usd,
+    price: `$${p('lambdaRequests').usd} per ${p('lambdaRequests').per}`,
+  });
+  const gbs = (n * usage.predict_billed_ms * memoryMb) / 1024 / 1000;
+  lines.push({
+    service: 'Lambda (predict)',
+    item: `duration at ${memoryMb} MB`,
+    quantity: gbs,
+    unit: 'GB-s',
+    usd: gbs * p('lambdaArmGbSecond').usd,
+    price: `$${p('lambdaArmGbSecond').usd} per ${p('lambdaArmGbSecond').per}`,
+  });
+  return { lines, total: lines.reduce((s, l) => s + l.usd, 0), events: 0, requests: n };
+}
+
+export interface Comparison {
+  rps: number;
+  ours: number;
+  theirsCheapest: number;
+  theirsStreamHourly: number;
+  ratio: number;
+  target: number;
+  met: boolean;
+}
+
+interface TheirFigures {
+  monthly: Record<string, { ingestion: Record<string, number>; processing: Record<string, number> }>;
+}
+
+/** Their request → processed-data-in-S3 totals: the cheapest ingestion + processing, and a stream with hourly processing. */
+export function theirTotals(theirs: TheirFigures, rps: number): { cheapest: number; streamHourly: number } {
+  const figures = theirs.monthly[String(rps)];
+  if (!figures) throw new Error(`No published figures at ${rps} RPS.`);
+  const min = (values: Record<string, number>) => Math.min(...Object.values(values));
+  return {
+    cheapest: min(figures.ingestion) + min(figures.processing),
+    streamHourly: Math.min(figures.ingestion.kinesisOnDemand!, figures.ingestion.kinesisProvisioned!) + figures.processing.hourly!,
+  };
+}
+
+/** The issue's target: at most half their cheapest at 10 RPS, at most equal at 100 and 1000 RPS. */
+export const targetRatio = (rps: number) => (rps <= 10 ? 0.5 : 1);
+
+export function compare(theirs: TheirFigures, rps: number, ours: number): Comparison {
+  const { cheapest, streamHourly } = theirTotals(theirs, rps);
+  const target = targetRatio(rps);
+  return { rps, ours, theirsCheapest: cheapest, theirsStreamHourly: streamHourly, ratio: ours / cheapest, target, met: ours / cheapest <= target };
+}
