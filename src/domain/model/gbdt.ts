@@ -63,16 +63,32 @@ interface Binned {
 
 const MISSING_BIN = 255;
 
+/** The first index in `sorted` whose value is above `value` (sorted.length when none is). */
+function upperBound(sorted: Float64Array, value: number, from: number): number {
+  let lo = from;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 function fitBins(data: Dataset, maxBins: number): Float64Array[] {
   const edges: Float64Array[] = [];
   for (let j = 0; j < data.cols; j++) {
-    const values: number[] = [];
-    for (let i = 0; i < data.rows; i++) {
+    let present = 0;
+    for (let i = 0; i < data.rows; i++) if (!Number.isNaN(data.x[i * data.cols + j]!)) present++;
+    // A typed array sorts numerically without a comparator call per pair.
+    const values = new Float64Array(present);
+    for (let i = 0, k = 0; i < data.rows; i++) {
       const v = data.x[i * data.cols + j]!;
-      if (!Number.isNaN(v)) values.push(v);
+      if (!Number.isNaN(v)) values[k++] = v;
     }
-    values.sort((a, b) => a - b);
-    const distinct = values.filter((v, i) => i === 0 || v !== values[i - 1]);
+    values.sort();
+    const distinct: number[] = [];
+    for (let i = 0; i < values.length; i++) if (i === 0 || values[i] !== values[i - 1]) distinct.push(values[i]!);
     const limit = Math.min(maxBins, MISSING_BIN) - 1;
     let cuts: number[];
     if (distinct.length <= limit + 1) {
@@ -80,8 +96,11 @@ function fitBins(data: Dataset, maxBins: number): Float64Array[] {
     } else {
       cuts = [];
       for (let b = 1; b <= limit; b++) {
-        const q = values[Math.floor((b * values.length) / (limit + 1))]!;
-        const next = values.find((v) => v > q);
+        const at = Math.floor((b * values.length) / (limit + 1));
+        const q = values[at]!;
+        // The next value above the quantile, by binary search from it (the quantiles rise, so no rescans from the start).
+        const above = upperBound(values, q, at);
+        const next = above < values.length ? values[above]! : undefined;
         if (next !== undefined && (cuts.length === 0 || (q + next) / 2 > cuts[cuts.length - 1]!)) cuts.push((q + next) / 2);
       }
     }
