@@ -45,6 +45,30 @@ export async function time(fn: () => unknown, warmup: number, repeats: number): 
   return samples;
 }
 
+/**
+ * Times `a` and `b` alternately (ABAB…, after warming both), so noise on the machine lands on both sides of a
+ * ratio alike; returns milliseconds per run of each.
+ */
+export async function pairedTimes(a: () => unknown, b: () => unknown, warmup: number, repeats: number): Promise<[number[], number[]]> {
+  for (let i = 0; i < warmup; i++) {
+    await a();
+    await b();
+  }
+  const as: number[] = [];
+  const bs: number[] = [];
+  for (let i = 0; i < repeats; i++) {
+    for (const [fn, into] of [
+      [a, as],
+      [b, bs],
+    ] as const) {
+      const started = process.hrtime.bigint();
+      await fn();
+      into.push(Number(process.hrtime.bigint() - started) / 1e6);
+    }
+  }
+  return [as, bs];
+}
+
 export const machine = () => ({
   cpus: os.cpus().length,
   model: os.cpus()[0]?.model ?? 'unknown',
