@@ -36,7 +36,8 @@ function stackConfig(stage: string): StackConfig {
   const params = { ...printed.params.default, ...printed.params[stage] };
   const memory = (fn: string) => printed.functions[fn]?.memorySize ?? printed.provider.memorySize ?? 1024;
   return {
-    collector: 'http-api',
+    // With the function URL on, the model takes every request to come through it (trackers pointed at it).
+    collector: String(params.collectFunctionUrl) === 'true' ? 'function-url' : 'http-api',
     kinesis: params.kinesisStreamMode === 'PROVISIONED' ? { mode: 'provisioned', shards: Number(params.kinesisShardCount) } : { mode: 'on-demand' },
     dedup: String(params.dedupEnabled) === 'true',
     collectMemoryMb: memory('collect'),
@@ -164,7 +165,7 @@ runCli(async () => {
     }
   }
   process.stdout.write(
-    `  Cost options: Kinesis provisioned (shards sized for 2× the rate; stage params kinesisStreamMode, kinesisShardCount), dedup off (dedupEnabled), Lambda platform logs off (lambdaSystemLogLevel: WARN), and a Lambda function URL instead of the HTTP API for POST /events (not a stage option yet).\n`,
+    `  Cost options: Kinesis provisioned (shards sized for 2× the rate; stage params kinesisStreamMode, kinesisShardCount), dedup off (dedupEnabled), Lambda platform logs off (lambdaSystemLogLevel: WARN), and POST /events through the collector's Lambda function URL instead of the HTTP API (collectFunctionUrl: 'true', trackers pointed at the CollectLambdaFunctionUrl output).\n`,
   );
   printBill('One training run (assumed: crawler 2 min, Glue 2 workers 5 min, Fargate 2 vCPU / 4 GB 10 min)', training, 'a run');
   printBill('A million predictions (POST /predict, one session each, in Lambda)', predictions, 'a million');

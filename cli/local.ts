@@ -2,11 +2,12 @@ import { parseCli, runCli } from '#shared/args';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 
 const USAGE = `
-npm run local -- [--port 4566] [--api-port 3000] [--site-port 8080] [--reset] [--json]
+npm run local -- [--port 4566] [--api-port 3000] [--site-port 8080] [--param name=value …] [--reset] [--json]
 
 Starts the local cloud: one AWS endpoint (Kinesis, DynamoDB, S3, Firehose, SQS, …) on --port,
 the resources serverless.yml declares, the Kinesis → ingest mapping, the HTTP API on --api-port, and
-the demo storefront and the web tracker on --site-port.
+the demo storefront and the web tracker on --site-port. --param sets a stage param for this run
+(e.g. --param collectFunctionUrl=true: POST /events also on a function URL, output CollectLambdaFunctionUrl).
 Data persists in .local/ (--reset wipes it). Ctrl-C stops it.
 `;
 

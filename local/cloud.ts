@@ -14,6 +14,7 @@ import { jsonProtocolService, sendJson } from './aws-json';
 import { LocalBatch } from './batch';
 import { LocalCloudFormation } from './cloudformation';
 import { createEdge } from './edge';
+import { LocalFunctionUrls } from './function-urls';
 import type { Invoke, KinesisEventSourceMapping } from './event-source-mapping';
 import { FaultInjector, type FaultRule } from './faults';
 import { LocalFirehose } from './firehose';
@@ -28,7 +29,7 @@ import { LocalSageMaker } from './sagemaker';
 import { LocalSqs } from './sqs';
 import { LocalSsm } from './ssm';
 import { LocalStepFunctions } from './stepfunctions';
-import { ACCOUNT_ID, packageTemplate, type IntrinsicResolver, type Template } from './template';
+import { ACCOUNT_ID, packageTemplate, paramArgs, type IntrinsicResolver, type Template } from './template';
 
 export { LocalCloudError };
 
@@ -47,6 +48,8 @@ export interface LocalCloudOptions {
   log?: (line: string) => void;
   /** Rebuild and reload the functions when a source file changes (default true: `npm run local`, `npm start`). */
   hotReload?: boolean;
+  /** Stage params for this run, over serverless.yml's local ones (e.g. collectFunctionUrl: 'true'). */
+  params?: Record<string, string>;
 }
 
 export type StackOutputs = Record<string, string> & { Endpoint: string; ApiUrl: string };
@@ -91,6 +94,7 @@ export class LocalCloud {
   batch!: LocalBatch;
   stepFunctions!: LocalStepFunctions;
   sageMaker!: LocalSageMaker;
+  functionUrls!: LocalFunctionUrls;
   outputs!: StackOutputs;
   private readonly cloudFormation = new LocalCloudFormation(REGION, ACCOUNT_ID, { name: STACK_NAME, createdAt: new Date(), outputs: () => this.outputs ?? {} });
   private readonly closables: Closable[] = [];
@@ -221,6 +225,7 @@ export class LocalCloud {
     this.stepFunctions = new LocalStepFunctions({ ...common, invokeLambda: invoke, glue: this.glue, batch: this.batch, readObject });
     this.sageMaker = new LocalSageMaker({ ...common, s3 });
     this.closables.push({ close: () => this.sageMaker.stop() });
+    this.functionUrls = new LocalFunctionUrls(invoke);
   }
 
   /** The one endpoint (AWS_ENDPOINT_URL) in front of every service; Firehose starts flushing once it is up. */
@@ -248,6 +253,10 @@ export class LocalCloud {
     this.edgeUrl = `http://localhost:${edgePort}`;
     this.firehose.start();
     this.closables.push({ close: () => this.firehose.stop() });
+    // Function URLs get an origin of their own, as on AWS (the template may declare none; the server costs nothing idle).
+    const urlPort = await listen(this.functionUrls.server, 0, 'function URLs');
+    this.closables.push(closeServer(this.functionUrls.server));
+    this.functionUrls.base = `http://localhost:${urlPort}`;
   }
 
   /** The tracker and the demo storefront, on an origin of their own (so the demo's calls to the API are cross-origin, as on a real site). */
@@ -279,7 +288,12 @@ export class LocalCloud {
 
   private packageTemplate(env: NodeJS.ProcessEnv): Promise<Template> {
     this.log('packaging serverless.yml (stage local)');
-    return packageTemplate(this.options.root, path.join(this.options.dataDir, 'package'), { ...env, ...this.workFolder('esbuild-package') });
+    return packageTemplate(
+      this.options.root,
+      path.join(this.options.dataDir, 'package'),
+      { ...env, ...this.workFolder('esbuild-package') },
+      this.options.params,
+    );
   }
 
   /** What the template declares, created by one provisioner per resource type (local/provision/). */
@@ -298,7 +312,15 @@ export class LocalCloud {
         stackName: STACK_NAME,
         edgeUrl: this.edgeUrl,
         clients,
-        services: { firehose: this.firehose, sqs: this.sqs, ssm: this.ssm, glue: this.glue, batch: this.batch, stepFunctions: this.stepFunctions },
+        services: {
+          firehose: this.firehose,
+          sqs: this.sqs,
+          ssm: this.ssm,
+          glue: this.glue,
+          batch: this.batch,
+          stepFunctions: this.stepFunctions,
+          functionUrls: this.functionUrls,
+        },
       });
     } catch (error) {
       if (error instanceof ProvisionError) throw new LocalCloudError(error.message, { cause: error });
@@ -316,7 +338,7 @@ export class LocalCloud {
     // block its writes (pipe writes are synchronous on Linux) and with them every function it runs.
     const logFd = openSync(logFile, 'a');
     this.closables.push({ close: async () => closeSync(logFd) });
-    this.offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local'], {
+    this.offline = spawn(path.join(root, 'node_modules', '.bin', 'sls'), ['offline', 'start', '--stage', 'local', ...paramArgs(this.options.params)], {
       cwd: root,
       env: { ...env, ...this.workFolder('esbuild-offline') },
       stdio: ['ignore', logFd, logFd],

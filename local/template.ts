@@ -11,10 +11,13 @@ export interface Template {
 
 export const ACCOUNT_ID = '000000000000';
 
-export async function packageTemplate(root: string, outDir: string, env: NodeJS.ProcessEnv): Promise<Template> {
+/** `--param=name=value` arguments for sls: stage params set for this run. */
+export const paramArgs = (params: Record<string, string> = {}): string[] => Object.entries(params).map(([k, v]) => `--param=${k}=${v}`);
+
+export async function packageTemplate(root: string, outDir: string, env: NodeJS.ProcessEnv, params?: Record<string, string>): Promise<Template> {
   const sls = path.join(root, 'node_modules', '.bin', 'sls');
   try {
-    await promisify(execFile)(sls, ['package', '--stage', 'local', '--package', outDir], {
+    await promisify(execFile)(sls, ['package', '--stage', 'local', '--package', outDir, ...paramArgs(params)], {
       cwd: root,
       env,
       maxBuffer: 16 * 1024 * 1024,

@@ -6,6 +6,7 @@ import { dynamoDbTable } from './dynamodb';
 import { firehoseDeliveryStream } from './firehose';
 import { glueCrawler, glueDatabase, glueJob, glueSecurityConfiguration } from './glue';
 import { kinesisStream } from './kinesis';
+import { lambdaUrl } from './lambda-url';
 import { ecrRepository, iamRole, lambdaFunction } from './names-only';
 import { s3Bucket } from './s3';
 import { sqsQueue } from './sqs';
@@ -32,6 +33,7 @@ export const PROVISIONERS: ReadonlyMap<string, Provisioner> = new Map(
     batchJobDefinition,
     stateMachine,
     lambdaFunction,
+    lambdaUrl,
     iamRole,
     ecrRepository,
   ].map((p) => [p.type, p]),

@@ -3,6 +3,7 @@ import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LocalBatch } from '../batch';
 import type { LocalFirehose } from '../firehose';
+import type { LocalFunctionUrls } from '../function-urls';
 import type { LocalGlue } from '../glue/service';
 import type { LocalSqs } from '../sqs';
 import type { LocalSsm } from '../ssm';
@@ -23,7 +24,15 @@ export interface ProvisionContext {
   arn(service: string, resource: string): string;
   physical(logicalId: string): PhysicalResource;
   clients: { kinesis: KinesisClient; dynamodb: DynamoDBClient; s3: S3Client };
-  services: { firehose: LocalFirehose; sqs: LocalSqs; ssm: LocalSsm; glue: LocalGlue; batch: LocalBatch; stepFunctions: LocalStepFunctions };
+  services: {
+    firehose: LocalFirehose;
+    sqs: LocalSqs;
+    ssm: LocalSsm;
+    glue: LocalGlue;
+    batch: LocalBatch;
+    stepFunctions: LocalStepFunctions;
+    functionUrls: LocalFunctionUrls;
+  };
 }
 
 /** One CloudFormation resource type, as the local cloud creates it. */

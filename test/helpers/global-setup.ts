@@ -24,7 +24,16 @@ export default async function globalSetup(): Promise<void> {
   // The cloud's own log (pollers, stand-ins), beside the functions' offline.log, for a failed drain to point at.
   mkdirSync(path.join(dataDir, 'logs'), { recursive: true });
   const log = (line: string) => appendFileSync(path.join(dataDir, 'logs', 'cloud.log'), `${new Date().toISOString()} ${line}\n`);
-  const cloud = await LocalCloud.start({ root: path.resolve(__dirname, '..', '..'), dataDir, port: 0, apiPort: 0, log, hotReload: false });
+  const cloud = await LocalCloud.start({
+    root: path.resolve(__dirname, '..', '..'),
+    dataDir,
+    port: 0,
+    apiPort: 0,
+    log,
+    hotReload: false,
+    // POST /events also on a function URL (a stage option, off by default), so the tests cover both fronts.
+    params: { collectFunctionUrl: 'true' },
+  });
   (globalThis as { __cloud?: { cloud: LocalCloud; dataDir: string } }).__cloud = { cloud, dataDir };
   Object.assign(process.env, cloud.env, { STACK_OUTPUTS: JSON.stringify(cloud.outputs), LOCAL_CLOUD_DATA_DIR: dataDir });
 }

@@ -242,6 +242,25 @@ describe('serverless.yml, packaged for dev', () => {
     expect(resources.CollectLambdaFunction!.Properties.LoggingConfig).toEqual({ LogFormat: 'JSON', SystemLogLevel: 'INFO' });
   });
 
+  it('puts POST /events on a function URL only when the stage asks (collectFunctionUrl), public, with the same CORS origins', () => {
+    expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Url')).toEqual([]);
+    const out = mkdtempSync(path.join(os.tmpdir(), 'sls-package-url-'));
+    execFileSync(
+      path.join(root, 'node_modules/.bin/sls'),
+      ['package', '--stage', 'dev', '--package', out, '--param=collectFunctionUrl=true', '--param=corsAllowedOrigins=https://shop.example.com'],
+      { cwd: root, env: { ...process.env, AWS_ENDPOINT_URL: '', SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(out, 'esbuild')) }, stdio: 'pipe' },
+    );
+    const withUrl = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+    expect(withUrl.Resources.CollectLambdaFunctionUrl.Properties).toEqual({
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': ['CollectLambdaFunction', 'Arn'] },
+      Cors: { AllowHeaders: ['Content-Type'], AllowMethods: ['POST'], AllowOrigins: ['https://shop.example.com'], MaxAge: 600 },
+    });
+    // The HTTP API route stays: the URL is a second, cheaper front for high-volume trackers.
+    expect(withUrl.Resources.HttpApiRoutePostEvents).toBeDefined();
+    expect(withUrl.Outputs.CollectLambdaFunctionUrl).toBeDefined();
+  }, 120_000);
+
   it('answers CORS for no browser origin unless the stage names some, and never with credentials', () => {
     expect(resources.HttpApi!.Properties.CorsConfiguration).toEqual({
       AllowOrigins: [],
