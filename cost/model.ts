@@ -120,12 +120,14 @@ function tiered(price: Price, quantity: number, scale: number): number {
   return usd;
 }
 
+/** One line of a bill: `quantity` of `unit`, priced by `priceName` per `scale` units (tiers applied). */
+function costLine(prices: Prices, service: string, item: string, quantity: number, unit: string, priceName: string, scale = 1): CostLine {
+  const price = prices.prices[priceName];
+  if (!price) throw new Error(`cost/prices: no price "${priceName}".`);
+  return { service, item, quantity, unit, usd: tiered(price, quantity, scale), price: `$${price.usd} per ${price.per}` };
+}
+
 export function monthlyBill(usage: MeasuredUsage, prices: Prices, scenario: Scenario): Bill {
-  const p = (name: string): Price => {
-    const price = prices.prices[name];
-    if (!price) throw new Error(`cost/prices: no price "${name}".`);
-    return price;
-  };
   const { config } = scenario;
   const requests = scenario.rps * SECONDS_PER_MONTH;
   const events = requests * scenario.eventsPerRequest;
@@ -134,10 +136,8 @@ export function monthlyBill(usage: MeasuredUsage, prices: Prices, scenario: Scen
   const byteScale = (scenario.eventBytes ?? usage.run.event_bytes) / usage.run.event_bytes;
   const u = usage.per_event;
   const lines: CostLine[] = [];
-  const line = (service: string, item: string, quantity: number, unit: string, name: string, scale: number) => {
-    const price = p(name);
-    lines.push({ service, item, quantity, unit, usd: tiered(price, quantity, scale), price: `$${price.usd} per ${price.per}` });
-  };
+  const line = (service: string, item: string, quantity: number, unit: string, name: string, scale: number) =>
+    lines.push(costLine(prices, service, item, quantity, unit, name, scale));
   const lambda = (fn: string, invocations: number, billedSeconds: number, memoryMb: number) => {
     line(`Lambda (${fn})`, 'requests', invocations, 'requests', 'lambdaRequests', 1e6);
     line(`Lambda (${fn})`, `duration at ${memoryMb} MB`, billedSeconds * (memoryMb / 1024), 'GB-s', 'lambdaArmGbSecond', 1);
@@ -230,10 +230,9 @@ export interface TrainingRun {
 }
 
 export function trainingRunCost(prices: Prices, run: TrainingRun): Bill {
-  const p = (name: string) => prices.prices[name]!;
   const lines: CostLine[] = [];
   const add = (service: string, item: string, quantity: number, unit: string, name: string, scale = 1) =>
-    lines.push({ service, item, quantity, unit, usd: (quantity / scale) * p(name).usd, price: `$${p(name).usd} per ${p(name).per}` });
+    lines.push(costLine(prices, service, item, quantity, unit, name, scale));
   // Crawlers bill a 10-minute minimum; Glue jobs a 1-minute minimum.
   add('Glue', 'crawler', run.crawlerDpus * (Math.max(10, run.crawlerMinutes) / 60), 'DPU-hours', 'glueDpuHour');
   add('Glue', 'features job (G.1X = 1 DPU per worker)', run.glueWorkers * (Math.max(1, run.glueMinutes) / 60), 'DPU-hours', 'glueDpuHour');
@@ -245,35 +244,13 @@ export function trainingRunCost(prices: Prices, run: TrainingRun): Bill {
 
 /** A million POST /predict requests (one session each), in Lambda: HTTP API, the function; the registry reads are cached. */
 export function predictionsCost(usage: MeasuredUsage, prices: Prices, memoryMb: number, collector: 'http-api' | 'function-url' = 'http-api'): Bill {
-  const p = (name: string) => prices.prices[name]!;
   const n = 1e6;
   const lines: CostLine[] = [];
-  if (collector === 'http-api')
-    lines.push({
-      service: 'API Gateway HTTP API',
-      item: 'POST /predict',
-      quantity: n,
-      unit: 'requests',
-      usd: p('httpApiRequests').usd,
-      price: `$${p('httpApiRequests').usd} per ${p('httpApiRequests').per}`,
-    });
-  lines.push({
-    service: 'Lambda (predict)',
-    item: 'requests',
-    quantity: n,
-    unit: 'requests',
-    usd: p('lambdaRequests').usd,
-    price: `$${p('lambdaRequests').usd} per ${p('lambdaRequests').per}`,
-  });
-  const gbs = (n * usage.predict_billed_ms * memoryMb) / 1024 / 1000;
-  lines.push({
-    service: 'Lambda (predict)',
-    item: `duration at ${memoryMb} MB`,
-    quantity: gbs,
-    unit: 'GB-s',
-    usd: gbs * p('lambdaArmGbSecond').usd,
-    price: `$${p('lambdaArmGbSecond').usd} per ${p('lambdaArmGbSecond').per}`,
-  });
+  if (collector === 'http-api') lines.push(costLine(prices, 'API Gateway HTTP API', 'POST /predict', n, 'requests', 'httpApiRequests', 1e6));
+  lines.push(costLine(prices, 'Lambda (predict)', 'requests', n, 'requests', 'lambdaRequests', 1e6));
+  lines.push(
+    costLine(prices, 'Lambda (predict)', `duration at ${memoryMb} MB`, (n * usage.predict_billed_ms * memoryMb) / 1024 / 1000, 'GB-s', 'lambdaArmGbSecond'),
+  );
   return { lines, total: lines.reduce((s, l) => s + l.usd, 0), events: 0, requests: n };
 }
 

@@ -93,14 +93,18 @@ describe('the web tracker and the demo store, in a real browser', () => {
     await page.click('[data-testid=place-order]');
     await page.waitForSelector('[data-testid=thanks]');
 
-    // The propensity panel scored this session with the test's model.
-    const probability = Number(
-      await waitFor(
-        'the propensity panel to show a probability',
-        () => page.$eval('[data-testid=propensity]', (e) => (e as unknown as { dataset: Record<string, string | undefined> }).dataset.probability),
-        15_000,
-      ),
+    // The propensity panel scored the whole funnel (it lags the clicks by a debounce and a request) with the test's model.
+    const funnelLength = (await tracked(page)).length;
+    const panel = () => page.$eval('[data-testid=propensity]', (e) => ({ ...(e as unknown as { dataset: Record<string, string | undefined> }).dataset }));
+    const scored = await waitFor(
+      `the propensity panel to score all ${funnelLength} events`,
+      async () => {
+        const data = await panel();
+        return data.events === String(funnelLength) && data;
+      },
+      15_000,
     );
+    const probability = Number(scored.probability);
     expect(probability).toBeGreaterThanOrEqual(0);
     expect(probability).toBeLessThanOrEqual(1);
     expect(await page.$eval('[data-testid=model-version]', (e) => e.textContent)).toBe(`${MODEL} v1`);

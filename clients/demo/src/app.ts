@@ -66,7 +66,8 @@ function scoreSoon() {
 }
 
 async function score() {
-  $('#session-info').textContent = `${sessionEvents.length} event(s) this session`;
+  const scored = sessionEvents.length;
+  $('#session-info').textContent = `${scored} event(s) this session`;
   const response = await fetch(`${config.endpoint}/predict`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -83,6 +84,8 @@ async function score() {
   const p: number = prediction.probability;
   $('#propensity').textContent = `${(p * 100).toFixed(1)} %`;
   $('#propensity').dataset.probability = String(p);
+  // How many of the session's events this score saw (the panel lags the clicks by a debounce and a request).
+  $('#propensity').dataset.events = String(scored);
   $('#propensity-bar').style.width = `${Math.round(p * 100)}%`;
   $('#model').textContent = `${body.model} ${body.version}`;
   $('#contributions').innerHTML = (prediction.explanation?.top ?? [])
