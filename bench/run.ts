@@ -455,19 +455,31 @@ function lakeFile(dir: string, events: number): string {
  */
 function trainingBench(): Figure[] {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-training-'));
-  const probe = (mode: string, file: string) =>
+  const probe = (mode: string, ...args: string[]) =>
     JSON.parse(
-      execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(__dirname, 'training-probe.ts'), mode, file], {
+      execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(__dirname, 'training-probe.ts'), mode, ...args], {
         cwd: root,
         env: process.env,
         maxBuffer: 1024 * 1024,
       }).toString(),
     );
-  const runs: Record<number, { features_s: number; fit_s: number; sessions: number; rss_mb: number; baseline_s: number }> = {};
+  const runs: Record<number, { features_s: number; fit_s: number; sessions: number; features_rss_mb: number; trainer_rss_mb: number; baseline_s: number }> = {};
   for (const events of [100_000, 1_000_000]) {
     const file = lakeFile(dir, events);
-    runs[events] = { ...probe('features', file), baseline_s: probe('baseline', file).seconds };
+    const parquet = path.join(dir, `features-${events}.parquet`);
+    // Features and fit in processes of their own, as Glue and the Batch trainer run them: each peak RSS is its own.
+    const features = probe('features', file, parquet);
+    const fit = probe('fit', parquet);
+    runs[events] = {
+      features_s: features.features_s,
+      fit_s: fit.fit_s,
+      sessions: fit.sessions,
+      features_rss_mb: features.rss_mb,
+      trainer_rss_mb: fit.rss_mb,
+      baseline_s: probe('baseline', file).seconds,
+    };
     rmSync(file, { force: true });
+    rmSync(parquet, { force: true });
   }
   const figures: Figure[] = [];
   const one = (value: number) => ({ median: value, p99: value, min: value, max: value, runs: 1 });
@@ -481,7 +493,7 @@ function trainingBench(): Figure[] {
       baseline: { name: 'DuckDB count per session', median: r.baseline_s },
       ratio: r.features_s / r.baseline_s,
     });
-    figures.push({ name: `fit (GBDT + logistic), ${label} events`, unit: 's', ...one(r.fit_s) });
+    figures.push({ name: `trainer: read the Parquet features + fit (GBDT + logistic), ${label} events`, unit: 's', ...one(r.fit_s) });
   }
   const exponent = (a: number, b: number) => Math.log(b / a) / Math.log(10);
   const small = runs[100_000]!;
@@ -500,7 +512,14 @@ function trainingBench(): Figure[] {
     target: 'linear (≤ 1.1)',
     met: exponent(small.fit_s, large.fit_s) <= 1.1,
   });
-  figures.push({ name: 'trainer peak RSS, 1 M events', unit: 'MB', ...one(large.rss_mb) });
+  figures.push({ name: 'features (DuckDB) peak RSS, 1 M events', unit: 'MB', ...one(large.features_rss_mb) });
+  figures.push({
+    name: 'trainer peak RSS (Parquet read + fit), 1 M events',
+    unit: 'MB',
+    ...one(large.trainer_rss_mb),
+    target: '≤ 300 MB',
+    met: large.trainer_rss_mb <= 300,
+  });
   rmSync(dir, { recursive: true, force: true });
   return figures;
 }
@@ -630,7 +649,7 @@ runCli(async () => {
   }
   const fmt = (v: number) => (v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
   process.stdout.write(
-    `| figure | median | tail (p99 from ≥ ${P99_MIN_SAMPLES.toLocaleString('en-US')} runs, else max of n) | baseline (median) | ratio | target |\n|---|---|---|---|---|---|\n`,
+    `| figure | median | tail (p99 from ≥ ${P99_MIN_SAMPLES.toLocaleString('en-US')} runs, else the slowest of n) | baseline (median) | ratio | target |\n|---|---|---|---|---|---|\n`,
   );
   for (const f of figures) {
     process.stdout.write(

@@ -5,13 +5,16 @@ import { sqlString } from '#domain/features/sql';
 import { trainPurchasePropensity, type FeatureRow } from '#domain/model/training-run';
 
 /**
- * One training-benchmark run in a fresh process (so its peak RSS is its own), over a file of raw lake rows:
- *   training-probe.ts features FILE   → {features_s, fit_s, sessions, rss_mb}: glue/features.sql on DuckDB, then both trainers
- *   training-probe.ts baseline FILE   → {seconds}: DuckDB count(*) GROUP BY session_id over the same file
+ * One training-benchmark step in a fresh process (so its peak RSS is its own), as production splits them — Glue
+ * computes the features, the Batch trainer reads their Parquet and fits:
+ *   training-probe.ts features FILE OUT.parquet → {features_s, sessions, rss_mb}: glue/features.sql on DuckDB over raw lake rows
+ *   training-probe.ts fit OUT.parquet           → {fit_s, sessions, rss_mb}: the trainer's read of the Parquet, then both trainers
+ *   training-probe.ts baseline FILE             → {seconds}: DuckDB count(*) GROUP BY session_id over the raw rows
  */
-async function main(mode: string, file: string): Promise<unknown> {
+async function main(mode: string, file: string, out: string): Promise<unknown> {
+  const started = performance.now();
+  const rss = () => process.resourceUsage().maxRSS / 1024;
   if (mode === 'baseline') {
-    const started = performance.now();
     const instance = await DuckDBInstance.create(':memory:');
     const connection = await instance.connect();
     await connection.runAndReadAll(
@@ -21,18 +24,25 @@ async function main(mode: string, file: string): Promise<unknown> {
     instance.closeSync();
     return { seconds: (performance.now() - started) / 1000 };
   }
-  const started = performance.now();
-  const rows = await withDuckdbFeatures([file], async (connection) => {
-    const select = `SELECT session_id, dt::VARCHAR AS dt, ${FEATURE_NAMES.map((n) => `CAST(${n} AS DOUBLE) AS ${n}`).join(', ')}, CAST(label AS INTEGER) AS label FROM features`;
-    return (await connection.runAndReadAll(select)).getRowObjectsJS() as unknown as FeatureRow[];
-  });
-  const featuresSeconds = (performance.now() - started) / 1000;
-  const fitStarted = performance.now();
+  if (mode === 'features') {
+    const sessions = await withDuckdbFeatures([file], async (connection) => {
+      await connection.run(`COPY features TO ${sqlString(out)} (FORMAT PARQUET)`);
+      return Number((await connection.runAndReadAll('SELECT count(*) AS n FROM features')).getRowObjectsJS()[0]!.n);
+    });
+    return { features_s: (performance.now() - started) / 1000, sessions, rss_mb: rss() };
+  }
+  // The trainer's read, as src/adapters/feature-store.ts does it (row objects), then the fit.
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  const select = `SELECT session_id, dt::VARCHAR AS dt, ${FEATURE_NAMES.map((n) => `CAST(${n} AS DOUBLE) AS ${n}`).join(', ')}, CAST(label AS INTEGER) AS label FROM read_parquet(${sqlString(file)})`;
+  const rows = (await connection.runAndReadAll(select)).getRowObjectsJS() as unknown as FeatureRow[];
+  connection.closeSync();
+  instance.closeSync();
   trainPurchasePropensity(rows);
-  return { features_s: featuresSeconds, fit_s: (performance.now() - fitStarted) / 1000, sessions: rows.length, rss_mb: process.resourceUsage().maxRSS / 1024 };
+  return { fit_s: (performance.now() - started) / 1000, sessions: rows.length, rss_mb: rss() };
 }
 
-main(process.argv[2] ?? '', process.argv[3] ?? '').then(
+main(process.argv[2] ?? '', process.argv[3] ?? '', process.argv[4] ?? '').then(
   (result) => process.stdout.write(JSON.stringify(result)),
   (error: Error) => {
     process.stderr.write(`${error.stack}\n`);
