@@ -24,9 +24,13 @@ const base64Bytes = (data: unknown) => (typeof data === 'string' ? Buffer.byteLe
 
 export class UsageMeter {
   private usage = empty();
+  /** Off until a measurement starts (`reset`): counting parses request bodies, which the pipeline's own path should not pay for. */
+  private on = false;
 
+  /** Starts (or restarts) counting from zero. */
   reset(): void {
     this.usage = empty();
+    this.on = true;
   }
 
   snapshot(): UsageSnapshot {
@@ -35,6 +39,7 @@ export class UsageMeter {
 
   /** One API request as the edge saw it (service, operation, JSON body). */
   request(service: string, operation: string, body: Buffer): void {
+    if (!this.on) return;
     const key = `${service}:${operation || 'request'}`;
     this.usage.calls[key] = (this.usage.calls[key] ?? 0) + 1;
     if (body.length === 0 || (service !== 'kinesis' && service !== 'dynamodb')) return;
@@ -72,6 +77,7 @@ export class UsageMeter {
 
   /** A record Firehose took in (its ingestion is billed per record, rounded up to 5 KB). */
   firehoseRecord(bytes: number): void {
+    if (!this.on) return;
     this.usage.firehose.records += 1;
     this.usage.firehose.bytes += bytes;
     this.usage.firehose.billedBytes += Math.max(1, Math.ceil(bytes / (5 * KB))) * 5 * KB;
@@ -79,6 +85,7 @@ export class UsageMeter {
 
   /** An object Firehose delivered to S3: `bytes` as stored (compressed), `deliveredBytes` before compression (dynamic partitioning bills these). */
   firehoseObject(bytes: number, deliveredBytes: number): void {
+    if (!this.on) return;
     this.usage.firehose.objects += 1;
     this.usage.firehose.objectBytes += bytes;
     this.usage.firehose.deliveredBytes += deliveredBytes;

@@ -161,15 +161,19 @@ export function createTracker(host: Host, options: InitOptions) {
   /** The next events to send (not already in flight), up to maxBatch and the request size cap. */
   function nextBatch(): { events: TrackedEvent[]; body: string } {
     const events: TrackedEvent[] = [];
+    const parts: string[] = [];
     let bytes = 2;
     for (const event of queue) {
+      if (events.length >= maxBatch) break;
       if (inFlight.has(event.event_id)) continue;
-      const size = JSON.stringify(event).length + 1;
-      if (events.length >= maxBatch || (events.length > 0 && bytes + size > MAX_REQUEST_BYTES)) break;
+      // Each event is serialized once: its size decides the cut, its text goes into the body.
+      const text = JSON.stringify(event);
+      if (events.length > 0 && bytes + text.length + 1 > MAX_REQUEST_BYTES) break;
       events.push(event);
-      bytes += size;
+      parts.push(text);
+      bytes += text.length + 1;
     }
-    return { events, body: JSON.stringify(events) };
+    return { events, body: `[${parts.join(',')}]` };
   }
 
   const remove = (ids: ReadonlySet<string>) => {
