@@ -86,6 +86,7 @@ export async function measureUsage(options: {
         note: "local stage: dedup on, ingest batch window 1 s, Firehose buffers 1 s; durations are serverless-offline's billed ms on this machine",
       },
       per_event: {
+        kinesis_records: per(usage.kinesis.records),
         kinesis_bytes: per(usage.kinesis.bytes),
         kinesis_kb_units: per(usage.kinesis.kbUnits),
         kinesis_payload_units: per(usage.kinesis.payloadUnits),

@@ -27,6 +27,8 @@ export interface MeasuredUsage {
   commit: string;
   run: { events: number; requests: number; events_per_request: number; event_bytes: number; note: string };
   per_event: {
+    /** Stream records per event: below 1 when the collector puts a request's events of one session in one record. */
+    kinesis_records: number;
     kinesis_bytes: number;
     kinesis_kb_units: number;
     kinesis_payload_units: number;
@@ -147,24 +149,28 @@ export function monthlyBill(usage: MeasuredUsage, prices: Prices, scenario: Scen
   if (config.collector === 'http-api') line('API Gateway HTTP API', 'POST /events requests', requests, 'requests', 'httpApiRequests', 1e6);
   lambda('collect', requests, (requests * usage.per_request.collect_billed_ms) / 1000, config.collectMemoryMb);
 
-  // Kinesis: a record per event, rounded up to 1 KB (on-demand) or 25 KB payload units (provisioned).
-  const kbUnits = events * Math.max(1, u.kinesis_kb_units * byteScale);
+  // Kinesis: each record rounded up to 1 KB (on-demand) or a 25 KB payload unit (provisioned): at least one unit a record.
+  const records = events * u.kinesis_records;
+  const kbUnits = Math.max(records, events * u.kinesis_kb_units * byteScale);
+  const bytesPerRecord = (u.kinesis_bytes * byteScale) / u.kinesis_records;
   if (config.kinesis.mode === 'on-demand') {
     line('Kinesis (on-demand)', 'stream-hours', HOURS_PER_MONTH, 'hours', 'kinesisOnDemandStreamHour', 1);
-    line('Kinesis (on-demand)', 'data in (1 KB per record)', (kbUnits * 1024) / GB, 'GB', 'kinesisOnDemandDataInGb', 1);
+    line('Kinesis (on-demand)', 'data in (records rounded up to 1 KB)', (kbUnits * 1024) / GB, 'GB', 'kinesisOnDemandDataInGb', 1);
     line('Kinesis (on-demand)', 'data out to ingest', (kbUnits * 1024) / GB, 'GB', 'kinesisOnDemandDataOutGb', 1);
   } else {
-    const shards = config.kinesis.shards ?? provisionedShards(eventsPerSecond, u.kinesis_bytes * byteScale);
+    const shards = config.kinesis.shards ?? provisionedShards(eventsPerSecond * u.kinesis_records, bytesPerRecord);
     line('Kinesis (provisioned)', `shard-hours (${shards} shards)`, shards * HOURS_PER_MONTH, 'shard-hours', 'kinesisShardHour', 1);
-    line('Kinesis (provisioned)', 'PUT payload units', events * Math.max(1, u.kinesis_payload_units), 'units', 'kinesisPutPayloadUnits', 1e6);
+    // 25 KB units are coarse: a record of a request's events (a few KB) takes one whatever its exact size.
+    line('Kinesis (provisioned)', 'PUT payload units', records * Math.ceil(bytesPerRecord / (25 * 1024)), 'units', 'kinesisPutPayloadUnits', 1e6);
   }
 
   // Ingest: per shard, an invocation when a batch fills or its window ends; duration measured per event.
   const shards =
     config.kinesis.mode === 'provisioned'
-      ? (config.kinesis.shards ?? provisionedShards(eventsPerSecond, u.kinesis_bytes * byteScale))
+      ? (config.kinesis.shards ?? provisionedShards(eventsPerSecond * u.kinesis_records, bytesPerRecord))
       : ASSUMPTIONS.onDemandShards;
-  const perShard = eventsPerSecond / shards;
+  // A batch holds up to ingestBatchSize records (of several events each).
+  const perShard = (eventsPerSecond * u.kinesis_records) / shards;
   const invocationsPerSecond = shards * Math.max(1 / config.ingestBatchWindowSeconds, perShard / config.ingestBatchSize);
   lambda('ingest', invocationsPerSecond * SECONDS_PER_MONTH, (events * u.ingest_billed_ms) / 1000, config.ingestMemoryMb);
 

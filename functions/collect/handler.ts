@@ -31,7 +31,7 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
       return { failed: plan.records.map((_, index) => ({ index, error: error.message })) };
     },
   );
-  const failedValid = failed.map((f) => plan.records[f.index]!).filter((r) => r.valid);
+  const failedValid = failed.flatMap((f) => plan.records[f.index]!.valid).sort((a, b) => a - b);
   if (failed.length > 0) {
     logger.warn('events not put on the stream after retries', { failed: failed.length, firstError: failed[0]?.error });
   }
@@ -43,7 +43,7 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
         error: 'StreamUnavailable',
         message: 'Some events could not be queued; send the events listed in "failed" again.',
         accepted: plan.accepted - failedValid.length,
-        failed: failedValid.map((r) => r.index),
+        failed: failedValid,
         rejected: plan.rejected,
       },
       { 'retry-after': '1' },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEnvelope, type Observed } from './events/envelope';
+import { encodeEnvelopeOfEvents, type EnvelopeHeader, type Observed } from './events/envelope';
 import { validateEvent, type ValidationIssue } from './events/schema';
 
 export const MAX_BATCH_EVENTS = 500;
@@ -26,16 +26,28 @@ export interface Rejection {
   errors: ValidationIssue[];
 }
 
+export interface StreamRecordPlan {
+  data: Uint8Array;
+  partitionKey: string;
+  /** The request's indexes of the events in this record, and of those of them that are valid. */
+  events: number[];
+  valid: number[];
+}
+
 export interface CollectPlan {
-  /** Every event, valid or not, as stream records: invalid ones travel on so ingest keeps them as bad rows. */
-  records: { data: Uint8Array; partitionKey: string; index: number; valid: boolean }[];
+  /** Every event, valid or not (ingest keeps invalid ones as bad rows), in one record per session of the request. */
+  records: StreamRecordPlan[];
   accepted: number;
   rejected: Rejection[];
 }
 
+/** The bytes a record's envelope adds around its events' JSON (`"events":[…]` and commas). */
+const EVENTS_OVERHEAD = 12;
+
 /**
- * Checks the body's shape (one event or an array of up to 500), validates each event and wraps it in an envelope
- * with what the collector saw of the request (`observed`).
+ * Checks the body's shape (one event or an array of up to 500), validates each event and wraps the events in
+ * envelopes with what the collector saw of the request (`observed`): one record per session in the request (the
+ * partition key keeps a session's events in order on one shard), split only where a record would pass 1 MiB.
  */
 export function planCollect(body: unknown, receivedAt: string, observed?: Observed): CollectPlan {
   const events = Array.isArray(body) ? body : [body];
@@ -43,14 +55,20 @@ export function planCollect(body: unknown, receivedAt: string, observed?: Observ
   if (events.length > MAX_BATCH_EVENTS) {
     throw new BatchShapeError(`The batch has ${events.length} events; the limit is ${MAX_BATCH_EVENTS} per request.`, true);
   }
+  const header: EnvelopeHeader = { v: 1, received_at: receivedAt, ...(observed ? { observed } : {}) };
+  const headerBytes = Buffer.byteLength(JSON.stringify(header));
   const rejected: Rejection[] = [];
-  const records = events.map((event, index) => {
-    const data = encodeEnvelope({ v: 1, received_at: receivedAt, ...(observed ? { observed } : {}), event });
-    if (data.length > MAX_RECORD_BYTES) {
-      throw new BatchShapeError(`Event ${index} is ${data.length} bytes once wrapped for the stream; a record holds at most ${MAX_RECORD_BYTES}.`, true);
+  const sessions = new Map<string, { json: string; bytes: number; index: number; valid: boolean }[]>();
+  events.forEach((event, index) => {
+    const json = JSON.stringify(event);
+    const bytes = Buffer.byteLength(json);
+    if (headerBytes + bytes + EVENTS_OVERHEAD > MAX_RECORD_BYTES) {
+      throw new BatchShapeError(
+        `Event ${index} is ${headerBytes + bytes + EVENTS_OVERHEAD} bytes once wrapped for the stream; a record holds at most ${MAX_RECORD_BYTES}.`,
+        true,
+      );
     }
-    // The envelope is larger than the event, so it bounds the size check without a second serialization.
-    const validation = validateEvent(event, data.length);
+    const validation = validateEvent(event, bytes);
     const eventId = (event as { event_id?: unknown } | null)?.event_id;
     if (!validation.ok) {
       rejected.push({
@@ -60,13 +78,33 @@ export function planCollect(body: unknown, receivedAt: string, observed?: Observ
       });
     }
     const sessionId = (event as { session_id?: unknown } | null)?.session_id;
-    return {
-      data,
-      // Same session → same shard → ordered; events without a usable session id spread at random.
-      partitionKey: typeof sessionId === 'string' && sessionId.length > 0 ? sessionId.slice(0, 256) : randomUUID(),
-      index,
-      valid: validation.ok,
-    };
+    // Same session → same shard → ordered; events without a usable session id share a random key.
+    const key = typeof sessionId === 'string' && sessionId.length > 0 ? sessionId.slice(0, 256) : '';
+    const group = sessions.get(key) ?? [];
+    group.push({ json, bytes, index, valid: validation.ok });
+    sessions.set(key, group);
   });
+  const records: StreamRecordPlan[] = [];
+  for (const [key, group] of sessions) {
+    const partitionKey = key || randomUUID();
+    let chunk: typeof group = [];
+    let chunkBytes = headerBytes + EVENTS_OVERHEAD;
+    const flush = () => {
+      if (chunk.length === 0) return;
+      const data = encodeEnvelopeOfEvents(
+        header,
+        chunk.map((e) => e.json),
+      );
+      records.push({ data, partitionKey, events: chunk.map((e) => e.index), valid: chunk.filter((e) => e.valid).map((e) => e.index) });
+      chunk = [];
+      chunkBytes = headerBytes + EVENTS_OVERHEAD;
+    };
+    for (const event of group) {
+      if (chunkBytes + event.bytes + 1 > MAX_RECORD_BYTES) flush();
+      chunk.push(event);
+      chunkBytes += event.bytes + 1;
+    }
+    flush();
+  }
   return { records, accepted: events.length - rejected.length, rejected };
 }

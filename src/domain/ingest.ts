@@ -1,8 +1,8 @@
 import { badRow, type BadRow } from './events/bad-row';
-import { decodeRecord, EnvelopeDecodeError, type DecodedRecord } from './events/envelope';
+import { decodeRecord, EnvelopeDecodeError, singleEventEnvelope, type DecodedRecord } from './events/envelope';
 import { enrich, type LakeEvent } from './events/enrich';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
-import { validateEvent } from './events/schema';
+import { MAX_EVENT_BYTES, validateEvent } from './events/schema';
 import { withDeadline } from '#shared/retry';
 
 /**
@@ -37,10 +37,11 @@ export interface DedupPort {
 export type Classified = { kind: 'valid'; event: LakeEvent } | { kind: 'bad'; row: BadRow };
 
 /**
- * Decode → validate → enrich one record. Never throws: whatever cannot be read becomes a bad row, and so does
- * any other failure on this one record (`enrichment_error`), so one record can never fail its whole batch.
+ * Decode → validate → enrich one record's events (one, or several when the collector put a request's events of
+ * one session in one record), in order. Never throws: whatever cannot be read becomes a bad row, and so does
+ * any other failure on one event (`enrichment_error`), so one event can never fail its record or its batch.
  */
-export function classify(record: StreamRecord, now: string, window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW): Classified {
+export function classify(record: StreamRecord, now: string, window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW): Classified[] {
   const source = () => ({
     stream: record.stream,
     partition_key: record.partitionKey,
@@ -53,37 +54,42 @@ export function classify(record: StreamRecord, now: string, window: EventTimeWin
     decoded = decodeRecord(record.data, () => arrivalTime(record));
   } catch (error) {
     const message = error instanceof EnvelopeDecodeError ? error.message : `record could not be read: ${String(error)}`;
-    return { kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message }], payload: record.data, failedAt: now, source: source() }) };
+    return [{ kind: 'bad', row: badRow({ type: 'decode_error', errors: [{ path: '/', message }], payload: record.data, failedAt: now, source: source() }) }];
   }
-  const rejected = (type: 'schema_violation' | 'enrichment_error', errors: { path: string; message: string }[]): Classified => ({
-    kind: 'bad',
-    row: badRow({
-      type,
-      errors,
-      payload: record.data,
-      failedAt: now,
-      source: source(),
-      eventId: (decoded.event as { event_id?: unknown } | null)?.event_id,
-      receivedAt: decoded.received_at,
-    }),
-  });
-  try {
-    const validation = validateEvent(decoded.event, record.data.length);
-    if (!validation.ok) return rejected('schema_violation', validation.errors);
-    return {
-      kind: 'valid',
-      event: enrich(validation.event, {
+  // A record no larger than the event cap bounds each of its events' sizes, so none is serialized again to check it.
+  const sizeBound = decoded.several && record.data.length > MAX_EVENT_BYTES ? undefined : record.data.length;
+  return decoded.events.map((event): Classified => {
+    const rejected = (type: 'schema_violation' | 'enrichment_error', errors: { path: string; message: string }[]): Classified => ({
+      kind: 'bad',
+      row: badRow({
+        type,
+        errors,
+        // Each bad row keeps its own event's envelope, as if the event had had the record to itself.
+        payload: decoded.several ? singleEventEnvelope(decoded, event) : record.data,
+        failedAt: now,
+        source: source(),
+        eventId: (event as { event_id?: unknown } | null)?.event_id,
         receivedAt: decoded.received_at,
-        ingestedAt: now,
-        window: decoded.backfill ? 'backfill' : window,
-        receivedVia: decoded.via,
-        ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
-        ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
       }),
-    };
-  } catch (error) {
-    return rejected('enrichment_error', [{ path: '/', message: error instanceof Error ? error.message : String(error) }]);
-  }
+    });
+    try {
+      const validation = validateEvent(event, sizeBound);
+      if (!validation.ok) return rejected('schema_violation', validation.errors);
+      return {
+        kind: 'valid',
+        event: enrich(validation.event, {
+          receivedAt: decoded.received_at,
+          ingestedAt: now,
+          window: decoded.backfill ? 'backfill' : window,
+          receivedVia: decoded.via,
+          ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
+          ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
+        }),
+      };
+    } catch (error) {
+      return rejected('enrichment_error', [{ path: '/', message: error instanceof Error ? error.message : String(error) }]);
+    }
+  });
 }
 
 /** Kinesis's arrival time; a record without a usable one (a hand-made test event) counts as arriving now. */
@@ -106,27 +112,46 @@ export interface IngestSummary {
 }
 
 /**
- * What makes a record a repeat: a valid event by its event_id (client retries keep it), within its replay run
+ * What makes an event a repeat: a valid event by its event_id (client retries keep it), within its replay run
  * if it is a replay — so a replayed copy is not mistaken for the original, and a replay re-driven twice lands
  * once (the curated layer keeps the earliest copy of an event_id); a bad row by the stream record it came
- * from (a re-driven batch must not write the same bad row twice).
+ * from and its place in it (a re-driven batch must not write the same bad row twice).
  */
-const dedupKey = (c: Classified, record: StreamRecord): string =>
-  c.kind === 'valid' ? (c.event.replay_id === undefined ? c.event.event_id : `replay:${c.event.replay_id}:${c.event.event_id}`) : `record:${record.recordId}`;
+const dedupKey = (c: Classified, record: StreamRecord, position: number): string =>
+  c.kind === 'valid'
+    ? c.event.replay_id === undefined
+      ? c.event.event_id
+      : `replay:${c.event.replay_id}:${c.event.event_id}`
+    : position === 0
+      ? `record:${record.recordId}`
+      : `record:${record.recordId}:${position}`;
+
+/** A record's outcome from its events': failed if any failed (the record is re-driven whole), else the most telling. */
+function recordOutcome(outcomes: readonly (RecordOutcome | Error)[]): RecordOutcome | Error {
+  return outcomes.find((o) => o instanceof Error) ?? (['delivered', 'bad_row', 'duplicate'] as const).find((kind) => outcomes.includes(kind)) ?? 'duplicate';
+}
 
 /**
  * Processes a whole batch: duplicates (in the batch, then across batches) are dropped, valid events
  * go to the raw stream and bad rows to the bad stream. Returns one outcome per record, or an Error
- * for a record whose delivery failed for good, so the caller reports it back for a retry.
- * A key is marked seen only after its delivery succeeded, so a crash never loses a record.
+ * for a record with an event whose delivery failed for good, so the caller reports it back for a retry
+ * (its other events are then delivered again: the curated layer dedups them by event_id).
+ * A key is marked seen only after its delivery succeeded, so a crash never loses an event.
  */
 export async function ingestBatch(
   records: readonly StreamRecord[],
   ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string; window?: EventTimeWindow; dedupDeadlineMs?: number },
 ): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
   const now = ports.now();
-  const classified = records.map((record) => classify(record, now, ports.window));
-  const keys = classified.map((c, i) => dedupKey(c, records[i]!));
+  const recordOf: number[] = [];
+  const keys: string[] = [];
+  const classified = records.flatMap((record, r) =>
+    classify(record, now, ports.window).map((c, position) => {
+      recordOf.push(r);
+      keys.push(dedupKey(c, record, position));
+      return c;
+    }),
+  );
   const outcomes: (RecordOutcome | Error)[] = classified.map((c) => (c.kind === 'bad' ? 'bad_row' : 'delivered'));
 
   const firstIndexByKey = new Map<string, number>();
@@ -185,8 +210,10 @@ export async function ingestBatch(
   }
 
   const count = (o: RecordOutcome) => outcomes.filter((x) => x === o).length;
+  const byRecord = records.map((): (RecordOutcome | Error)[] => []);
+  outcomes.forEach((outcome, i) => byRecord[recordOf[i]!]!.push(outcome));
   return {
-    outcomes,
+    outcomes: byRecord.map(recordOutcome),
     summary: {
       delivered: count('delivered'),
       badRows: count('bad_row'),

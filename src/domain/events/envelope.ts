@@ -4,8 +4,14 @@ export type ReceivedVia = 'collector' | 'stream';
 /**
  * What travels on the Kinesis stream: the event exactly as the client sent it, wrapped with what the
  * collector (or a replay) knows about it. Invalid events travel too, so ingest can turn them into bad rows.
+ * The collector puts one request's events of one session in one record (`events`): Kinesis bills each record
+ * by the kilobyte (on-demand) or 25 KB unit (provisioned) and its shards take 1,000 records a second, so ten
+ * 500-byte events in one record cost a tenth of ten records. Replays and backfills put one event per record (`event`).
  */
-export interface CollectorEnvelope {
+export type CollectorEnvelope = EnvelopeHeader & ({ event: unknown } | { events: unknown[] });
+
+/** Everything an envelope says about its events, apart from the events. */
+export interface EnvelopeHeader {
   v: 1;
   received_at: string;
   /** Set when the record is re-driven by `npm run replay`; one id per replay run. */
@@ -17,7 +23,6 @@ export interface CollectorEnvelope {
   backfill?: true;
   /** What the collector saw of the request itself (never what the client claims): see `Observed`. */
   observed?: Observed;
-  event: unknown;
 }
 
 /**
@@ -48,7 +53,10 @@ export interface DecodedRecord {
   replay_id?: string;
   backfill?: true;
   observed?: Observed;
-  event: unknown;
+  /** One or more: an envelope of several events (one request's, one session's) yields them all, in order. */
+  events: unknown[];
+  /** Whether the record held an `events` list (each event's bad row then carries its own single-event envelope). */
+  several: boolean;
   via: ReceivedVia;
 }
 
@@ -60,8 +68,31 @@ export function encodeEnvelope(envelope: CollectorEnvelope): Uint8Array {
   return Buffer.from(JSON.stringify(envelope));
 }
 
-const isEnvelope = (value: Record<string, unknown>): value is Record<string, unknown> & CollectorEnvelope =>
-  value.v === 1 && typeof value.received_at === 'string' && 'event' in value;
+/**
+ * An envelope from its events' JSON texts, serialized once by the caller (which needed their sizes): the same
+ * bytes as `encodeEnvelope({ ...header, event })` for one event, `encodeEnvelope({ ...header, events })` for several.
+ */
+export function encodeEnvelopeOfEvents(header: EnvelopeHeader, eventJsons: readonly string[]): Buffer {
+  const head = JSON.stringify(header).slice(0, -1);
+  return Buffer.from(eventJsons.length === 1 ? `${head},"event":${eventJsons[0]}}` : `${head},"events":[${eventJsons.join(',')}]}`);
+}
+
+/** The envelope one event of a several-event record would have had on its own (what its bad row keeps). */
+export function singleEventEnvelope(decoded: DecodedRecord, event: unknown): Buffer {
+  return Buffer.from(
+    encodeEnvelope({
+      v: 1,
+      received_at: decoded.received_at,
+      ...(decoded.replay_id === undefined ? {} : { replay_id: decoded.replay_id }),
+      ...(decoded.backfill ? { backfill: true as const } : {}),
+      ...(decoded.observed ? { observed: decoded.observed } : {}),
+      event,
+    }),
+  );
+}
+
+const isEnvelope = (value: Record<string, unknown>): value is Record<string, unknown> & EnvelopeHeader =>
+  value.v === 1 && typeof value.received_at === 'string' && ('event' in value || (Array.isArray(value.events) && value.events.length > 0));
 
 /**
  * Reads one stream record. Any JSON object that is not an envelope is taken as a bare event from another producer
@@ -79,7 +110,7 @@ export function decodeRecord(data: Buffer, arrivedAt: () => string): DecodedReco
     throw new EnvelopeDecodeError('record is neither a collector envelope ({"v":1,"received_at":…,"event":…}) nor an event (a JSON object)');
   }
   const record = parsed as Record<string, unknown>;
-  if (!isEnvelope(record)) return { received_at: arrivedAt(), event: record, via: 'stream' };
+  if (!isEnvelope(record)) return { received_at: arrivedAt(), events: [record], several: false, via: 'stream' };
   const seen = record.observed as Record<string, unknown> | undefined;
   const observed = typeof seen === 'object' && seen !== null ? observedFrom(seen.ip, seen.user_agent) : undefined;
   return {
@@ -87,7 +118,7 @@ export function decodeRecord(data: Buffer, arrivedAt: () => string): DecodedReco
     ...(typeof record.replay_id === 'string' ? { replay_id: record.replay_id } : {}),
     ...(record.backfill === true ? { backfill: true as const } : {}),
     ...(observed ? { observed } : {}),
-    event: record.event,
+    ...('event' in record ? { events: [record.event], several: false } : { events: record.events as unknown[], several: true }),
     via: 'collector',
   };
 }

@@ -10,9 +10,10 @@ const usage: MeasuredUsage = {
   commit: 'fixture',
   run: { events: 1000, requests: 100, events_per_request: 10, event_bytes: 500, note: 'fixture' },
   per_event: {
+    kinesis_records: 0.2,
     kinesis_bytes: 600,
-    kinesis_kb_units: 1,
-    kinesis_payload_units: 1,
+    kinesis_kb_units: 0.8,
+    kinesis_payload_units: 0.2,
     firehose_bytes: 800,
     firehose_billed_bytes: 1024,
     firehose_delivered_bytes: 800,
@@ -78,6 +79,10 @@ describe('npm run cost: the model', () => {
     const large = monthlyBill(usage, prices, { rps: 1, eventsPerRequest: 10, eventBytes: 1000, config });
     expect(item(large, 'Firehose', 'ingestion')!.quantity).toBeCloseTo(2 * item(small, 'Firehose', 'ingestion')!.quantity, 9);
     expect(item(large, 'Lambda (collect)', 'requests')!.quantity).toBe(item(small, 'Lambda (collect)', 'requests')!.quantity);
+    // Kinesis: 1 KB units grow with the bytes, but never fall below one a record (0.2 records per event).
+    expect(item(large, 'Kinesis (on-demand)', 'data in')!.quantity).toBeCloseTo(2 * item(small, 'Kinesis (on-demand)', 'data in')!.quantity, 9);
+    const tiny = monthlyBill(usage, prices, { rps: 1, eventsPerRequest: 10, eventBytes: 50, config });
+    expect(item(tiny, 'Kinesis (on-demand)', 'data in')!.quantity).toBeCloseTo((10 * SECONDS_PER_MONTH * 0.2 * 1024) / 1024 ** 3, 9);
     const lean = monthlyBill(usage, prices, {
       rps: 1,
       eventsPerRequest: 10,

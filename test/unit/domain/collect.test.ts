@@ -1,5 +1,5 @@
 import { decodeRecord } from '#domain/events/envelope';
-import { BatchShapeError, planCollect } from '#domain/collect';
+import { BatchShapeError, MAX_RECORD_BYTES, planCollect } from '#domain/collect';
 import { makeEvent } from '../../helpers/events';
 
 describe('planCollect', () => {
@@ -12,9 +12,31 @@ describe('planCollect', () => {
     expect(plan.records[0]!.partitionKey).toBe(good.session_id);
     expect(decodeRecord(Buffer.from(plan.records[0]!.data), () => '2026-11-20T12:00:05.000Z')).toEqual({
       received_at: '2026-11-20T12:00:00.000Z',
-      event: good,
+      events: [good],
+      several: false,
       via: 'collector',
     });
+  });
+
+  it("puts a request's events of one session in one record, in order, invalid ones too", () => {
+    const session = makeEvent().session_id;
+    const events = [makeEvent({ session_id: session }), makeEvent(), makeEvent({ session_id: session }), { session_id: session, event_id: 'bad' }];
+    const plan = planCollect(events, '2026-11-20T12:00:00.000Z', { ip: '203.0.113.9' });
+    expect(plan.records.map((r) => ({ key: r.partitionKey, events: r.events, valid: r.valid }))).toEqual([
+      { key: session, events: [0, 2, 3], valid: [0, 2] },
+      { key: events[1]!.session_id, events: [1], valid: [1] },
+    ]);
+    const envelope = JSON.parse(Buffer.from(plan.records[0]!.data).toString('utf8'));
+    expect(envelope).toEqual({ v: 1, received_at: '2026-11-20T12:00:00.000Z', observed: { ip: '203.0.113.9' }, events: [events[0], events[2], events[3]] });
+    expect(decodeRecord(Buffer.from(plan.records[0]!.data), () => 'unused')).toMatchObject({ events: [events[0], events[2], events[3]], several: true });
+  });
+
+  it('splits a session only where its record would pass the Kinesis record limit', () => {
+    const session = 's-big';
+    const events = Array.from({ length: 4 }, () => makeEvent({ session_id: session, extra: { blob: 'x'.repeat(300_000) } }));
+    const plan = planCollect(events, '2026-11-20T12:00:00.000Z');
+    expect(plan.records.map((r) => r.events)).toEqual([[0, 1, 2], [3]]);
+    expect(Math.max(...plan.records.map((r) => r.data.length))).toBeLessThanOrEqual(MAX_RECORD_BYTES);
   });
 
   it('takes a single object as a batch of one', () => {

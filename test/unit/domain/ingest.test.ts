@@ -112,11 +112,43 @@ it('gives up on a dedup store that stops answering, and delivers anyway', async 
   expect(delivered.raw).toHaveLength(1);
 });
 
+describe('a record of several events (one request, one session)', () => {
+  const several = (events: unknown[]): StreamRecord => ({
+    ...record(''),
+    data: Buffer.from(JSON.stringify({ v: 1, received_at: '2026-11-20T11:59:59.000Z', observed: { ip: '203.0.113.9' }, events })),
+  });
+
+  it('delivers each event, keeps each invalid one as a bad row holding its own single-event envelope', async () => {
+    const { delivered, ports } = memoryPorts();
+    const [a, b] = [makeEvent(), makeEvent()];
+    const { outcomes, summary } = await ingestBatch([several([a, { event_id: 'broken' }, b, a])], ports);
+    expect(outcomes).toEqual(['delivered']);
+    expect(summary).toMatchObject({ delivered: 2, badRows: 1, duplicates: 1, failed: 0 });
+    expect(delivered.raw.map((r) => r.event_id)).toEqual([a.event_id, b.event_id]);
+    expect(delivered.raw[0]).toMatchObject({ observed_ip: '203.0.113.9', received_at: '2026-11-20T11:59:59.000Z' });
+    const payload = JSON.parse(Buffer.from(delivered.bad[0].payload_base64, 'base64').toString('utf8'));
+    expect(payload).toEqual({ v: 1, received_at: '2026-11-20T11:59:59.000Z', observed: { ip: '203.0.113.9' }, event: { event_id: 'broken' } });
+  });
+
+  it('fails the whole record when one of its events could not be delivered, so Lambda re-drives it', async () => {
+    const failing = makeEvent();
+    const { ports } = memoryPorts({ failRaw: (row) => row.event_id === failing.event_id });
+    const { outcomes, summary } = await ingestBatch([several([makeEvent(), failing]), record(makeEvent())], ports);
+    expect(outcomes[0]).toBeInstanceOf(Error);
+    expect(outcomes[1]).toBe('delivered');
+    expect(summary).toMatchObject({ delivered: 2, failed: 1 });
+  });
+
+  it('an envelope with an empty events list is not an envelope: its bad row says what it is', () => {
+    expect(classify(several([]), '2026-11-20T12:00:00.000Z')).toMatchObject([{ kind: 'bad', row: { type: 'schema_violation' } }]);
+  });
+});
+
 describe('classify: one record never fails its batch', () => {
   const now = '2026-11-20T12:00:00.000Z';
 
   it('turns a leap second (schema-valid date-time, no instant) into a typed bad row instead of throwing', () => {
-    const result = classify(record(makeEvent({ event_time: '2026-06-30T23:59:60Z' })), now);
+    const [result] = classify(record(makeEvent({ event_time: '2026-06-30T23:59:60Z' })), now);
     expect(result).toMatchObject({
       kind: 'bad',
       row: { type: 'schema_violation', errors: [{ path: '/event_time', message: expect.stringMatching(/leap second/) }] },
@@ -125,7 +157,7 @@ describe('classify: one record never fails its batch', () => {
 
   it('turns any other per-record failure into an enrichment_error bad row', () => {
     const data = Buffer.from(JSON.stringify({ v: 1, received_at: 'not a time', event: makeEvent() }));
-    expect(classify({ ...record(''), data }, now)).toMatchObject({
+    expect(classify({ ...record(''), data }, now)[0]).toMatchObject({
       kind: 'bad',
       row: { type: 'enrichment_error', errors: [{ message: expect.stringMatching(/received_at/) }] },
     });
@@ -134,22 +166,24 @@ describe('classify: one record never fails its batch', () => {
   it('accepts a bare contract event put on the stream by another producer, received when Kinesis says it arrived', () => {
     const event = makeEvent({ event_time: '2026-11-20T12:10:00.000Z' });
     const bare = { ...record(''), data: Buffer.from(JSON.stringify(event)), approximateArrival: Date.parse('2026-11-20T12:10:02.000Z') / 1000 };
-    expect(classify(bare, now)).toMatchObject({
+    expect(classify(bare, now)[0]).toMatchObject({
       kind: 'valid',
       event: { event_id: event.event_id, received_at: '2026-11-20T12:10:02.000Z', received_via: 'stream' },
     });
-    expect(classify(record(event), now)).toMatchObject({ kind: 'valid', event: { received_via: 'collector' } });
+    expect(classify(record(event), now)[0]).toMatchObject({ kind: 'valid', event: { received_via: 'collector' } });
   });
 
   it('keeps only what is neither an envelope nor a JSON object as a decode error', () => {
     for (const payload of ['[1,2]', '42', 'null', '"text"']) {
-      expect(classify({ ...record(''), data: Buffer.from(payload) }, now)).toMatchObject({ kind: 'bad', row: { type: 'decode_error' } });
+      expect(classify({ ...record(''), data: Buffer.from(payload) }, now)).toMatchObject([{ kind: 'bad', row: { type: 'decode_error' } }]);
     }
-    expect(classify({ ...record(''), data: Buffer.from('{"event_type":"page_view"}') }, now)).toMatchObject({ kind: 'bad', row: { type: 'schema_violation' } });
+    expect(classify({ ...record(''), data: Buffer.from('{"event_type":"page_view"}') }, now)).toMatchObject([
+      { kind: 'bad', row: { type: 'schema_violation' } },
+    ]);
   });
 
   it('keeps events whose time is outside the window, flagged, in their arrival partition', () => {
-    const at = (event_time: string) => classify(record(makeEvent({ event_time })), now);
+    const at = (event_time: string) => classify(record(makeEvent({ event_time })), now)[0];
     expect(at('2026-11-20T11:00:00.000Z')).toMatchObject({ kind: 'valid', event: { partition_time: '2026-11-20T11:00:00.000Z' } });
     expect(at('2026-11-20T11:00:00.000Z')).not.toHaveProperty('event.event_time_status');
     expect(at('2019-01-01T00:00:00+02:00')).toMatchObject({

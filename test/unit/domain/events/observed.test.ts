@@ -15,11 +15,11 @@ describe('server-observed request facts', () => {
     const envelope = JSON.parse(Buffer.from(record!.data).toString('utf8'));
     expect(envelope).toEqual({ v: 1, received_at: receivedAt, observed, event });
 
-    const outcome = classify(
+    const [outcome] = classify(
       { recordId: 'r', data: Buffer.from(record!.data), stream: 's', partitionKey: 'p', sequenceNumber: '1', approximateArrival: Date.parse(receivedAt) / 1000 },
       '2026-11-29T10:00:01.000Z',
     );
-    if (outcome.kind !== 'valid') throw new Error(`not valid: ${JSON.stringify(outcome)}`);
+    if (outcome?.kind !== 'valid') throw new Error(`not valid: ${JSON.stringify(outcome)}`);
     const row = outcome.event;
     expect(row).toMatchObject({ observed_ip: observed.ip, observed_user_agent: observed.user_agent, context: { user_agent: 'claimed-by-client', ip: '10.0.0.1' } });
     // The client's own user agent decides the device class; the row's event, stripped, is the event as sent.
