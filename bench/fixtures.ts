@@ -1,4 +1,4 @@
-import { encodeEnvelope } from '#domain/events/envelope';
+import { planCollect } from '#domain/collect';
 import { ShopperModel } from '#domain/traffic/shopper-model';
 
 /** `n` realistic events (the synthetic shopper's), 5 % made invalid, 2 % repeated. */
@@ -13,15 +13,35 @@ export function benchEvents(n: number, seed = 7): unknown[] {
   });
 }
 
-/** A Kinesis stream event as Lambda delivers it, around collector envelopes of `events`. */
-export function kinesisBatch(events: readonly unknown[]) {
+export interface BenchRecord {
+  data: Uint8Array;
+  events: number;
+}
+
+/** Stream records as the collector puts them: requests of `perRequest` events, one record per session of a request. */
+export function collectorRecords(events: readonly unknown[], perRequest = 10): BenchRecord[] {
+  const records: BenchRecord[] = [];
+  for (let i = 0; i < events.length; i += perRequest)
+    records.push(...planCollect(events.slice(i, i + perRequest), '2026-11-01T00:00:00.000Z').records.map((r) => ({ data: r.data, events: r.events.length })));
+  return records;
+}
+
+/** The first `n` stream records of generated traffic (requests of 10 events). */
+export function benchRecords(n: number): BenchRecord[] {
+  const records = collectorRecords(benchEvents(n * 10));
+  if (records.length < n) throw new Error(`${n * 10} events made only ${records.length} records`);
+  return records.slice(0, n);
+}
+
+/** A Kinesis stream event as Lambda delivers it, around the collector's records. */
+export function kinesisBatch(records: readonly BenchRecord[]) {
   return {
-    Records: events.map((event, i) => ({
+    Records: records.map((record, i) => ({
       kinesis: {
         kinesisSchemaVersion: '1.0',
         partitionKey: `pk-${i % 97}`,
         sequenceNumber: String(49_000_000_000_000_000_000_000_000n + BigInt(i)),
-        data: Buffer.from(encodeEnvelope({ v: 1, received_at: '2026-11-01T00:00:00.000Z', event })).toString('base64'),
+        data: Buffer.from(record.data).toString('base64'),
         approximateArrivalTimestamp: 1_795_600_000 + i / 1000,
       },
       eventSource: 'aws:kinesis',
@@ -35,7 +55,7 @@ export function kinesisBatch(events: readonly unknown[]) {
   };
 }
 
-/** The ingest function as deployed by default (dedup on, the default log level), its Firehose and DynamoDB calls answered by the sink. */
+/** The ingest function as deployed by default (dedup off, the default log level), its Firehose and DynamoDB calls answered by the sink. */
 export const ingestBenchEnv = (sinkUrl: string) => ({
   AWS_ENDPOINT_URL_FIREHOSE: sinkUrl,
   AWS_ENDPOINT_URL_DYNAMODB: sinkUrl,
@@ -45,7 +65,7 @@ export const ingestBenchEnv = (sinkUrl: string) => ({
   RAW_DELIVERY_STREAM_NAME: 'raw',
   BAD_DELIVERY_STREAM_NAME: 'bad',
   DEDUP_TABLE_NAME: 'bench-dedup',
-  DEDUP_ENABLED: 'true',
+  DEDUP_ENABLED: 'false',
   // EMF metrics would print a JSON document per invocation into the bench's output; on Lambda they go to the log.
   POWERTOOLS_METRICS_DISABLED: 'true',
   LOG_LEVEL: 'INFO',

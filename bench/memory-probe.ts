@@ -1,10 +1,10 @@
 import type { Context } from 'aws-lambda';
-import { benchEvents, ingestBenchEnv, kinesisBatch } from './fixtures';
+import { benchEvents, collectorRecords, ingestBenchEnv, kinesisBatch } from './fixtures';
 import { startSink } from './sink';
 
 /** Prints this process's peak RSS (MB) after one run of `ingest` or of the bare decode baseline. */
 async function main() {
-  const batch = kinesisBatch(benchEvents(10_000));
+  const batch = kinesisBatch(collectorRecords(benchEvents(10_000)));
   if (process.argv[2] === 'ingest') {
     const sink = await startSink('process');
     Object.assign(process.env, ingestBenchEnv(sink.url));

@@ -139,9 +139,9 @@ export async function runSoak(outputs: StackOutputs, options: { events: number; 
   ).selected.map((s) => s.event.event_id);
   const curatedIds = new Set(curated);
   const bad = (await zoneRows<BadRow>(bucket, LAKE_PREFIXES.bad)).filter((row) => row.event_id !== undefined && invalid.has(row.event_id));
-  // A bad row's identity is the stream record it came from: a re-driven batch must not count twice.
+  // A bad row's identity is the stream record it came from and its place there: a re-driven batch must not count twice.
   const badByRecord = new Map<string, string>();
-  for (const row of bad) badByRecord.set(`${row.source.stream}/${row.source.sequence_number}`, row.event_id!);
+  for (const row of bad) badByRecord.set(`${row.source.stream}/${row.source.sequence_number}/${row.source.event_index ?? 0}`, row.event_id!);
   const badIds = [...badByRecord.values()];
   // Firehose's error output (partitioning, deaggregation, active partitions) holding any of this run's records.
   const errors = (await zoneRows<{ rawData?: string }>(bucket, 'errors/')).filter((row) => Buffer.from(row.rawData ?? '', 'base64').includes(run));

@@ -42,6 +42,7 @@ function stackConfig(stage: string): StackConfig {
     dedup: String(params.dedupEnabled) === 'true',
     collectMemoryMb: memory('collect'),
     ingestMemoryMb: memory('ingest'),
+    partitionMemoryMb: memory('partitionRaw'),
     ingestBatchSize: Number(params.ingestBatchSize),
     ingestBatchWindowSeconds: Number(params.ingestBatchWindowSeconds),
     rawBufferIntervalSeconds: Number(params.rawBufferIntervalSeconds),

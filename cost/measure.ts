@@ -73,7 +73,8 @@ export async function measureUsage(options: {
     const n = events.length;
     const collect = usage.lambda.collect;
     const ingest = usage.lambda.ingest;
-    if (!collect || !ingest || !predict) throw new Error('No function durations in the local log; is serverless-offline logging to .local/logs?');
+    const partition = usage.lambda.partitionRaw;
+    if (!collect || !ingest || !partition || !predict) throw new Error('No function durations in the local log; is serverless-offline logging to .local/logs?');
     const per = (value: number) => value / n;
     return {
       measured_at: new Date().toISOString(),
@@ -100,6 +101,7 @@ export async function measureUsage(options: {
       },
       per_request: { collect_billed_ms: collect.billedMs / collect.invocations },
       predict_billed_ms: predict.billedMs / predict.invocations,
+      partition_billed_ms_per_mb: partition.billedMs / (usage.firehose.bytes / 1024 ** 2),
     };
   } finally {
     await cloud.stop();

@@ -42,6 +42,8 @@ export interface MeasuredUsage {
   };
   per_request: { collect_billed_ms: number };
   predict_billed_ms: number;
+  /** The raw stream's transform (partitionRaw): billed ms per MB of records it reads. */
+  partition_billed_ms_per_mb: number;
 }
 
 export interface Scenario {
@@ -60,6 +62,7 @@ export interface StackConfig {
   dedup: boolean;
   collectMemoryMb: number;
   ingestMemoryMb: number;
+  partitionMemoryMb: number;
   ingestBatchSize: number;
   ingestBatchWindowSeconds: number;
   rawBufferIntervalSeconds: number;
@@ -94,7 +97,9 @@ export const ASSUMPTIONS = {
   /** Provisioned shards sized with this headroom over the average rate. */
   shardHeadroom: 2,
   onDemandShards: 4,
-  jqMicrosecondsPerRecord: 0.5,
+  /** The raw stream's transform is invoked when its 3 MB buffer fills or every 60 s (resources/ingestion.yml). */
+  transformBufferMb: 3,
+  transformIntervalSeconds: 60,
   /** Days a dedup item lives (its TTL), ~100 bytes each. */
   dedupItemBytes: 100,
 } as const;
@@ -180,27 +185,22 @@ export function monthlyBill(usage: MeasuredUsage, prices: Prices, scenario: Scen
     line('DynamoDB (dedup table)', 'storage (a day of keys)', ((events / 30) * ASSUMPTIONS.dedupItemBytes) / GB, 'GB-month', 'dynamodbStorageGbMonth', 1);
   }
 
-  // Firehose: ingestion per record rounded to 5 KB (rows are packed up to 500 per record), dynamic partitioning on delivered bytes and objects.
+  // Firehose: ingestion per record rounded to 5 KB (ingest puts gzip members of many rows), dynamic partitioning on
+  // the bytes it partitions and the objects it writes; its transform reads each record's partition from its header.
   const deliveredGb = (events * u.firehose_delivered_bytes * byteScale) / GB;
   line('Firehose', 'ingestion (5 KB rounding per record)', (events * u.firehose_billed_bytes * byteScale) / GB, 'GB', 'firehoseIngestionGb', 1);
   line('Firehose', 'dynamic partitioning, data', deliveredGb, 'GB', 'firehoseDynamicPartitioningGb', 1);
   const objects = Math.max(HOURS_PER_MONTH * Math.ceil(3600 / config.rawBufferIntervalSeconds), (deliveredGb * 1024) / config.rawBufferSizeMb);
   line('Firehose', 'dynamic partitioning, objects', objects, 'objects', 'firehoseDynamicPartitioningObjects', 1000);
-  line(
-    'Firehose',
-    `JQ processing (${ASSUMPTIONS.jqMicrosecondsPerRecord} µs per row, assumed)`,
-    (events * ASSUMPTIONS.jqMicrosecondsPerRecord) / 1e6 / 3600,
-    'hours',
-    'firehoseJqHour',
-    1,
-  );
+  const transformInvocations = Math.max(SECONDS_PER_MONTH / ASSUMPTIONS.transformIntervalSeconds, (deliveredGb * 1024) / ASSUMPTIONS.transformBufferMb);
+  lambda('partitionRaw', transformInvocations, (deliveredGb * 1024 * usage.partition_billed_ms_per_mb) / 1000, config.partitionMemoryMb);
 
   // S3: what a month of events occupies (GZIP), for its first month, and Firehose's PUTs.
   line('S3', 'a month of raw events stored (GZIP)', (events * u.s3_stored_bytes * byteScale) / GB, 'GB-month', 's3StandardGbMonth', 1);
   line('S3', 'PUT requests (Firehose objects)', objects, 'requests', 's3PutRequests', 1000);
 
   // CloudWatch Logs: Lambda's platform lines and the HTTP API's access log; the functions log nothing per event at WARN.
-  const invocations = requests + invocationsPerSecond * SECONDS_PER_MONTH;
+  const invocations = requests + invocationsPerSecond * SECONDS_PER_MONTH + transformInvocations;
   if (config.platformLogs)
     line(
       'CloudWatch Logs',

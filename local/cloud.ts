@@ -216,7 +216,7 @@ export class LocalCloud {
     const { root, dataDir } = this.options;
     const common = { root, dataDir, region: REGION, accountId: ACCOUNT_ID, faults: this.faults, log: this.log };
     const jobEnv = () => ({ ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: this.edgeUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
-    this.firehose = new LocalFirehose(s3, REGION, ACCOUNT_ID, this.faults, this.usage);
+    this.firehose = new LocalFirehose(s3, REGION, ACCOUNT_ID, this.faults, this.usage, invoke);
     this.sqs = new LocalSqs(path.join(dataDir, 'sqs.json'), () => this.edgeUrl, REGION, ACCOUNT_ID);
     this.glue = new LocalGlue({ ...common, env: jobEnv });
     this.batch = new LocalBatch({ ...common, env: jobEnv });

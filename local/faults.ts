@@ -91,6 +91,11 @@ export class FaultInjector {
     return records.some((r) => wanted.some((m) => r.includes(m)));
   }
 
+  /** Whether any rule is armed for the service (so a caller can skip preparing what rules match against). */
+  armedFor(service: string): boolean {
+    return this.rules.some((r) => r.service === service);
+  }
+
   /** The error codes for the records of one batch call (undefined = succeeds); counts the call. */
   recordFaults(service: string, operation: string, records: readonly Buffer[]): (string | undefined)[] {
     const active = this.rules.filter(

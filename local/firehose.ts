@@ -1,10 +1,10 @@
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gzip } from 'node:zlib';
+import { gunzipSync, gzip } from 'node:zlib';
 import { AwsJsonError, jsonProtocolService } from './aws-json';
 import type { FaultInjector } from './faults';
-import { compileJq } from './jq-subset';
+import type { Invoke } from './event-source-mapping';
 import type { UsageMeter } from './usage';
 
 const gzipAsync = promisify(gzip);
@@ -24,6 +24,22 @@ interface S3Destination {
   };
 }
 
+/** A record after the transform: where it goes (its partition keys), or why it goes to the error prefix. */
+interface Processed {
+  data: Buffer;
+  partitionKeys?: Record<string, unknown>;
+  failure?: string;
+  dropped?: boolean;
+}
+
+/** One record of a Lambda transform's answer. */
+interface TransformedRecord {
+  recordId: string;
+  result: string;
+  data?: string;
+  metadata?: { partitionKeys?: Record<string, unknown> };
+}
+
 interface Buffered {
   key: string;
   /** An error-output buffer: it does not count toward the active partitions. */
@@ -39,68 +55,22 @@ interface DeliveryStream {
   createdAt: Date;
   destination: S3Destination;
   bucket: string;
-  processing: Processing;
+  processing?: Processing;
   buffers: Map<string, Buffered>;
 }
 
 const MAX_BATCH_RECORDS = 500;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 const MAX_RECORD_BYTES = 1000 * 1024;
-const NEWLINE = Buffer.from('\n');
-const SUPPORTED_PROCESSORS = new Set(['RecordDeAggregation', 'MetadataExtraction', 'AppendDelimiterToRecord']);
-/** Multi-record deaggregation splits at most this many rows out of one record. */
-const MAX_SUB_RECORDS = 500;
 /** Firehose's default quota of active partitions (buffers) per delivery stream with dynamic partitioning. */
 export const MAX_ACTIVE_PARTITIONS = 500;
+/** A Lambda transform's response is capped at 6 MB, like any synchronous invocation's. */
+const MAX_TRANSFORM_RESPONSE_BYTES = 6 * 1024 * 1024;
 
-/** What the destination's processors do to a record, in Firehose's order: deaggregate → extract keys → append a delimiter. */
+/** The destination's data transformation: a Lambda function (Processors: [{ Type: Lambda }]). */
 interface Processing {
-  deaggregate?: (data: Buffer) => Buffer[];
-  extractKeys?: (record: unknown) => Record<string, unknown>;
-  appendNewline: boolean;
-}
-
-/** SubRecordType JSON: consecutive JSON objects, whitespace (e.g. newlines) between them ignored. */
-export function splitJsonObjects(data: Buffer): Buffer[] {
-  const objects: Buffer[] = [];
-  let depth = 0;
-  let inString = false;
-  let start = -1;
-  for (let i = 0; i < data.length; i++) {
-    const c = data[i]!;
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) {
-      if (depth === 0) throw new Error('a string outside any JSON object');
-      inString = true;
-    } else if (c === 0x7b || c === 0x5b) {
-      if (depth === 0) {
-        if (c !== 0x7b) throw new Error('JSON arrays are not records (send objects, one after another)');
-        start = i;
-      }
-      depth++;
-    } else if (c === 0x7d || c === 0x5d) {
-      depth--;
-      if (depth < 0) throw new Error('unbalanced JSON');
-      if (depth === 0) objects.push(data.subarray(start, i + 1));
-    } else if (depth === 0 && c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09) {
-      throw new Error('bytes outside any JSON object');
-    }
-  }
-  if (depth !== 0 || inString) throw new Error('truncated JSON object');
-  return objects;
-}
-
-function splitDelimited(data: Buffer, delimiter: Buffer): Buffer[] {
-  const parts: Buffer[] = [];
-  let from = 0;
-  for (let at = data.indexOf(delimiter, from); at !== -1; at = data.indexOf(delimiter, from)) {
-    if (at > from) parts.push(data.subarray(from, at));
-    from = at + delimiter.length;
-  }
-  if (from < data.length) parts.push(data.subarray(from));
-  return parts;
+  functionName: string;
+  retries: number;
 }
 
 /** Firehose's `!{timestamp:<Java DateTimeFormatter>}`: the patterns real prefixes use. */
@@ -123,7 +93,7 @@ export function renderPrefix(prefix: string, ctx: { at: Date; partitionKeys?: Re
     switch (namespace) {
       case 'timestamp':
         return formatTimestamp(arg, ctx.at);
-      case 'partitionKeyFromQuery': {
+      case 'partitionKeyFromLambda': {
         const value = ctx.partitionKeys?.[arg];
         if (value === undefined || value === null || value === '') throw new Error(`partition key "${arg}" is missing`);
         return String(value);
@@ -133,48 +103,35 @@ export function renderPrefix(prefix: string, ctx: { at: Date; partitionKeys?: Re
         if (arg === 'random-string') return randomUUID().slice(0, 11);
         throw new Error(`!{firehose:${arg}} is not supported by the local Firehose`);
       default:
-        throw new Error(`!{${namespace}:…} is not supported by the local Firehose (supported: timestamp, partitionKeyFromQuery, firehose)`);
+        throw new Error(`!{${namespace}:…} is not supported by the local Firehose (supported: timestamp, partitionKeyFromLambda, firehose)`);
     }
   });
 }
 
-function checkDestination(name: string, destination: S3Destination): Processing {
+function checkDestination(name: string, destination: S3Destination): Processing | undefined {
   const processors = destination.ProcessingConfiguration?.Enabled === false ? [] : (destination.ProcessingConfiguration?.Processors ?? []);
-  for (const processor of processors) {
-    if (!SUPPORTED_PROCESSORS.has(processor.Type)) {
-      throw new AwsJsonError(
-        'InvalidArgumentException',
-        `${name}: processor ${processor.Type} is not supported by the local Firehose (supported: ${[...SUPPORTED_PROCESSORS].join(', ')}).`,
-      );
-    }
+  const unsupported = processors.find((p) => p.Type !== 'Lambda');
+  if (unsupported || processors.length > 1) {
+    throw new AwsJsonError(
+      'InvalidArgumentException',
+      `${name}: the local Firehose supports one processor, of type Lambda (got ${processors.map((p) => p.Type).join(', ')}).`,
+    );
   }
-  const parameter = (type: string, parameterName: string) =>
-    processors.find((p) => p.Type === type)?.Parameters?.find((p) => p.ParameterName === parameterName)?.ParameterValue;
   // Fails fast on prefix namespaces the stand-in cannot evaluate.
   renderPrefix(destination.Prefix ?? '', { at: new Date(), partitionKeys: new Proxy({}, { get: () => 'x' }) });
   renderPrefix(destination.ErrorOutputPrefix ?? '', { at: new Date() });
-  const processing: Processing = { appendNewline: processors.some((p) => p.Type === 'AppendDelimiterToRecord') };
-  if (processors.some((p) => p.Type === 'RecordDeAggregation')) {
-    const subRecordType = parameter('RecordDeAggregation', 'SubRecordType');
-    if (subRecordType === 'JSON') processing.deaggregate = splitJsonObjects;
-    else if (subRecordType === 'DELIMITED') {
-      const delimiter = Buffer.from(parameter('RecordDeAggregation', 'Delimiter') ?? '', 'base64');
-      if (delimiter.length === 0) throw new AwsJsonError('InvalidArgumentException', `${name}: RecordDeAggregation DELIMITED needs a base64 Delimiter.`);
-      processing.deaggregate = (data) => splitDelimited(data, delimiter);
-    } else throw new AwsJsonError('InvalidArgumentException', `${name}: RecordDeAggregation SubRecordType must be JSON or DELIMITED.`);
-  }
-  const query = parameter('MetadataExtraction', 'MetadataExtractionQuery');
-  try {
-    if (query !== undefined) processing.extractKeys = compileJq(query);
-  } catch (error) {
-    throw new AwsJsonError('InvalidArgumentException', `${name}: ${(error as Error).message}`);
-  }
-  return processing;
+  const processor = processors[0];
+  if (!processor) return undefined;
+  const parameter = (parameterName: string) => processor.Parameters?.find((p) => p.ParameterName === parameterName)?.ParameterValue;
+  const functionName = /^arn:aws:lambda:[^:]+:\d+:function:([^:]+)/.exec(parameter('LambdaArn') ?? '')?.[1];
+  if (!functionName) throw new AwsJsonError('InvalidArgumentException', `${name}: the Lambda processor needs a LambdaArn (arn:aws:lambda:…:function:NAME).`);
+  return { functionName, retries: Number(parameter('NumberOfRetries') ?? 3) };
 }
 
 /**
- * A local Kinesis Data Firehose (DirectPut → S3): buffers by size and interval per prefix, evaluates
- * dynamic partitioning (the jq subset in jq-subset.ts), compresses, and writes objects to the local S3 with AWS's key layout.
+ * A local Kinesis Data Firehose (DirectPut → S3): runs the destination's Lambda transform (invoked per
+ * PutRecordBatch call, where Firehose gathers 0.2–3 MB first), evaluates dynamic partitioning from the keys it
+ * returns, buffers by size and interval per prefix, compresses, and writes objects to the local S3 with AWS's key layout.
  */
 export class LocalFirehose {
   private readonly streams = new Map<string, DeliveryStream>();
@@ -184,6 +141,9 @@ export class LocalFirehose {
   /** The last object write that failed (it is retried): what a drain that cannot finish reports. */
   lastWriteError: string | undefined;
   private flushing = Promise.resolve();
+  /** Transformations under way, and how many records they hold (pending until they are buffered). */
+  private readonly transforming = new Set<Promise<void>>();
+  private transformingRecords = 0;
 
   constructor(
     private readonly s3: S3Client,
@@ -191,6 +151,7 @@ export class LocalFirehose {
     private readonly account: string,
     private readonly faults: FaultInjector,
     private readonly usage?: UsageMeter,
+    private readonly invoke?: Invoke,
   ) {}
 
   start(): void {
@@ -199,6 +160,7 @@ export class LocalFirehose {
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    await Promise.all(this.transforming);
     await this.flush(true);
   }
 
@@ -215,6 +177,7 @@ export class LocalFirehose {
       }
       const destination = input.ExtendedS3DestinationConfiguration;
       const processing = checkDestination(name, destination);
+      if (processing && !this.invoke) throw new AwsJsonError('InvalidArgumentException', `${name}: this local Firehose cannot invoke Lambda transforms.`);
       const arn = `arn:aws:firehose:${this.region}:${this.account}:deliverystream/${name}`;
       this.streams.set(name, {
         name,
@@ -222,7 +185,7 @@ export class LocalFirehose {
         createdAt: new Date(),
         destination,
         bucket: destination.BucketARN.replace(/^arn:aws:s3:::/, ''),
-        processing,
+        ...(processing ? { processing } : {}),
         buffers: new Map(),
       });
       return { DeliveryStreamARN: arn };
@@ -274,8 +237,10 @@ export class LocalFirehose {
     const decoded = records.map((r) => Buffer.from(r.Data ?? '', 'base64'));
     const total = decoded.reduce((n, d) => n + d.length, 0);
     if (total > MAX_BATCH_BYTES) throw new AwsJsonError('InvalidArgumentException', `The batch is ${total} bytes; the limit is ${MAX_BATCH_BYTES}.`);
-    this.faults.throwIfInjected('firehose', operation, decoded);
-    const faults = this.faults.recordFaults('firehose', operation, decoded);
+    // Faults match what a record says; a raw record is a gzip member, so they look inside it (only while some are armed).
+    const visible = this.faults.armedFor('firehose') ? decoded.map((d) => (d[0] === 0x1f && d[1] === 0x8b ? gunzipSync(d) : d)) : decoded;
+    this.faults.throwIfInjected('firehose', operation, visible);
+    const faults = this.faults.recordFaults('firehose', operation, visible);
 
     const at = new Date();
     const accepted: Buffer[] = [];
@@ -288,13 +253,74 @@ export class LocalFirehose {
       this.usage?.firehoseRecord(data.length);
       return { RecordId: randomUUID() };
     });
-    this.buffer(stream, accepted, at);
+    if (stream.processing) this.track(this.transform(stream, stream.processing, accepted, at), accepted.length);
+    else
+      this.buffer(
+        stream,
+        accepted.map((data) => ({ data })),
+        at,
+      );
     const failed = responses.filter((r) => 'ErrorCode' in r).length;
     return { FailedPutCount: failed, Encrypted: false, RequestResponses: responses as ({ RecordId: string } | { ErrorCode: string; ErrorMessage: string })[] };
   }
 
-  private buffer(stream: DeliveryStream, records: Buffer[], at: Date): void {
-    const { destination, processing } = stream;
+  private track(work: Promise<void>, records: number): void {
+    this.transformingRecords += records;
+    const done: Promise<void> = work.finally(() => {
+      this.transformingRecords -= records;
+      this.transforming.delete(done);
+    });
+    this.transforming.add(done);
+  }
+
+  /**
+   * Invokes the transform with the records, as Firehose's data transformation does (retried NumberOfRetries times),
+   * and buffers what it returns: Ok records by their partition keys, ProcessingFailed ones (and all of them, when
+   * the function keeps failing) under the error prefix; Dropped ones nowhere.
+   */
+  private async transform(stream: DeliveryStream, processing: Processing, records: Buffer[], at: Date): Promise<void> {
+    const ids = records.map((_, i) => `${at.getTime()}-${i}-${randomUUID().slice(0, 8)}`);
+    const event = {
+      invocationId: randomUUID(),
+      deliveryStreamArn: stream.arn,
+      region: this.region,
+      records: records.map((data, i) => ({ recordId: ids[i]!, approximateArrivalTimestamp: at.getTime(), data: data.toString('base64') })),
+    };
+    let failure = '';
+    for (let attempt = 0; attempt <= processing.retries; attempt++) {
+      try {
+        const result = await this.invoke!(processing.functionName, event);
+        const text = JSON.stringify(result.payload ?? null);
+        if (result.functionError) failure = `Lambda.FunctionError: ${text.slice(0, 300)}`;
+        else if (Buffer.byteLength(text) > MAX_TRANSFORM_RESPONSE_BYTES) failure = 'Lambda.ResponseTooLarge';
+        else {
+          const byId = new Map(((result.payload as { records?: TransformedRecord[] } | null)?.records ?? []).map((r) => [r.recordId, r]));
+          this.buffer(
+            stream,
+            records.map((data, i) => {
+              const out = byId.get(ids[i]!);
+              if (!out) return { data, failure: 'Lambda.MissingRecordId' };
+              if (out.result === 'Dropped') return { data, dropped: true };
+              if (out.result !== 'Ok') return { data, failure: 'Lambda.ProcessingFailed' };
+              return { data: Buffer.from(out.data ?? '', 'base64'), partitionKeys: out.metadata?.partitionKeys ?? {} };
+            }),
+            at,
+          );
+          return;
+        }
+      } catch (error) {
+        failure = `Lambda.InvokeFailed: ${(error as Error).message}`;
+      }
+    }
+    this.buffer(
+      stream,
+      records.map((data) => ({ data, failure })),
+      at,
+    );
+  }
+
+  private buffer(stream: DeliveryStream, records: Processed[], at: Date): void {
+    const { destination } = stream;
     const dynamic = destination.DynamicPartitioningConfiguration?.Enabled === true;
     const failed = (data: Buffer, errorOutputType: string, errorCode: string, message: string) =>
       this.append(
@@ -303,42 +329,33 @@ export class LocalFirehose {
         Buffer.from(`${JSON.stringify({ rawData: data.toString('base64'), errorCode, errorMessage: message })}\n`),
         true,
       );
-    for (const data of records) {
-      let rows = [data];
-      if (processing.deaggregate) {
-        try {
-          rows = processing.deaggregate(data);
-          if (rows.length > MAX_SUB_RECORDS) throw new Error(`${rows.length} sub-records; deaggregation is capped at ${MAX_SUB_RECORDS} per record`);
-        } catch (e) {
-          // The stand-in's own error code: AWS documents the error output, not a code for this case.
-          failed(data, 'processing-failed', 'RecordDeAggregation.Failed', (e as Error).message);
-          continue;
-        }
+    for (const record of records) {
+      if (record.dropped) continue;
+      if (record.failure !== undefined) {
+        failed(record.data, 'processing-failed', record.failure.split(':')[0]!, record.failure);
+        continue;
       }
-      for (const row of rows) {
-        let key: string;
-        try {
-          const partitionKeys = dynamic && processing.extractKeys ? processing.extractKeys(JSON.parse(row.toString('utf8'))) : undefined;
-          key = renderPrefix(destination.Prefix ?? '', { at, ...(partitionKeys ? { partitionKeys } : {}) });
-        } catch (e) {
-          failed(row, 'partitioning-failed', 'DynamicPartitioning.MetadataExtractionFailed', (e as Error).message);
-          continue;
-        }
-        if (dynamic && !stream.buffers.has(key) && this.activePartitions(stream) >= MAX_ACTIVE_PARTITIONS) {
-          // As on AWS: once the stream has the maximum of active partitions, records for a new one go to the error prefix.
-          const counters = this.metrics.get(stream.name) ?? { PartitionCountExceeded: 0 };
-          counters.PartitionCountExceeded += 1;
-          this.metrics.set(stream.name, counters);
-          failed(
-            row,
-            'activePartitionExceeded',
-            'DynamicPartitioning.ActivePartitionsLimitExceeded',
-            `the stream already has ${MAX_ACTIVE_PARTITIONS} active partitions`,
-          );
-          continue;
-        }
-        this.append(stream, key, processing.appendNewline ? Buffer.concat([row, NEWLINE]) : row, false);
+      let key: string;
+      try {
+        key = renderPrefix(destination.Prefix ?? '', { at, ...(record.partitionKeys ? { partitionKeys: record.partitionKeys } : {}) });
+      } catch (e) {
+        failed(record.data, 'partitioning-failed', 'DynamicPartitioning.PartitionKeyMissing', (e as Error).message);
+        continue;
       }
+      if (dynamic && !stream.buffers.has(key) && this.activePartitions(stream) >= MAX_ACTIVE_PARTITIONS) {
+        // As on AWS: once the stream has the maximum of active partitions, records for a new one go to the error prefix.
+        const counters = this.metrics.get(stream.name) ?? { PartitionCountExceeded: 0 };
+        counters.PartitionCountExceeded += 1;
+        this.metrics.set(stream.name, counters);
+        failed(
+          record.data,
+          'activePartitionExceeded',
+          'DynamicPartitioning.ActivePartitionsLimitExceeded',
+          `the stream already has ${MAX_ACTIVE_PARTITIONS} active partitions`,
+        );
+        continue;
+      }
+      this.append(stream, key, record.data, false);
     }
   }
 
@@ -406,9 +423,9 @@ export class LocalFirehose {
     );
   }
 
-  /** Records still waiting in buffers (tests and `npm start` wait for zero). */
+  /** Records still being transformed or waiting in buffers (tests and `npm start` wait for zero). */
   pendingRecords(): number {
-    let n = 0;
+    let n = this.transformingRecords;
     for (const s of this.streams.values()) for (const b of s.buffers.values()) n += b.records.length;
     return n;
   }

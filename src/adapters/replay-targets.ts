@@ -1,7 +1,7 @@
 import { enrich } from '#domain/events/enrich';
 import { encodeEnvelope } from '#domain/events/envelope';
 import { replayEnvelope, type ReplayTarget } from '#domain/replay';
-import { putRecordBatch } from './firehose';
+import { putRawRows } from './firehose';
 import { putRecords } from './kinesis';
 
 /** Replay onto the Kinesis stream: the events' collector envelopes again, with the run's replay_id; the whole path runs again. */
@@ -29,5 +29,5 @@ export const rawDeliveryTarget =
         ...(s.observed ? { observed: s.observed } : {}),
       }),
     );
-    return (await putRecordBatch(deliveryStreamName, rows)).failed;
+    return (await putRawRows(deliveryStreamName, rows)).failed;
   };

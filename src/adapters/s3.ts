@@ -43,10 +43,13 @@ export async function getObjectBytes(bucket: string, key: string): Promise<Buffe
   return Buffer.from(await response.Body!.transformToByteArray());
 }
 
-/** Reads a Firehose object: newline-delimited JSON, gunzipped when the key ends in .gz. */
+/**
+ * Reads a Firehose object: newline-delimited JSON, gunzipped when it is gzip (by its first bytes, not its name: the
+ * raw stream's FileExtension ".gz" may name error output too, which Firehose writes as plain JSON).
+ */
 export async function readJsonLines<T = unknown>(bucket: string, key: string): Promise<T[]> {
   const bytes = await getObjectBytes(bucket, key);
-  const text = (key.endsWith('.gz') ? await gunzipAsync(bytes) : bytes).toString('utf8');
+  const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipAsync(bytes) : bytes).toString('utf8');
   return text
     .split('\n')
     .filter((line) => line.length > 0)

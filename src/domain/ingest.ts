@@ -23,9 +23,10 @@ export interface StreamRecord {
   approximateArrival: number;
 }
 
-/** Where rows go. `deliver` returns the indexes (into `rows`) that still failed after its own retries. */
+/** Where rows go: valid events to the raw zone, bad rows to the bad zone. Each returns the indexes (into `rows`) that still failed after its own retries. */
 export interface DeliveryPort {
-  deliver(target: 'raw' | 'bad', rows: readonly (LakeEvent | BadRow)[]): Promise<{ failed: { index: number; error: string }[] }>;
+  raw(rows: readonly LakeEvent[]): Promise<{ failed: { index: number; error: string }[] }>;
+  bad(rows: readonly BadRow[]): Promise<{ failed: { index: number; error: string }[] }>;
 }
 
 /** Event ids delivered before (cross-batch dedup). */
@@ -58,7 +59,7 @@ export function classify(record: StreamRecord, now: string, window: EventTimeWin
   }
   // A record no larger than the event cap bounds each of its events' sizes, so none is serialized again to check it.
   const sizeBound = decoded.several && record.data.length > MAX_EVENT_BYTES ? undefined : record.data.length;
-  return decoded.events.map((event): Classified => {
+  return decoded.events.map((event, index): Classified => {
     const rejected = (type: 'schema_violation' | 'enrichment_error', errors: { path: string; message: string }[]): Classified => ({
       kind: 'bad',
       row: badRow({
@@ -67,7 +68,7 @@ export function classify(record: StreamRecord, now: string, window: EventTimeWin
         // Each bad row keeps its own event's envelope, as if the event had had the record to itself.
         payload: decoded.several ? singleEventEnvelope(decoded, event) : record.data,
         failedAt: now,
-        source: source(),
+        source: decoded.several ? { ...source(), event_index: index } : source(),
         eventId: (event as { event_id?: unknown } | null)?.event_id,
         receivedAt: decoded.received_at,
       }),
@@ -176,15 +177,23 @@ export async function ingestBatch(
   }
 
   const firsts = [...firstIndexByKey.values()];
-  const rawIndexes = firsts.filter((i) => classified[i]!.kind === 'valid');
-  const badIndexes = firsts.filter((i) => classified[i]!.kind === 'bad');
-  const rowAt = (i: number) => {
+  const rawIndexes: number[] = [];
+  const rawRows: LakeEvent[] = [];
+  const badIndexes: number[] = [];
+  const badRows: BadRow[] = [];
+  for (const i of firsts) {
     const c = classified[i]!;
-    return c.kind === 'valid' ? c.event : c.row;
-  };
+    if (c.kind === 'valid') {
+      rawIndexes.push(i);
+      rawRows.push(c.event);
+    } else {
+      badIndexes.push(i);
+      badRows.push(c.row);
+    }
+  }
   const [rawResult, badResult] = await Promise.all([
-    rawIndexes.length > 0 ? ports.delivery.deliver('raw', rawIndexes.map(rowAt)) : { failed: [] },
-    badIndexes.length > 0 ? ports.delivery.deliver('bad', badIndexes.map(rowAt)) : { failed: [] },
+    rawRows.length > 0 ? ports.delivery.raw(rawRows) : { failed: [] },
+    badRows.length > 0 ? ports.delivery.bad(badRows) : { failed: [] },
   ]);
   const markFailed = (indexes: number[], failed: { index: number; error: string }[], target: string) => {
     for (const f of failed) outcomes[indexes[f.index]!] = new Error(`delivery to the ${target} stream failed: ${f.error}`);

@@ -13,6 +13,14 @@ export function datesBetween(from: string, to: string): string[] {
 
 export type LakeZone = keyof typeof LAKE_PREFIXES;
 
+/** A raw partition: the UTC date and hour of a row's `partition_time` ("YYYY-MM-DDTHH:…"). */
+export interface RawPartition {
+  dt: string;
+  hour: string;
+}
+
+export const rawPartitionOf = (partitionTime: string): RawPartition => ({ dt: partitionTime.slice(0, 10), hour: partitionTime.slice(11, 13) });
+
 /** "dt=2026-11-25/hour=13" from an object key, or undefined for keys outside a partition. */
 export function partitionOf(key: string): string | undefined {
   return /(dt=\d{4}-\d{2}-\d{2}\/hour=\d{2})\//.exec(key)?.[1];

@@ -57,7 +57,7 @@ export const ingestConfig = (env: Env = process.env) => ({
   rawDeliveryStreamName: requireString('RAW_DELIVERY_STREAM_NAME', env),
   badDeliveryStreamName: requireString('BAD_DELIVERY_STREAM_NAME', env),
   dedupTableName: requireString('DEDUP_TABLE_NAME', env),
-  dedupEnabled: requireBoolean('DEDUP_ENABLED', true, env),
+  dedupEnabled: requireBoolean('DEDUP_ENABLED', false, env),
   dedupTtlHours: requireNumber('DEDUP_TTL_HOURS', 24, env),
   /** Event times outside [received_at − past, received_at + future] are kept, flagged, in their arrival partition. */
   eventTimeWindow: {

@@ -33,7 +33,7 @@ describe('delivery faults: retried or reported, never lost, never doubled', () =
     expect((await faults()).find((f) => f.type === 'throttle' && f.match === prefix)).toMatchObject({ count: 0 });
   });
 
-  it('isolates a poison record: the rest land once, the poison goes to the on-failure queue and can be re-read', async () => {
+  it('isolates a poison event: the rest land once, its stream record goes to the on-failure queue and can be re-read', async () => {
     const prefix = `${run}-poison`;
     const session = `${prefix}-one-shard`;
     const events = Array.from({ length: 40 }, () => makeEvent({ session_id: session }));
@@ -65,7 +65,9 @@ describe('delivery faults: retried or reported, never lost, never doubled', () =
         }),
       );
       const { Records = [] } = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
-      recovered.push(JSON.parse(Buffer.from(Records[0]!.Data!).toString('utf8')).event.event_id);
+      // The collector put the request's events of this session in one record: the poison is one of them.
+      const envelope = JSON.parse(Buffer.from(Records[0]!.Data!).toString('utf8')) as { event?: { event_id: string }; events?: { event_id: string }[] };
+      recovered.push(...(envelope.events ?? [envelope.event!]).map((e) => e.event_id));
     }
     expect(recovered).toContain(poison.event_id);
   });

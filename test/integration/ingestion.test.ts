@@ -1,5 +1,8 @@
+import { gzipSync } from 'node:zlib';
 import { FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
 import { randomUUID } from 'node:crypto';
+import { rawPartitionOf } from '#domain/lake';
+import { rawRecord } from '#domain/raw-records';
 import { makeEvent } from '../helpers/events';
 import { drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { listObjects, readJsonLines } from '#adapters/s3';
@@ -66,40 +69,41 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
       .filter((r) => String(r.payload.event?.session_id).startsWith(`${run}-bad`));
     expect(rows).toHaveLength(100);
     for (const { row, payload, partition } of rows) {
-      expect(row).toMatchObject({ schema: 'clickstream-ml/bad-row/1-0-0', type: 'schema_violation' });
+      expect(row).toMatchObject({ schema: 'clickstream-ml/bad-row/1-0-1', type: 'schema_violation' });
       expect(row.errors.length).toBeGreaterThan(0);
       expect(row.source.sequence_number).toMatch(/^\d+$/);
       expect(partition).toMatch(/^dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}$/);
       expect(invalid).toContainEqual(payload.event);
     }
   });
-  it('splits packed raw records again (RecordDeAggregation); a record that is not JSON objects goes to errors/, whole', async () => {
+  it('partitions raw records by the partition their gzip header names; a record that names none goes to errors/, whole', async () => {
     const firehose = new FirehoseClient({ endpoint: outputs().Endpoint });
-    // Lake rows as ingest packs them (partition_time is what the delivery stream partitions by).
-    const packed = ['2026-11-18T05:00:00.000Z', '2026-11-18T06:00:00.000Z'].map((t) => ({
+    // Lake rows as ingest packs them: one gzip member per partition.
+    const rows = ['2026-11-18T05:00:00.000Z', '2026-11-18T06:00:00.000Z'].map((t) => ({
       ...makeEvent({ session_id: `${run}-packed`, event_time: t }),
       partition_time: t,
     }));
-    const garbage = `[${JSON.stringify(packed[0])}] ${run}`;
+    const member = (row: (typeof rows)[number]) => rawRecord(Buffer.from(`${JSON.stringify(row)}\n`), rawPartitionOf(row.partition_time));
+    const unnamed = gzipSync(`${JSON.stringify(rows[0])}\n${run}`);
     const { FailedPutCount } = await firehose.send(
       new PutRecordBatchCommand({
         DeliveryStreamName: outputs().RawDeliveryStreamName,
-        Records: [{ Data: Buffer.from(packed.map((e) => JSON.stringify(e)).join('')) }, { Data: Buffer.from(garbage) }],
+        Records: [{ Data: member(rows[0]!) }, { Data: member(rows[1]!) }, { Data: unnamed }],
       }),
     );
     expect(FailedPutCount).toBe(0);
     await drain();
-    const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.session_id === `${run}-packed`);
-    expect(rows.map((r) => [r.partition, r.row.event_id]).sort()).toEqual([
-      ['dt=2026-11-18/hour=05', packed[0]!.event_id],
-      ['dt=2026-11-18/hour=06', packed[1]!.event_id],
+    const delivered = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.session_id === `${run}-packed`);
+    expect(delivered.map((r) => [r.partition, r.row.event_id]).sort()).toEqual([
+      ['dt=2026-11-18/hour=05', rows[0]!.event_id],
+      ['dt=2026-11-18/hour=06', rows[1]!.event_id],
     ]);
     const bucket = outputs().LakeBucketName!;
     const failures = [];
     for (const object of await listObjects(bucket, 'errors/raw/processing-failed/'))
-      failures.push(...(await readJsonLines<{ rawData: string; errorMessage: string }>(bucket, object.key)));
-    expect(failures.filter((f) => Buffer.from(f.rawData, 'base64').toString() === garbage)).toEqual([
-      expect.objectContaining({ errorMessage: expect.stringMatching(/arrays/) }),
+      failures.push(...(await readJsonLines<{ rawData: string; errorCode: string }>(bucket, object.key)));
+    expect(failures.filter((f) => Buffer.from(f.rawData, 'base64').equals(unnamed))).toEqual([
+      expect.objectContaining({ errorCode: 'Lambda.ProcessingFailed' }),
     ]);
   });
 });

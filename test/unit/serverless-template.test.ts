@@ -34,10 +34,21 @@ describe('serverless.yml, packaged for dev', () => {
       StreamEncryption: { EncryptionType: 'KMS' },
     });
     const raw = resources.RawDeliveryStream!.Properties.ExtendedS3DestinationConfiguration;
+    // ingest puts gzip members that name their partition; the transform hands it to Firehose (src/domain/raw-records.ts).
     expect(raw).toMatchObject({
-      CompressionFormat: 'GZIP',
+      CompressionFormat: 'UNCOMPRESSED',
+      FileExtension: '.gz',
       DynamicPartitioningConfiguration: { Enabled: true },
-      Prefix: 'raw/clickstream/dt=!{partitionKeyFromQuery:dt}/hour=!{partitionKeyFromQuery:hour}/',
+      Prefix: 'raw/clickstream/dt=!{partitionKeyFromLambda:dt}/hour=!{partitionKeyFromLambda:hour}/',
+      ProcessingConfiguration: {
+        Enabled: true,
+        Processors: [
+          {
+            Type: 'Lambda',
+            Parameters: expect.arrayContaining([{ ParameterName: 'LambdaArn', ParameterValue: { 'Fn::GetAtt': ['PartitionRawLambdaFunction', 'Arn'] } }]),
+          },
+        ],
+      },
     });
     expect(resources.BadDeliveryStream!.Properties.ExtendedS3DestinationConfiguration.Prefix).toMatch(/^bad\//);
     expect(Object.keys(template.Outputs)).toEqual(
@@ -207,9 +218,16 @@ describe('serverless.yml, packaged for dev', () => {
     });
   });
 
-  it('partitions raw/ by partition_time and alarms when Firehose runs out of active partitions', () => {
-    const processors = resources.RawDeliveryStream!.Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration.Processors;
-    expect(processors[1].Parameters[0].ParameterValue).toBe('{dt: .partition_time[0:10], hour: .partition_time[11:13]}');
+  it('partitions raw/ through the transform (which Firehose may invoke, and nothing else) and alarms when Firehose runs out of active partitions', () => {
+    expect(resources.PartitionRawLambdaFunction!.Properties).toMatchObject({ Handler: 'functions/partition-raw/handler.handler', Timeout: 60 });
+    const firehoseCan = resources.FirehoseDeliveryRole!.Properties.Policies[0].PolicyDocument.Statement;
+    expect(firehoseCan).toContainEqual({
+      Effect: 'Allow',
+      Action: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'],
+      Resource: { 'Fn::GetAtt': ['PartitionRawLambdaFunction', 'Arn'] },
+    });
+    const transformCan = resources.PartitionRawRole!.Properties.Policies[0].PolicyDocument.Statement;
+    expect(transformCan.flatMap((s: { Action: string[] }) => s.Action)).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     expect(resources.RawPartitionCountExceededAlarm!.Properties).toMatchObject({
       Namespace: 'AWS/Firehose',
       MetricName: 'PartitionCountExceeded',

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { MAX_EVENT_BYTES, type ValidationIssue } from './schema';
 
-export const BAD_ROW_SCHEMA = 'clickstream-ml/bad-row/1-0-0';
+/** 1-0-1 added `source.event_index` (an addition: every 1-0-0 row is a valid 1-0-1 row). */
+export const BAD_ROW_SCHEMA = 'clickstream-ml/bad-row/1-0-1';
 
 /**
  * A payload up to this size is kept whole (any event within the contract's size cap, in its envelope, fits), so it
@@ -32,6 +33,8 @@ export interface BadRow {
     partition_key: string;
     sequence_number: string;
     approximate_arrival: string;
+    /** The event's place in its stream record, when the record held several (one request's events of one session). */
+    event_index?: number;
   };
 }
 

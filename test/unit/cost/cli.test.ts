@@ -5,7 +5,7 @@ describe('npm run cost', () => {
   it('prices the configured stack at each rate and sets it beside Clickstream Analytics on AWS', async () => {
     const run = await runTsx('cli/cost.ts', ['--rps', '10,100', '--json']);
     expect(run.code).toBe(0);
-    expect(run.json.config).toMatchObject({ collector: 'http-api', kinesis: { mode: 'on-demand' }, dedup: true, collectMemoryMb: 512, ingestBatchSize: 500 });
+    expect(run.json.config).toMatchObject({ collector: 'http-api', kinesis: { mode: 'on-demand' }, dedup: false, collectMemoryMb: 512, ingestBatchSize: 500 });
     expect(run.json.bills.map((b: { rps: number }) => b.rps)).toEqual([10, 100]);
     for (const { bill } of run.json.bills)
       expect(bill.total).toBeCloseTo(

@@ -24,6 +24,7 @@ const usage: MeasuredUsage = {
   },
   per_request: { collect_billed_ms: 20 },
   predict_billed_ms: 5,
+  partition_billed_ms_per_mb: 10,
 };
 const price = (usd: number, tiers?: [number | null, number][]) => ({ usd, per: 'unit', source: 'https://example.com', ...(tiers ? { tiers } : {}) });
 const prices: Prices = {
@@ -47,6 +48,7 @@ const config: StackConfig = {
   dedup: true,
   collectMemoryMb: 1024,
   ingestMemoryMb: 1024,
+  partitionMemoryMb: 1024,
   ingestBatchSize: 500,
   ingestBatchWindowSeconds: 5,
   rawBufferIntervalSeconds: 300,

@@ -6,15 +6,16 @@ import { makeEvent } from '../../helpers/events';
 function memoryPorts(options: { failRaw?: (row: any) => boolean; markFails?: boolean; lookupFails?: boolean } = {}) {
   const delivered: Record<'raw' | 'bad', any[]> = { raw: [], bad: [] };
   const seen = new Set<string>();
-  const delivery: DeliveryPort = {
-    deliver: async (target, rows) => {
+  const to =
+    (target: 'raw' | 'bad') =>
+    async (rows: readonly unknown[]): Promise<{ failed: { index: number; error: string }[] }> => {
       const failed: { index: number; error: string }[] = [];
       rows.forEach((row, index) =>
         target === 'raw' && options.failRaw?.(row) ? failed.push({ index, error: 'ServiceUnavailableException' }) : delivered[target].push(row),
       );
       return { failed };
-    },
-  };
+    };
+  const delivery: DeliveryPort = { raw: to('raw'), bad: to('bad') };
   const dedup: DedupPort = {
     findSeen: async (ids) => {
       if (options.lookupFails) throw new Error('dedup lookup of 1 event ids failed after retries');
