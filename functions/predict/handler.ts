@@ -3,17 +3,20 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { registryReader } from '#adapters/registry-use-cases';
 import {
+  isMatrixRequest,
   MAX_PREDICT_BODY_BYTES,
   ModelCache,
+  parseBinaryPredictRequest,
   parsePredictRequest,
   PredictRequestError,
   predictThroughAlias,
   UnknownModelError,
+  type PredictRequest,
   type RemoteScorer,
 } from '#domain/serving';
 import { servingConfig } from '#shared/config';
 import { RequestError } from '#shared/errors';
-import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
+import { bodyBytes, header, httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
 import { logger } from '#shared/logger';
 
 const config = servingConfig();
@@ -23,11 +26,28 @@ const models = new ModelCache(registryReader(config.modelsTableName), config.mod
 const invokeEndpoint: RemoteScorer = async (endpoint, sessions, explain) =>
   (await import('#adapters/sagemaker-runtime')).invokeModelEndpoint(endpoint, { instances: sessions, explain });
 
+const BINARY_TYPE = /^application\/octet-stream\b/i;
+
+/** JSON (sessions, or columns), or binary rows (application/octet-stream; model, alias and explain in the query string). */
+function readRequest(event: HttpEvent): PredictRequest {
+  if (!BINARY_TYPE.test(header(event, 'content-type') ?? '')) return parsePredictRequest(parseJsonBody(event, MAX_PREDICT_BODY_BYTES));
+  const body = bodyBytes(event);
+  if (body.length > MAX_PREDICT_BODY_BYTES) throw new RequestError(413, `Body is ${body.length} bytes; the limit is ${MAX_PREDICT_BODY_BYTES}.`);
+  const query = event.queryStringParameters ?? {};
+  return parseBinaryPredictRequest(body, {
+    featureNames: header(event, 'x-feature-names'),
+    valueType: header(event, 'x-feature-type'),
+    ...(query.model === undefined ? {} : { model: query.model }),
+    ...(query.alias === undefined ? {} : { alias: query.alias }),
+    ...(query.explain === undefined ? {} : { explain: query.explain }),
+  });
+}
+
 /** POST /predict: sessions (features, or raw events) → purchase probabilities from the aliased model. */
 const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
   let request;
   try {
-    request = parsePredictRequest(parseJsonBody(event, MAX_PREDICT_BODY_BYTES));
+    request = readRequest(event);
   } catch (error) {
     if (error instanceof PredictRequestError) throw new RequestError(400, error.message, error.details);
     throw error;
@@ -46,7 +66,15 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
     ...(shadow ? { shadow_version: shadow.version } : {}),
     sessions: predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
   });
-  return json(200, { request_id: context.awsRequestId, model: request.model, version: served.primary.version, alias: served.alias, predictions });
+  const answer = { request_id: context.awsRequestId, model: request.model, version: served.primary.version, alias: served.alias };
+  if (!isMatrixRequest(request)) return json(200, { ...answer, predictions });
+  // A matrix is answered in columns too: one probability per session, in order (and who answered, when a canary did).
+  return json(200, {
+    ...answer,
+    probabilities: predictions.map((p) => p.probability),
+    ...(predictions.some((p) => p.version !== served.primary.version) ? { versions: predictions.map((p) => p.version) } : {}),
+    ...(request.explain ? { explanations: predictions.map((p) => p.explanation) } : {}),
+  });
 };
 
 export const handler = middy(predict).use(injectLambdaContext(logger)).use(httpErrors());

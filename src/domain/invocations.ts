@@ -1,12 +1,12 @@
 import { FEATURE_NAMES } from './features/spec';
-import type { PredictRequest } from './serving';
+import type { NamedSession } from './serving';
 
 /**
  * The body POST /invocations takes and returns (the SageMaker serving container and the predict function's
  * SageMaker backend agree on it here): sessions as named features, computed by predict before the call.
  */
 export interface InvocationRequest {
-  instances: PredictRequest['sessions'];
+  instances: NamedSession[];
   explain?: boolean;
 }
 

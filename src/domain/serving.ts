@@ -8,6 +8,7 @@ import { explainLogistic } from './model/logistic';
 import { predict, type TrainedModel } from './model/training-run';
 import { PRODUCTION_ALIAS, type AliasRouting } from './registry';
 import { schemaIssue } from './schema-issues';
+import predictSchema from '../../schemas/predict-request.schema.json';
 import validatePredictRequest from './validate-predict-request.generated';
 
 /** Serving: what POST /predict accepts, how a session becomes a feature vector, and the scores it returns. */
@@ -30,6 +31,105 @@ export class UnknownModelError extends ClickstreamError {}
 /** A model that should answer cannot (missing version, corrupt artifact, endpoint down): a 503, never a crash. */
 export class ModelUnavailableError extends UnavailableError {}
 
+/** One session to score, with its features by name (missing ones count as missing). */
+export interface NamedSession {
+  session_id: string | null;
+  features: Record<string, number | null>;
+}
+
+/**
+ * Sessions to score, however the request gave them: named features per session, or a matrix — columnar JSON or
+ * binary rows, where feature names come once and scoring reads straight from arrays (no object per session).
+ */
+export interface FeatureMatrix {
+  kind: 'matrix';
+  size: number;
+  id(i: number): string | null;
+  /** A reader of session i's values for `names`, in that order, into `x` (NaN where a feature is missing). */
+  reader(names: readonly string[]): (i: number, x: Float64Array) => void;
+}
+
+export type Sessions = readonly NamedSession[] | FeatureMatrix;
+
+const isMatrix = (sessions: Sessions): sessions is FeatureMatrix => 'kind' in sessions;
+
+/** Whether the request came as a matrix (columnar JSON, binary rows), which is answered in columns. */
+export const isMatrixRequest = (request: PredictRequest): boolean => isMatrix(request.sessions);
+
+/** Any sessions as a matrix (named sessions read by name). */
+function asMatrix(sessions: Sessions): FeatureMatrix {
+  if (isMatrix(sessions)) return sessions;
+  return {
+    kind: 'matrix',
+    size: sessions.length,
+    id: (i) => sessions[i]!.session_id,
+    reader: (names) => (i, x) => {
+      const features = sessions[i]!.features;
+      for (let j = 0; j < names.length; j++) x[j] = features[names[j]!] ?? Number.NaN;
+    },
+  };
+}
+
+/** Columnar JSON: each feature's values, one per session (null = missing). */
+export function columnMatrix(columns: Record<string, readonly (number | null)[]>, ids?: readonly (string | null)[]): FeatureMatrix {
+  const size = Object.values(columns)[0]?.length ?? 0;
+  return {
+    kind: 'matrix',
+    size,
+    id: (i) => ids?.[i] ?? null,
+    reader: (names) => {
+      const picked = names.map((name) => columns[name]);
+      return (i, x) => {
+        for (let j = 0; j < picked.length; j++) x[j] = picked[j]?.[i] ?? Number.NaN;
+      };
+    },
+  };
+}
+
+/** Binary rows: `values` holds one row of `names.length` values per session, row after row (NaN = missing). */
+export function rowMatrix(values: Float64Array | Float32Array, names: readonly string[]): FeatureMatrix {
+  const stride = names.length;
+  const offsets = new Map(names.map((name, j) => [name, j]));
+  return {
+    kind: 'matrix',
+    size: values.length / stride,
+    id: () => null,
+    reader: (wanted) => {
+      const at = wanted.map((name) => offsets.get(name) ?? -1);
+      return (i, x) => {
+        const row = i * stride;
+        for (let j = 0; j < at.length; j++) x[j] = at[j]! < 0 ? Number.NaN : values[row + at[j]!]!;
+      };
+    },
+  };
+}
+
+/** The sessions at `indexes`, in that order. */
+function pick(matrix: FeatureMatrix, indexes: readonly number[]): FeatureMatrix {
+  return {
+    kind: 'matrix',
+    size: indexes.length,
+    id: (i) => matrix.id(indexes[i]!),
+    reader: (names) => {
+      const read = matrix.reader(names);
+      return (i, x) => read(indexes[i]!, x);
+    },
+  };
+}
+
+/** Named sessions from a matrix (what a SageMaker endpoint is sent). */
+export function namedSessions(sessions: Sessions): NamedSession[] {
+  if (!isMatrix(sessions)) return [...sessions];
+  const read = sessions.reader(FEATURE_NAMES);
+  const x = new Float64Array(FEATURE_NAMES.length);
+  return Array.from({ length: sessions.size }, (_, i) => {
+    read(i, x);
+    const features: Record<string, number | null> = {};
+    FEATURE_NAMES.forEach((name, j) => (features[name] = Number.isNaN(x[j]!) ? null : x[j]!));
+    return { session_id: sessions.id(i), features };
+  });
+}
+
 interface SessionInput {
   session_id?: string;
   features?: Record<string, number | null>;
@@ -42,13 +142,16 @@ interface RequestBody {
   explain?: boolean;
   session?: SessionInput;
   sessions?: SessionInput[];
+  columns?: Record<string, (number | null)[]>;
+  session_ids?: (string | null)[];
 }
 
 export interface PredictRequest {
   model: string;
   alias: string;
   explain: boolean;
-  sessions: { session_id: string | null; features: Record<string, number | null> }[];
+  /** Named sessions (the `session`/`sessions` format), or a matrix (columnar JSON, binary rows): answered in kind. */
+  sessions: Sessions;
 }
 
 // schemas/predict-request.schema.json, compiled at build time (npm run codegen) like the event validator.
@@ -56,7 +159,10 @@ const validateBody = validatePredictRequest as ((value: unknown) => value is Req
 const KNOWN_FEATURES = new Set<string>(FEATURE_NAMES);
 const issue = (e: ErrorObject) =>
   e.keyword === 'oneOf'
-    ? { path: e.instancePath || '/', message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session" or "sessions"' }
+    ? {
+        path: e.instancePath || '/',
+        message: e.instancePath ? 'give exactly one of "features" or "events"' : 'give exactly one of "session", "sessions" or "columns"',
+      }
     : schemaIssue(e);
 
 /** Validates a decoded body and turns each session into named features (from its events when given). */
@@ -68,6 +174,8 @@ export function parsePredictRequest(body: unknown): PredictRequest {
     const details = errors.filter((e) => !(e.keyword === 'required' && oneOf.has(e.instancePath))).map(issue);
     throw new PredictRequestError('The request does not match the predict request schema (schemas/predict-request.schema.json).', details);
   }
+  const base = { model: body.model ?? DEFAULT_MODEL, alias: body.alias ?? PRODUCTION_ALIAS, explain: body.explain === true };
+  if (body.columns) return { ...base, sessions: parseColumns(body.columns, body.session_ids) };
   const inputs = body.sessions ?? [body.session!];
   const sessions = inputs.map((input, i) => {
     const where = body.sessions ? `/sessions/${i}` : '/session';
@@ -85,7 +193,62 @@ export function parsePredictRequest(body: unknown): PredictRequest {
     if (events.some((e) => e.session_id !== sessionId)) throw new PredictRequestError(`${where}/events: every event must belong to session ${sessionId}.`);
     return { session_id: sessionId, features: sessionFeatures(events, { previousSessions: input.previous_sessions ?? 0 }) };
   });
-  return { model: body.model ?? DEFAULT_MODEL, alias: body.alias ?? PRODUCTION_ALIAS, explain: body.explain === true, sessions };
+  return { ...base, sessions };
+}
+
+const checkFeatureNames = (names: readonly string[], where: string) => {
+  const unknown = names.filter((k) => !KNOWN_FEATURES.has(k));
+  if (unknown.length > 0) throw new PredictRequestError(`${where}: unknown feature(s) ${unknown.join(', ')}; known: ${FEATURE_NAMES.join(', ')}.`);
+};
+
+function parseColumns(columns: Record<string, (number | null)[]>, ids?: (string | null)[]): FeatureMatrix {
+  checkFeatureNames(Object.keys(columns), '/columns');
+  const lengths = new Set(Object.values(columns).map((c) => c.length));
+  if (lengths.size > 1) throw new PredictRequestError(`/columns: every column must hold one value per session; their lengths are ${[...lengths].join(', ')}.`);
+  const size = [...lengths][0]!;
+  if (ids && ids.length !== size) throw new PredictRequestError(`/session_ids: ${ids.length} ids for ${size} sessions.`);
+  return columnMatrix(columns, ids);
+}
+
+/** The largest batch of any format (the JSON formats' limit, schemas/predict-request.schema.json). */
+export const MAX_PREDICT_SESSIONS = 1000;
+const MODEL_PATTERN = new RegExp(predictSchema.properties.model.pattern);
+const ALIAS_PATTERN = new RegExp(predictSchema.properties.alias.pattern);
+
+/**
+ * A binary request (application/octet-stream): rows of float64 (or float32) values, little-endian, one row of
+ * `featureNames.length` values per session, NaN for a missing value; model, alias and explain beside it
+ * (query string, headers). Checked as strictly as the JSON formats.
+ */
+export function parseBinaryPredictRequest(
+  body: Buffer,
+  options: { featureNames: string | undefined; valueType: string | undefined; model?: string; alias?: string; explain?: string },
+): PredictRequest {
+  if (options.model !== undefined && !MODEL_PATTERN.test(options.model)) throw new PredictRequestError(`model must match ${MODEL_PATTERN.source}.`);
+  if (options.alias !== undefined && !ALIAS_PATTERN.test(options.alias)) throw new PredictRequestError(`alias must match ${ALIAS_PATTERN.source}.`);
+  if (options.explain !== undefined && options.explain !== 'true' && options.explain !== 'false') throw new PredictRequestError('explain is true or false.');
+  if (!options.featureNames) throw new PredictRequestError('Binary rows need the X-Feature-Names header: the feature of each value in a row, comma-separated.');
+  const names = options.featureNames.split(',').map((n) => n.trim());
+  checkFeatureNames(names, 'X-Feature-Names');
+  if (new Set(names).size !== names.length) throw new PredictRequestError('X-Feature-Names: a feature is named twice.');
+  const type = options.valueType ?? 'float64';
+  if (type !== 'float64' && type !== 'float32') throw new PredictRequestError('X-Feature-Type is float64 (the default) or float32.');
+  const width = type === 'float64' ? 8 : 4;
+  const rowBytes = width * names.length;
+  if (body.length === 0 || body.length % rowBytes !== 0)
+    throw new PredictRequestError(`The body is ${body.length} bytes: not a whole number of rows of ${names.length} ${type} values (${rowBytes} bytes each).`);
+  const rows = body.length / rowBytes;
+  if (rows > MAX_PREDICT_SESSIONS) throw new PredictRequestError(`The body holds ${rows} rows; the limit is ${MAX_PREDICT_SESSIONS}.`);
+  // A typed array needs its own aligned bytes (the body's may start anywhere in a shared buffer): one copy. Lambda's
+  // x86_64 and arm64 are little-endian, as the format is.
+  const aligned = new Uint8Array(body).buffer;
+  const values = type === 'float64' ? new Float64Array(aligned) : new Float32Array(aligned);
+  return {
+    model: options.model ?? DEFAULT_MODEL,
+    alias: options.alias ?? PRODUCTION_ALIAS,
+    explain: options.explain === 'true',
+    sessions: rowMatrix(values, names),
+  };
 }
 
 export interface ServableModel {
@@ -103,11 +266,14 @@ export interface Prediction {
 }
 
 /** Scores the sessions with one model; features it needs and did not get count as missing. */
-export function scoreSessions(servable: ServableModel, sessions: PredictRequest['sessions'], explain: boolean, topN = 5): Prediction[] {
+export function scoreSessions(servable: ServableModel, sessions: Sessions, explain: boolean, topN = 5): Prediction[] {
   const names = servable.model.featureNames;
   const x = new Float64Array(names.length);
-  return sessions.map(({ session_id, features }) => {
-    names.forEach((name, j) => (x[j] = features[name] ?? Number.NaN));
+  const matrix = asMatrix(sessions);
+  const read = matrix.reader(names);
+  return Array.from({ length: matrix.size }, (_, i) => {
+    read(i, x);
+    const session_id = matrix.id(i);
     const probability = predict(servable.model, x);
     if (!explain) return { session_id, probability };
     const { bias, contributions } = servable.model.kind === 'gbdt' ? explainGbdt(servable.model, x) : explainLogistic(servable.model, x);
@@ -134,11 +300,7 @@ export interface AliasModels {
 
 /** Scores sessions somewhere else (the SageMaker backend). */
 /** Scores on a remote endpoint; `version` is the one the endpoint says it serves (what answered, whatever the alias says). */
-export type RemoteScorer = (
-  endpoint: string,
-  sessions: PredictRequest['sessions'],
-  explain: boolean,
-) => Promise<{ version?: string; predictions: Prediction[] }>;
+export type RemoteScorer = (endpoint: string, sessions: NamedSession[], explain: boolean) => Promise<{ version?: string; predictions: Prediction[] }>;
 
 /** A session's place in [0, 1): FNV-1a of its id, so a session stays on one side of a canary split. */
 export function canaryBucket(sessionId: string): number {
@@ -157,14 +319,22 @@ export function canaryBucket(sessionId: string): number {
  */
 export async function predictThroughAlias(
   models: AliasModels,
-  sessions: PredictRequest['sessions'],
+  sessions: Sessions,
   explain: boolean,
   remote?: RemoteScorer,
 ): Promise<{ predictions: Prediction[]; shadow?: { version: string; probabilities: number[] } }> {
   const { canary, primary } = models;
-  const toCanary = sessions.map((s) => canary !== undefined && s.session_id !== null && canaryBucket(s.session_id) < canary.weight);
-  const share = (which: boolean) => sessions.filter((_, i) => toCanary[i] === which);
-  const mainShare = canary ? share(false) : sessions;
+  const matrix = asMatrix(sessions);
+  const toCanary = Array.from({ length: matrix.size }, (_, i) => {
+    const id = canary === undefined ? null : matrix.id(i);
+    return id !== null && canaryBucket(id) < canary!.weight;
+  });
+  const share = (which: boolean) =>
+    pick(
+      matrix,
+      toCanary.flatMap((c, i) => (c === which ? [i] : [])),
+    );
+  const mainShare = canary ? share(false) : matrix;
   let main: Prediction[];
   let mainVersion = primary.version;
   if ('endpoint' in primary) {
@@ -172,9 +342,9 @@ export async function predictThroughAlias(
       throw new ModelUnavailableError(`Alias ${models.alias} is served by SageMaker endpoint ${primary.endpoint}, and no endpoint client is configured.`, {
         publicMessage: `Alias ${models.alias} cannot be served right now; try again later.`,
       });
-    if (mainShare.length === 0) main = [];
+    if (mainShare.size === 0) main = [];
     else {
-      const answer = await remote(primary.endpoint, mainShare, explain);
+      const answer = await remote(primary.endpoint, namedSessions(mainShare), explain);
       main = answer.predictions;
       mainVersion = answer.version ?? primary.version;
     }

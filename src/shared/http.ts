@@ -73,11 +73,13 @@ export const MAX_JSON_DEPTH = 32;
  * How deeply the JSON text nests arrays and objects (strings skipped), in one pass over the bytes; stops
  * counting once past `limit`. Cheaper than parsing, and safe whatever the depth.
  */
-export function jsonDepthExceeds(bytes: Uint8Array, limit: number): boolean {
+export function jsonDepthExceeds(text: Uint8Array | string, limit: number): boolean {
   let depth = 0;
   let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const c = bytes[i]!;
+  const isString = typeof text === 'string';
+  for (let i = 0; i < text.length; i++) {
+    // The characters that matter are ASCII: the same code in a UTF-8 byte and a UTF-16 code unit.
+    const c = isString ? text.charCodeAt(i) : text[i]!;
     if (inString) {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
@@ -103,13 +105,23 @@ export function parseJsonBody(event: HttpEvent, maxBytes: number, options: { tex
     const allowed = options.textPlain ? 'application/json (or text/plain holding JSON, as navigator.sendBeacon sends)' : 'application/json';
     throw new RequestError(415, `Content-Type must be ${allowed} (got "${contentType.slice(0, 100) || 'none'}").`);
   }
-  const bytes = bodyBytes(event);
-  if (bytes.length > maxBytes) throw new RequestError(413, `Body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
-  if (bytes.length === 0) throw new RequestError(400, 'Body is empty; send a JSON event or an array of events.');
-  if (!isUtf8(bytes)) throw new RequestError(400, 'Body is not valid UTF-8; JSON must be sent as UTF-8.');
-  if (jsonDepthExceeds(bytes, MAX_JSON_DEPTH)) throw new RequestError(400, `Body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels.`);
+  // A text body comes as a string API Gateway decoded already: checked and parsed as it is (no round trip through
+  // bytes); a base64 one is decoded and must be UTF-8.
+  let text: string;
+  if (typeof event.body === 'string' && !event.isBase64Encoded) {
+    const size = Buffer.byteLength(event.body);
+    if (size > maxBytes) throw new RequestError(413, `Body is ${size} bytes; the limit is ${maxBytes}.`);
+    text = event.body;
+  } else {
+    const bytes = bodyBytes(event);
+    if (bytes.length > maxBytes) throw new RequestError(413, `Body is ${bytes.length} bytes; the limit is ${maxBytes}.`);
+    if (!isUtf8(bytes)) throw new RequestError(400, 'Body is not valid UTF-8; JSON must be sent as UTF-8.');
+    text = bytes.toString('utf8');
+  }
+  if (text.length === 0) throw new RequestError(400, 'Body is empty; send a JSON event or an array of events.');
+  if (jsonDepthExceeds(text, MAX_JSON_DEPTH)) throw new RequestError(400, `Body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels.`);
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return JSON.parse(text);
   } catch (error) {
     throw new RequestError(400, `Body is not valid JSON: ${(error as Error).message.slice(0, 200)}`);
   }

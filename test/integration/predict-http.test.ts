@@ -80,6 +80,35 @@ describe('POST /predict', () => {
     expect(JSON.stringify(response.body)).not.toMatch(/at .*\.ts:\d+|node_modules/);
   });
 
+  it('answers columnar JSON and binary rows with the probabilities the sessions format gives, in columns', async () => {
+    const sessions = Array.from({ length: 200 }, (_, i) => ({ session_id: `fmt-${i}`, features: sessionFeatures(shoppers.session().events) }));
+    const named = await post({ model: MODEL, sessions });
+    expect(named.status).toBe(200);
+    const expected = named.body.predictions.map((p: { probability: number }) => p.probability);
+
+    const columns = Object.fromEntries(FEATURE_NAMES.map((name) => [name, sessions.map((s) => s.features[name] ?? null)]));
+    const columnar = await post({ model: MODEL, columns, session_ids: sessions.map((s) => s.session_id) });
+    expect(columnar).toMatchObject({ status: 200, body: { model: MODEL, version: 'v1', alias: 'production', probabilities: expected } });
+    expect(columnar.body).not.toHaveProperty('predictions');
+
+    const rows = new Float64Array(sessions.flatMap((s) => FEATURE_NAMES.map((name) => s.features[name] ?? Number.NaN)));
+    const binary = await fetch(`${outputs().ApiUrl}/predict?model=${MODEL}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'x-feature-names': FEATURE_NAMES.join(','), authorization: `Bearer ${apiKeys().predict}` },
+      body: Buffer.from(rows.buffer),
+    });
+    expect(binary.status).toBe(200);
+    expect(await binary.json()).toMatchObject({ model: MODEL, version: 'v1', probabilities: expected });
+
+    const partial = await fetch(`${outputs().ApiUrl}/predict?model=${MODEL}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', 'x-feature-names': 'n_events,n_product_views', authorization: `Bearer ${apiKeys().predict}` },
+      body: Buffer.alloc(24),
+    });
+    expect(partial.status).toBe(400);
+    expect(await partial.json()).toMatchObject({ message: expect.stringMatching(/not a whole number of rows of 2 float64 values/) });
+  });
+
   it('answers 404 for an unknown model or alias, and 503, saying what to do, for a model whose artifact is corrupt', async () => {
     const missing = await post({ model: MODEL, alias: 'shadow', session: { features: {} } });
     expect(missing.status).toBe(404);

@@ -6,6 +6,8 @@ import {
   ModelCache,
   ModelUnavailableError,
   UnknownModelError,
+  namedSessions,
+  parseBinaryPredictRequest,
   parsePredictRequest,
   PredictRequestError,
   predictThroughAlias,
@@ -32,12 +34,23 @@ describe('parsePredictRequest', () => {
       explain: true,
     });
     expect(request).toMatchObject({ model: 'purchase-propensity', alias: 'production', explain: true });
-    expect(request.sessions[0]).toEqual({ session_id: 'a', features: { n_product_views: 3 } });
-    expect(request.sessions[1]).toEqual({ session_id: events[0]!.session_id, features: sessionFeatures(events, { previousSessions: 2 }) });
+    expect(namedSessions(request.sessions)).toEqual([
+      { session_id: 'a', features: { n_product_views: 3 } },
+      { session_id: events[0]!.session_id, features: sessionFeatures(events, { previousSessions: 2 }) },
+    ]);
   });
 
   it.each([
-    ['no session', {}, /schema/, [{ path: '/', message: 'give exactly one of "session" or "sessions"' }]],
+    ['no session', {}, /schema/, [{ path: '/', message: 'give exactly one of "session", "sessions" or "columns"' }]],
+    ['columns of different lengths', { columns: { n_events: [1, 2], n_product_views: [1] } }, /lengths are 2, 1/, undefined],
+    ['an unknown column', { columns: { n_views: [1] } }, /\/columns: unknown feature\(s\) n_views/, undefined],
+    [
+      'session ids without columns',
+      { session: { features: {} }, session_ids: ['a'] },
+      /schema/,
+      expect.arrayContaining([{ path: '/', message: expect.stringMatching(/columns/) }]),
+    ],
+    ['more ids than sessions', { columns: { n_events: [1] }, session_ids: ['a', 'b'] }, /2 ids for 1 sessions/, undefined],
     [
       'features and events',
       { session: { features: {}, events: [makeEvent()] } },
@@ -68,6 +81,54 @@ describe('parsePredictRequest', () => {
     expect(error).toBeInstanceOf(PredictRequestError);
     expect(error!.message).toMatch(message);
     if (details !== undefined) expect(error!.details).toEqual(details);
+  });
+});
+
+describe('the matrix formats answer as the sessions format does', () => {
+  it.each(['gbdt', 'logistic_regression'] as const)('%s: columnar JSON and float64/float32 rows give the same probabilities as named sessions', (kind) => {
+    const servable = { name: 'm', version: 'v', model: trainedModel(kind) };
+    const named = Array.from({ length: 50 }, (_, i) => ({
+      session_id: `s${i}`,
+      features: sessionFeatures(shoppers.session().events) as Record<string, number | null>,
+    }));
+    named[3]!.features.n_events = null;
+    // Rows name the features in an order of their own, one left out (missing for every session).
+    const order = [...FEATURE_NAMES].reverse().slice(1);
+    const expected = scoreSessions(servable, named, false);
+    const columns = Object.fromEntries(order.map((name) => [name, named.map((s) => s.features[name] ?? null)]));
+    const left = FEATURE_NAMES[FEATURE_NAMES.length - 1]!;
+    const withoutLeft = scoreSessions(
+      servable,
+      named.map((s) => ({ ...s, features: { ...s.features, [left]: null } })),
+      false,
+    );
+    const columnar = parsePredictRequest({ columns, session_ids: named.map((s) => s.session_id) });
+    expect(scoreSessions(servable, columnar.sessions, false)).toEqual(withoutLeft);
+    const rows = new Float64Array(named.flatMap((s) => order.map((name) => s.features[name] ?? Number.NaN)));
+    const binary = parseBinaryPredictRequest(Buffer.from(rows.buffer), { featureNames: order.join(','), valueType: undefined });
+    expect(scoreSessions(servable, binary.sessions, false).map((p) => p.probability)).toEqual(withoutLeft.map((p) => p.probability));
+    const all = new Float32Array(named.flatMap((s) => FEATURE_NAMES.map((name) => s.features[name] ?? Number.NaN)));
+    const single = parseBinaryPredictRequest(Buffer.from(all.buffer), {
+      featureNames: FEATURE_NAMES.join(','),
+      valueType: 'float32',
+      model: 'm',
+      alias: 'canary',
+    });
+    expect(single).toMatchObject({ model: 'm', alias: 'canary', explain: false });
+    // float32 rounds the values: the same probabilities to float32's precision.
+    scoreSessions(servable, single.sessions, false).forEach((p, i) => expect(p.probability).toBeCloseTo(expected[i]!.probability, 5));
+  });
+
+  it.each([
+    ['no feature names', {}, /X-Feature-Names header/],
+    ['an unknown feature', { featureNames: 'n_events,n_views' }, /unknown feature\(s\) n_views/],
+    ['a feature twice', { featureNames: 'n_events,n_events' }, /named twice/],
+    ['another value type', { featureNames: 'n_events', valueType: 'int8' }, /float64 \(the default\) or float32/],
+    ['a partial row', { featureNames: 'n_events,n_product_views', body: Buffer.alloc(24) }, /not a whole number of rows of 2 float64 values/],
+    ['1,001 rows', { featureNames: 'n_events', body: Buffer.alloc(8 * 1001) }, /limit is 1000/],
+    ['a bad model name', { featureNames: 'n_events', model: '../x' }, /model must match/],
+  ])('refuses binary rows with %s', (_label, { body, ...options }: { body?: Buffer; featureNames?: string; valueType?: string; model?: string }, message) => {
+    expect(() => parseBinaryPredictRequest(body ?? Buffer.alloc(8), { featureNames: undefined, valueType: undefined, ...options })).toThrow(message);
   });
 });
 
