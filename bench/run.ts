@@ -168,12 +168,18 @@ async function predictBench(): Promise<Figure[]> {
   for (const [name, model] of Object.entries(models)) {
     const text = JSON.stringify({ model });
     const sha256 = createHash('sha256').update(text).digest('hex');
-    items.push({ model_name: name, sk: 'alias#production', alias: 'production', version: 'v1', history: [] });
+    // Items as the registry stores them (src/domain/registry.ts checks every field it reads).
+    const at = '2026-11-01T00:00:00.000Z';
+    items.push({ model_name: name, sk: 'alias#production', alias: 'production', version: 'v1', updated_at: at, history: [] });
     items.push({
       model_name: name,
       sk: 'version#v1',
       version: 'v1',
       kind: model.kind,
+      created_at: at,
+      feature_spec: [...FEATURE_NAMES],
+      metrics: {},
+      data: {},
       artifact: { uri: `s3://bench/${name}`, sha256, bytes: text.length, inline: text },
     });
   }

@@ -27,6 +27,7 @@ const invokeEndpoint: RemoteScorer = async (endpoint, sessions, explain) =>
   (await import('#adapters/sagemaker-runtime')).invokeModelEndpoint(endpoint, { instances: sessions, explain });
 
 const BINARY_TYPE = /^application\/octet-stream\b/i;
+const INFO_LOGGED = new Set(['TRACE', 'DEBUG', 'INFO']);
 
 /** JSON (sessions, or columns), or binary rows (application/octet-stream; model, alias and explain in the query string). */
 function readRequest(event: HttpEvent): PredictRequest {
@@ -56,16 +57,18 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
     throw error instanceof UnknownModelError ? new RequestError(404, error.message) : error;
   });
   const { predictions, shadow } = await predictThroughAlias(served, request.sessions, request.explain, invokeEndpoint);
-  // One line per request with every session's version and score (and the shadow's), so versions can be compared.
-  logger.info('predicted', {
-    model: request.model,
-    alias: served.alias,
-    version: served.primary.version,
-    ...('endpoint' in served.primary ? { endpoint: served.primary.endpoint } : {}),
-    ...(served.canary ? { canary: { version: served.canary.model.version, weight: served.canary.weight } } : {}),
-    ...(shadow ? { shadow_version: shadow.version } : {}),
-    sessions: predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
-  });
+  // One line per request with every session's version and score (and the shadow's), so versions can be compared;
+  // built only when INFO is logged (a batch of 1,000 would otherwise pay for a line nobody writes).
+  if (INFO_LOGGED.has(logger.getLevelName()))
+    logger.info('predicted', {
+      model: request.model,
+      alias: served.alias,
+      version: served.primary.version,
+      ...('endpoint' in served.primary ? { endpoint: served.primary.endpoint } : {}),
+      ...(served.canary ? { canary: { version: served.canary.model.version, weight: served.canary.weight } } : {}),
+      ...(shadow ? { shadow_version: shadow.version } : {}),
+      sessions: predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
+    });
   const answer = { request_id: context.awsRequestId, model: request.model, version: served.primary.version, alias: served.alias };
   if (!isMatrixRequest(request)) return json(200, { ...answer, predictions });
   // A matrix is answered in columns too: one probability per session, in order (and who answered, when a canary did).

@@ -325,10 +325,12 @@ export async function predictThroughAlias(
 ): Promise<{ predictions: Prediction[]; shadow?: { version: string; probabilities: number[] } }> {
   const { canary, primary } = models;
   const matrix = asMatrix(sessions);
-  const toCanary = Array.from({ length: matrix.size }, (_, i) => {
-    const id = canary === undefined ? null : matrix.id(i);
-    return id !== null && canaryBucket(id) < canary!.weight;
-  });
+  const toCanary = canary
+    ? Array.from({ length: matrix.size }, (_, i) => {
+        const id = matrix.id(i);
+        return id !== null && canaryBucket(id) < canary.weight;
+      })
+    : [];
   const share = (which: boolean) =>
     pick(
       matrix,
@@ -349,11 +351,17 @@ export async function predictThroughAlias(
       mainVersion = answer.version ?? primary.version;
     }
   } else main = scoreSessions(primary, mainShare, explain);
-  const side = canary ? scoreSessions(canary.model, share(true), explain) : [];
-  // Both shares are in request order: merge them back by walking each once.
-  let m = 0;
-  let c = 0;
-  const predictions = toCanary.map((toC) => (toC ? { ...side[c++]!, version: canary!.model.version } : { ...main[m++]!, version: mainVersion }));
+  // Each prediction is new (scored here, or parsed from the endpoint's answer): stamped in place with who answered.
+  for (const p of main) p.version = mainVersion;
+  let predictions = main;
+  if (canary) {
+    const side = scoreSessions(canary.model, share(true), explain);
+    for (const p of side) p.version = canary.model.version;
+    // Both shares are in request order: merge them back by walking each once.
+    let m = 0;
+    let c = 0;
+    predictions = toCanary.map((toC) => (toC ? side[c++]! : main[m++]!));
+  }
   if (!models.shadow) return { predictions };
   return { predictions, shadow: { version: models.shadow.version, probabilities: scoreSessions(models.shadow, sessions, false).map((p) => p.probability) } };
 }
