@@ -16,7 +16,7 @@ import { ShopperModel } from '#domain/traffic/shopper-model';
 import { FEATURE_NAMES } from '#domain/features/spec';
 import { predict } from '#domain/model/training-run';
 import { enrich } from '#domain/events/enrich';
-import { encodeEnvelope } from '#domain/events/envelope';
+import { planCollect, type StreamRecordPlan } from '#domain/collect';
 
 const USAGE = `
 npm run bench -- [name…] [--json]
@@ -337,7 +337,15 @@ async function startBenchCloud() {
   for (const key of Object.keys(process.env)) if (key.startsWith('AWS_ENDPOINT_URL_')) delete process.env[key];
   process.env.LOG_LEVEL = 'ERROR';
   const { LocalCloud } = await import('../local/cloud');
-  const cloud = await LocalCloud.start({ root, dataDir: mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-')), port: 0, apiPort: 0, hotReload: false });
+  // As deployed by default: dedup off (the local stage turns it on for the tests).
+  const cloud = await LocalCloud.start({
+    root,
+    dataDir: mkdtempSync(path.join(os.tmpdir(), 'bench-cloud-')),
+    port: 0,
+    apiPort: 0,
+    hotReload: false,
+    params: { dedupEnabled: 'false' },
+  });
   Object.assign(process.env, cloud.env);
   (await import('#shared/aws-clients')).resetClients();
   return cloud;
@@ -436,10 +444,12 @@ async function pipelineBench(): Promise<Figure[]> {
     while (events.length < n) events.push(...shoppers.session().events);
     events.length = n;
     await kinesisClient().send(new CreateStreamCommand({ StreamName: 'bench-baseline', ShardCount: 4 }));
-    const records = events.map((event) => ({ data: encodeEnvelope({ v: 1, received_at: '2026-10-20T00:00:00.000Z', event }), partitionKey: event.session_id }));
+    // The records the collector puts for the same requests (500 events each: a record per session of a request).
+    const records: StreamRecordPlan[] = [];
+    for (let i = 0; i < events.length; i += 500) records.push(...planCollect(events.slice(i, i + 500), '2026-10-20T00:00:00.000Z').records);
     let started = Date.now();
-    for (let i = 0; i < records.length; i += 5_000)
-      await Promise.all([0, 1, 2, 3].map((k) => putRecords('bench-baseline', records.slice(i + k * 1_250, i + (k + 1) * 1_250))));
+    for (let i = 0; i < records.length; i += 2_000)
+      await Promise.all([0, 1, 2, 3].map((k) => putRecords('bench-baseline', records.slice(i + k * 500, i + (k + 1) * 500))));
     const baselineSeconds = (Date.now() - started) / 1000;
     started = Date.now();
     await sendEvents(cloud.outputs.ApiUrl, events, { concurrency: 4 });
