@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { readFeatureRows } from '#adapters/feature-store';
+import { readFeatureTable } from '#adapters/feature-store';
 import { getArtifact, putArtifact } from '#adapters/model-artifacts';
 import { getAlias, getModelVersion, putModelVersion } from '#adapters/registry-table';
 import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '#domain/registry';
 import { FEATURE_NAMES } from '#domain/features/spec';
-import { bayesGap, scoreRows, trainPurchasePropensity, type FeatureRow, type TrainedModel } from '#domain/model/training-run';
+import type { Dataset } from '#domain/model/dataset';
+import { bayesGap, scoreDataset, trainPurchasePropensity, type TrainedModel } from '#domain/model/training-run';
 import { trainConfig } from '#shared/config';
 import { dateRange, parseCli, runCli, UsageError } from '#shared/args';
 
@@ -31,12 +32,7 @@ function readTruth(file: string): Map<string, number> {
 }
 
 /** The production version, scored on this run's test window; undefined if there is none or it cannot read these features. */
-async function scoreProduction(
-  tableName: string,
-  modelName: string,
-  testRows: readonly FeatureRow[],
-  log: (line: string) => void,
-): Promise<ModelVersion['baseline']> {
+async function scoreProduction(tableName: string, modelName: string, testData: Dataset, log: (line: string) => void): Promise<ModelVersion['baseline']> {
   const alias = await getAlias(tableName, modelName, PRODUCTION_ALIAS);
   if (!alias) return undefined;
   const production = await getModelVersion(tableName, modelName, alias.version);
@@ -46,7 +42,7 @@ async function scoreProduction(
     return undefined;
   }
   const artifact = (await getArtifact(production.artifact)) as { model: TrainedModel };
-  return { version: alias.version, test: scoreRows(artifact.model, testRows) };
+  return { version: alias.version, test: scoreDataset(artifact.model, testData) };
 }
 
 runCli(async () => {
@@ -72,13 +68,16 @@ runCli(async () => {
     return;
   }
   log(`reading features ${from} … ${to} from s3://${config.lakeBucketName}`);
-  const { rows, partitions } = await readFeatureRows(config.lakeBucketName, from, to);
-  if (rows.length === 0) throw new Error(`No features for ${from} … ${to}: run the feature job first (locally: npm run features).`);
-  log(`${rows.length} sessions in ${partitions.length} partitions; training`);
-  const result = trainPurchasePropensity(rows);
+  const { table, partitions } = await readFeatureTable(config.lakeBucketName, from, to);
+  if (table.rows === 0) throw new Error(`No features for ${from} … ${to}: run the feature job first (locally: npm run features).`);
+  log(`${table.rows} sessions in ${partitions.length} partitions; training`);
+  const result = trainPurchasePropensity(table);
+  log(
+    `fitted: GBDT ${result.fit.gbdt.trees} trees in ${result.fit.gbdt.seconds.toFixed(1)} s, logistic regression in ${result.fit.logreg.seconds.toFixed(1)} s`,
+  );
   const createdAt = new Date().toISOString();
   const version = values.version ?? versionStamp(new Date(createdAt));
-  const baseline = await scoreProduction(config.modelsTableName, config.modelName, result.testRows, log);
+  const baseline = await scoreProduction(config.modelsTableName, config.modelName, result.testData, log);
   if (baseline) log(`production ${baseline.version} on the same test window: ROC-AUC ${baseline.test.roc_auc.toFixed(3)}`);
   const artifact = {
     name: config.modelName,
@@ -117,6 +116,7 @@ runCli(async () => {
     artifact: stored,
     metrics: artifact.metrics.test,
     split: result.split,
+    fit: result.fit,
     ...(baseline ? { baseline } : {}),
     ...(bayes ? { bayes } : {}),
   };

@@ -14,7 +14,7 @@ import { shopperRows, trainedModel } from '../test/helpers/models';
 import { createHash } from 'node:crypto';
 import { ShopperModel } from '#domain/traffic/shopper-model';
 import { FEATURE_NAMES } from '#domain/features/spec';
-import { predict } from '#domain/model/training-run';
+import { predict, type TrainedModel } from '#domain/model/training-run';
 import { enrich } from '#domain/events/enrich';
 import { planCollect, type StreamRecordPlan } from '#domain/collect';
 
@@ -162,16 +162,14 @@ function microFigure(
  * The predict handler in-process and warm (its model cached), for both model kinds: one session from features,
  * one from raw events, and a batch of 1,000 — against the bare model function on the same feature vectors.
  */
-async function predictBench(): Promise<Figure[]> {
-  const models = { gbdt: trainedModel('gbdt', 4000), logistic_regression: trainedModel('logistic_regression', 4000) };
-  const items: Record<string, unknown>[] = [];
-  for (const [name, model] of Object.entries(models)) {
-    const text = JSON.stringify({ model });
-    const sha256 = createHash('sha256').update(text).digest('hex');
-    // Items as the registry stores them (src/domain/registry.ts checks every field it reads).
-    const at = '2026-11-01T00:00:00.000Z';
-    items.push({ model_name: name, sk: 'alias#production', alias: 'production', version: 'v1', updated_at: at, history: [] });
-    items.push({
+/** A model's production alias and inline version v1, as the registry stores them (src/domain/registry.ts checks every field it reads). */
+function registryItems(name: string, model: TrainedModel): Record<string, unknown>[] {
+  const text = JSON.stringify({ model });
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  const at = '2026-11-01T00:00:00.000Z';
+  return [
+    { model_name: name, sk: 'alias#production', alias: 'production', version: 'v1', updated_at: at, history: [] },
+    {
       model_name: name,
       sk: 'version#v1',
       version: 'v1',
@@ -181,9 +179,13 @@ async function predictBench(): Promise<Figure[]> {
       metrics: {},
       data: {},
       artifact: { uri: `s3://bench/${name}`, sha256, bytes: text.length, inline: text },
-    });
-  }
-  const registry = await startRegistrySink(items);
+    },
+  ];
+}
+
+async function predictBench(): Promise<Figure[]> {
+  const models = { gbdt: trainedModel('gbdt', 4000), logistic_regression: trainedModel('logistic_regression', 4000) };
+  const registry = await startRegistrySink(Object.entries(models).flatMap(([name, model]) => registryItems(name, model)));
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: registry.url,
     MODELS_TABLE_NAME: 'bench',
@@ -264,7 +266,65 @@ async function predictBench(): Promise<Figure[]> {
 }
 
 /** Bundle size and import time of each function's esbuild bundle, against an empty module. */
-function coldStartBench(): Figure[] {
+/**
+ * A cold start as Lambda has it, in a fresh process: import the bundle, then the first invocation on a fixture
+ * event (client construction, credentials from the environment, the first call to an endpoint — the sinks). Baseline:
+ * a fresh process importing an empty module and making one HTTP request to the same endpoint.
+ */
+async function firstInvocationFigures(bundles: Map<string, string>, empty: string): Promise<Figure[]> {
+  const sink = await startSink();
+  const registry = await startRegistrySink(registryItems('purchase-propensity', trainedModel('gbdt', 500)));
+  const cases = [
+    { fn: 'collect', fixture: 'events/http/collect-batch.json', endpoint: sink.url },
+    { fn: 'ingest', fixture: 'events/kinesis/good-batch.json', endpoint: sink.url },
+    { fn: 'predict', fixture: 'events/http/predict-features.json', endpoint: registry.url },
+  ];
+  const run = (script: string, endpoint: string) =>
+    Number(
+      execFileSync(process.execPath, ['-e', script], {
+        env: {
+          ...process.env,
+          ...ingestBenchEnv(endpoint),
+          AWS_ENDPOINT_URL: endpoint,
+          CLICKSTREAM_STREAM_NAME: 'bench',
+          MODELS_TABLE_NAME: 'bench',
+          LOG_LEVEL: 'WARN',
+          NODE_NO_WARNINGS: '1',
+        },
+      }).toString(),
+    );
+  const figures: Figure[] = [];
+  try {
+    for (const { fn, fixture, endpoint } of cases) {
+      const bundle = bundles.get(fn);
+      if (!bundle) continue;
+      const event = path.join(root, fixture);
+      const invoke = `const t=process.hrtime.bigint();const {handler}=require(${JSON.stringify(bundle)});const e=JSON.parse(require('fs').readFileSync(${JSON.stringify(event)},'utf8'));Promise.resolve(handler(e,{awsRequestId:'cold',functionName:'${fn}',getRemainingTimeInMillis:()=>30000})).then((r)=>{if(r&&r.statusCode>=500)process.exit(3);process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))})`;
+      const bare = `const t=process.hrtime.bigint();require(${JSON.stringify(empty)});fetch(${JSON.stringify(endpoint)},{method:'POST',body:'{}'}).then((r)=>r.text()).then(()=>process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6)))`;
+      const cold: number[] = [];
+      const baseline: number[] = [];
+      for (let i = 0; i < 9; i++) {
+        baseline.push(run(bare, endpoint));
+        cold.push(run(invoke, endpoint));
+      }
+      const s = summarize(cold);
+      const b = summarize(baseline);
+      figures.push({
+        name: `${fn} cold start: import + first invocation (${path.basename(fixture, '.json')}), paired`,
+        unit: 'ms',
+        ...s,
+        baseline: { name: 'empty module + one HTTP request', median: b.median },
+        ratio: s.median / b.median,
+      });
+    }
+  } finally {
+    await sink.close();
+    await registry.close();
+  }
+  return figures;
+}
+
+async function coldStartBench(): Promise<Figure[]> {
   const out = mkdtempSync(path.join(os.tmpdir(), 'bench-package-'));
   execFileSync(path.join(root, 'node_modules/.bin/sls'), ['package', '--stage', 'dev', '--package', out], {
     cwd: root,
@@ -304,6 +364,7 @@ function coldStartBench(): Figure[] {
     return { bundle: summarize(bundle), bare: summarize(bare) };
   };
   const figures: Figure[] = [];
+  const bundles = new Map<string, string>();
   // Every function the template packages; the handler's folder is the function name in kebab case.
   const functions = readdirSync(out)
     .filter((f) => f.endsWith('.zip'))
@@ -327,7 +388,9 @@ function coldStartBench(): Figure[] {
       target: '< 50 ms over empty',
       met: s.median - bare.median < 50,
     });
+    bundles.set(fn, bundle);
   }
+  figures.push(...(await firstInvocationFigures(bundles, empty)));
   return figures;
 }
 
@@ -505,7 +568,10 @@ function trainingBench(): Figure[] {
         maxBuffer: 1024 * 1024,
       }).toString(),
     );
-  const runs: Record<number, { features_s: number; fit_s: number; sessions: number; features_rss_mb: number; trainer_rss_mb: number; baseline_s: number }> = {};
+  const runs: Record<
+    number,
+    { features_s: number; fit_s: number; sessions: number; features_rss_mb: number; trainer_rss_mb: number; baseline_s: number; gbdt_s: number; trees: number }
+  > = {};
   for (const events of [100_000, 1_000_000]) {
     const file = lakeFile(dir, events);
     const parquet = path.join(dir, `features-${events}.parquet`);
@@ -519,6 +585,8 @@ function trainingBench(): Figure[] {
       features_rss_mb: features.rss_mb,
       trainer_rss_mb: fit.rss_mb,
       baseline_s: probe('baseline', file).seconds,
+      gbdt_s: fit.gbdt_s,
+      trees: fit.trees,
     };
     rmSync(file, { force: true });
     rmSync(parquet, { force: true });
@@ -536,6 +604,8 @@ function trainingBench(): Figure[] {
       ratio: r.features_s / r.baseline_s,
     });
     figures.push({ name: `trainer: read the Parquet features + fit (GBDT + logistic), ${label} events`, unit: 's', ...one(r.fit_s) });
+    // Early stopping picks the tree count, so the time per tree is the comparable figure across sizes.
+    figures.push({ name: `GBDT time per tree, ${label} events (${r.trees} trees)`, unit: 'ms', ...one((r.gbdt_s * 1000) / r.trees) });
   }
   const exponent = (a: number, b: number) => Math.log(b / a) / Math.log(10);
   const small = runs[100_000]!;
@@ -553,6 +623,13 @@ function trainingBench(): Figure[] {
     ...one(exponent(small.fit_s, large.fit_s)),
     target: 'linear (≤ 1.1)',
     met: exponent(small.fit_s, large.fit_s) <= 1.1,
+  });
+  figures.push({
+    name: 'growth exponent, GBDT time per tree 100 k → 1 M',
+    unit: '',
+    ...one(exponent(small.gbdt_s / small.trees, large.gbdt_s / large.trees)),
+    target: 'linear (≤ 1.1)',
+    met: exponent(small.gbdt_s / small.trees, large.gbdt_s / large.trees) <= 1.1,
   });
   figures.push({ name: 'features (DuckDB) peak RSS, 1 M events', unit: 'MB', ...one(large.features_rss_mb) });
   figures.push({

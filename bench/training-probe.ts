@@ -1,8 +1,8 @@
 import { DuckDBInstance } from '@duckdb/node-api';
 import { withDuckdbFeatures } from '../local/glue/duckdb-features';
-import { FEATURE_NAMES } from '#domain/features/spec';
 import { sqlString } from '#domain/features/sql';
-import { trainPurchasePropensity, type FeatureRow } from '#domain/model/training-run';
+import { readParquetFeatures } from '#adapters/feature-store';
+import { trainPurchasePropensity } from '#domain/model/training-run';
 
 /**
  * One training-benchmark step in a fresh process (so its peak RSS is its own), as production splits them — Glue
@@ -31,15 +31,17 @@ async function main(mode: string, file: string, out: string): Promise<unknown> {
     });
     return { features_s: (performance.now() - started) / 1000, sessions, rss_mb: rss() };
   }
-  // The trainer's read, as src/adapters/feature-store.ts does it (row objects), then the fit.
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const select = `SELECT session_id, dt::VARCHAR AS dt, ${FEATURE_NAMES.map((n) => `CAST(${n} AS DOUBLE) AS ${n}`).join(', ')}, CAST(label AS INTEGER) AS label FROM read_parquet(${sqlString(file)})`;
-  const rows = (await connection.runAndReadAll(select)).getRowObjectsJS() as unknown as FeatureRow[];
-  connection.closeSync();
-  instance.closeSync();
-  trainPurchasePropensity(rows);
-  return { fit_s: (performance.now() - started) / 1000, sessions: rows.length, rss_mb: rss() };
+  // The trainer's read and fit, as batch/train.ts does them (src/adapters/feature-store.ts reads the lake's copy).
+  const table = await readParquetFeatures([file]);
+  const result = trainPurchasePropensity(table);
+  return {
+    fit_s: (performance.now() - started) / 1000,
+    sessions: table.rows,
+    rss_mb: rss(),
+    gbdt_s: result.fit.gbdt.seconds,
+    trees: result.fit.gbdt.trees,
+    logreg_s: result.fit.logreg.seconds,
+  };
 }
 
 main(process.argv[2] ?? '', process.argv[3] ?? '', process.argv[4] ?? '').then(

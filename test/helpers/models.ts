@@ -1,7 +1,8 @@
 import { purchased, sessionFeatures } from '#domain/features/session-features';
 import { GBDT_DEFAULTS, trainGbdt } from '#domain/model/gbdt';
 import { trainLogistic, LOGISTIC_DEFAULTS } from '#domain/model/logistic';
-import { toDataset, type FeatureRow, type TrainedModel } from '#domain/model/training-run';
+import { featureTable, type FeatureRow } from '#domain/model/feature-table';
+import { toDataset, type TrainedModel } from '#domain/model/training-run';
 import { ShopperModel } from '#domain/traffic/shopper-model';
 
 /** Feature rows of generated shoppers, computed by the serving feature code. */
@@ -15,6 +16,6 @@ export function shopperRows(sessions: number, seed = 11): FeatureRow[] {
 
 /** A real model of either kind, trained on generated shoppers (small, quick). */
 export function trainedModel(kind: 'gbdt' | 'logistic_regression', sessions = 1500): TrainedModel {
-  const data = toDataset(shopperRows(sessions));
+  const data = toDataset(featureTable(shopperRows(sessions)));
   return kind === 'gbdt' ? trainGbdt(data, { ...GBDT_DEFAULTS, maxIterations: 40 }) : trainLogistic(data, LOGISTIC_DEFAULTS);
 }

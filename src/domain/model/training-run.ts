@@ -1,11 +1,9 @@
-import { FEATURE_NAMES, type FeatureName } from '../features/spec';
+import { FEATURE_NAMES } from '../features/spec';
 import type { Dataset } from './dataset';
+import type { FeatureTable } from './feature-table';
 import { predictGbdt, trainGbdt, GBDT_DEFAULTS, type GbdtModel } from './gbdt';
 import { predictLogistic, trainLogistic, LOGISTIC_DEFAULTS, type LogisticModel } from './logistic';
 import { evaluate, rocAuc, type Metrics } from './metrics';
-
-/** One row of the features table (glue/features.sql). */
-export type FeatureRow = { session_id: string; dt: string; label: number } & Record<FeatureName, number | null>;
 
 export type TrainedModel = GbdtModel | LogisticModel;
 
@@ -14,10 +12,12 @@ export interface TrainingResult {
   model: TrainedModel;
   candidates: Record<'gbdt' | 'logreg', { validation: Metrics; test: Metrics }>;
   split: { train: SplitInfo; validation: SplitInfo; test: SplitInfo };
-  /** The test window's rows (to score other models, e.g. production, on the same sessions). */
-  testRows: FeatureRow[];
+  /** The test window's sessions (to score other models, e.g. production, on the same sessions). */
+  testData: Dataset;
   /** The chosen model's probability for each test-window session (to compare with other scorers). */
   testPredictions: { session_id: string; label: number; p: number }[];
+  /** What fitting took: the GBDT's trees (early stopping picks how many) and seconds, the logistic regression's seconds. */
+  fit: { gbdt: { seconds: number; trees: number }; logreg: { seconds: number } };
 }
 
 export interface SplitInfo {
@@ -49,11 +49,19 @@ export class TrainingDataError extends Error {
   override name = 'TrainingDataError';
 }
 
-export function toDataset(rows: readonly FeatureRow[]): Dataset {
+/** The design matrix of a table's rows at `indexes` (all rows, in order, without), in FEATURE_NAMES order. */
+export function toDataset(table: FeatureTable, indexes?: ArrayLike<number>): Dataset {
+  const rows = indexes ? indexes.length : table.rows;
   const cols = FEATURE_NAMES.length;
-  const x = new Float64Array(rows.length * cols);
-  rows.forEach((row, i) => FEATURE_NAMES.forEach((name, j) => (x[i * cols + j] = row[name] ?? Number.NaN)));
-  return { featureNames: [...FEATURE_NAMES], rows: rows.length, cols, x, y: Uint8Array.from(rows, (r) => (Number(r.label) === 1 ? 1 : 0)) };
+  const columns = FEATURE_NAMES.map((name) => table.columns[name]);
+  const x = new Float64Array(rows * cols);
+  const y = new Uint8Array(rows);
+  for (let i = 0; i < rows; i++) {
+    const r = indexes ? indexes[i]! : i;
+    for (let j = 0; j < cols; j++) x[i * cols + j] = columns[j]![r]!;
+    y[i] = table.labels[r]!;
+  }
+  return { featureNames: [...FEATURE_NAMES], rows, cols, x, y };
 }
 
 export const predict = (model: TrainedModel, features: ArrayLike<number>): number =>
@@ -65,39 +73,49 @@ function score(model: TrainedModel, data: Dataset): Float64Array {
   return p;
 }
 
-/** Metrics of any trained model on feature rows (e.g. the production model on a new test window). */
-export const scoreRows = (model: TrainedModel, rows: readonly FeatureRow[]): Metrics => {
-  const data = toDataset(rows);
-  return evaluate(data.y, score(model, data));
-};
+/** Metrics of any trained model on a dataset (e.g. the production model on a new test window). */
+export const scoreDataset = (model: TrainedModel, data: Dataset): Metrics => evaluate(data.y, score(model, data));
 
-const info = (rows: readonly FeatureRow[]): SplitInfo => ({
-  rows: rows.length,
-  positives: rows.filter((r) => Number(r.label) === 1).length,
-  from: rows[0]?.dt ?? '',
-  to: rows.at(-1)?.dt ?? '',
-});
+const info = (table: FeatureTable, indexes: Uint32Array): SplitInfo => {
+  let positives = 0;
+  for (const r of indexes) positives += table.labels[r]!;
+  return {
+    rows: indexes.length,
+    positives,
+    from: indexes.length > 0 ? table.dts[indexes[0]!]! : '',
+    to: indexes.length > 0 ? table.dts[indexes[indexes.length - 1]!]! : '',
+  };
+};
 
 /**
  * Splits by time — oldest 70 % train, next 15 % validation, newest 15 % test — so no model learns from
  * the future; trains both models (the GBDT early-stops on validation), picks the better validation ROC-AUC,
  * and reports test metrics for both.
  */
-export function trainPurchasePropensity(rows: readonly FeatureRow[]): TrainingResult {
-  const ordered = [...rows].sort((a, b) => a.dt.localeCompare(b.dt) || Number(a.start_hour) - Number(b.start_hour) || a.session_id.localeCompare(b.session_id));
-  const a = Math.floor(ordered.length * 0.7);
-  const b = Math.floor(ordered.length * 0.85);
-  const parts = { train: ordered.slice(0, a), validation: ordered.slice(a, b), test: ordered.slice(b) };
+export function trainPurchasePropensity(table: FeatureTable): TrainingResult {
+  const { dts, sessionIds } = table;
+  const startHour = table.columns.start_hour;
+  const ordered = Uint32Array.from({ length: table.rows }, (_, i) => i).sort(
+    (a, b) => dts[a]!.localeCompare(dts[b]!) || startHour[a]! - startHour[b]! || sessionIds[a]!.localeCompare(sessionIds[b]!),
+  );
+  const a = Math.floor(table.rows * 0.7);
+  const b = Math.floor(table.rows * 0.85);
+  const parts = { train: ordered.subarray(0, a), validation: ordered.subarray(a, b), test: ordered.subarray(b) };
   for (const [name, part] of Object.entries(parts)) {
-    const positives = part.filter((r) => Number(r.label) === 1).length;
+    const { positives } = info(table, part);
     if (positives === 0 || positives === part.length) {
       throw new TrainingDataError(
         `The ${name} window (${part.length} sessions) needs both buyers and non-buyers; widen the date range or generate more traffic.`,
       );
     }
   }
-  const [train, validation, test] = [toDataset(parts.train), toDataset(parts.validation), toDataset(parts.test)];
-  const models = { gbdt: trainGbdt(train, GBDT_DEFAULTS, validation), logreg: trainLogistic(train, LOGISTIC_DEFAULTS) };
+  const [train, validation, test] = [toDataset(table, parts.train), toDataset(table, parts.validation), toDataset(table, parts.test)];
+  const gbdtStarted = performance.now();
+  const gbdt = trainGbdt(train, GBDT_DEFAULTS, validation);
+  const logregStarted = performance.now();
+  const logreg = trainLogistic(train, LOGISTIC_DEFAULTS);
+  const fitted = performance.now();
+  const models = { gbdt, logreg };
   const candidates = {
     gbdt: { validation: evaluate(validation.y, score(models.gbdt, validation)), test: evaluate(test.y, score(models.gbdt, test)) },
     logreg: { validation: evaluate(validation.y, score(models.logreg, validation)), test: evaluate(test.y, score(models.logreg, test)) },
@@ -108,8 +126,9 @@ export function trainPurchasePropensity(rows: readonly FeatureRow[]): TrainingRe
     chosen,
     model: models[chosen],
     candidates,
-    split: { train: info(parts.train), validation: info(parts.validation), test: info(parts.test) },
-    testRows: parts.test,
-    testPredictions: parts.test.map((r, i) => ({ session_id: r.session_id, label: test.y[i]!, p: p[i]! })),
+    split: { train: info(table, parts.train), validation: info(table, parts.validation), test: info(table, parts.test) },
+    testData: test,
+    testPredictions: Array.from(parts.test, (r, i) => ({ session_id: sessionIds[r]!, label: test.y[i]!, p: p[i]! })),
+    fit: { gbdt: { seconds: (logregStarted - gbdtStarted) / 1000, trees: gbdt.trees.length }, logreg: { seconds: (fitted - logregStarted) / 1000 } },
   };
 }
