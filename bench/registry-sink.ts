@@ -12,8 +12,9 @@ export async function startRegistrySink(items: Record<string, unknown>[]): Promi
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const { Key } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Key: { model_name: { S: string }; sk: { S: string } } };
-      const item = byKey.get(`${Key.model_name.S}|${Key.sk.S}`);
+      // Anything but a GetItem (the cold-start baseline's bare request) finds no item.
+      const { Key } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Key?: { model_name: { S: string }; sk: { S: string } } };
+      const item = Key ? byKey.get(`${Key.model_name.S}|${Key.sk.S}`) : undefined;
       const payload = JSON.stringify(item ? { Item: item } : {});
       res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0', 'content-length': Buffer.byteLength(payload) });
       res.end(payload);

@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { parseCli, runCli } from '#shared/args';
 import { benchEvents, benchRecords, ingestBenchEnv, kinesisBatch } from './fixtures';
@@ -27,6 +28,7 @@ Prints a table and writes bench/results/latest.json.
 `;
 
 const root = path.resolve(__dirname, '..');
+const execFileAsync = promisify(execFile);
 const context = { awsRequestId: 'bench', functionName: 'bench', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
 
 /** Baseline for event processing: decode base64 + JSON.parse + JSON.stringify of the same records. */
@@ -279,19 +281,22 @@ async function firstInvocationFigures(bundles: Map<string, string>, empty: strin
     { fn: 'ingest', fixture: 'events/kinesis/good-batch.json', endpoint: sink.url },
     { fn: 'predict', fixture: 'events/http/predict-features.json', endpoint: registry.url },
   ];
-  const run = (script: string, endpoint: string) =>
+  // Asynchronous: the registry sink answers from this process's event loop.
+  const run = async (script: string, endpoint: string) =>
     Number(
-      execFileSync(process.execPath, ['-e', script], {
-        env: {
-          ...process.env,
-          ...ingestBenchEnv(endpoint),
-          AWS_ENDPOINT_URL: endpoint,
-          CLICKSTREAM_STREAM_NAME: 'bench',
-          MODELS_TABLE_NAME: 'bench',
-          LOG_LEVEL: 'WARN',
-          NODE_NO_WARNINGS: '1',
-        },
-      }).toString(),
+      (
+        await execFileAsync(process.execPath, ['-e', script], {
+          env: {
+            ...process.env,
+            ...ingestBenchEnv(endpoint),
+            AWS_ENDPOINT_URL: endpoint,
+            CLICKSTREAM_STREAM_NAME: 'bench',
+            MODELS_TABLE_NAME: 'bench',
+            LOG_LEVEL: 'WARN',
+            NODE_NO_WARNINGS: '1',
+          },
+        })
+      ).stdout,
     );
   const figures: Figure[] = [];
   try {
@@ -304,8 +309,8 @@ async function firstInvocationFigures(bundles: Map<string, string>, empty: strin
       const cold: number[] = [];
       const baseline: number[] = [];
       for (let i = 0; i < 9; i++) {
-        baseline.push(run(bare, endpoint));
-        cold.push(run(invoke, endpoint));
+        baseline.push(await run(bare, endpoint));
+        cold.push(await run(invoke, endpoint));
       }
       const s = summarize(cold);
       const b = summarize(baseline);
