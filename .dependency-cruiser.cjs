@@ -31,7 +31,8 @@ module.exports = {
     },
     {
       name: 'aws-sdk-only-in-adapters',
-      comment: 'Of the deployed code, only src/adapters (and src/shared/aws-clients.ts and aws-credentials.ts, the client factory and its credentials) call the AWS SDK.',
+      comment:
+        'Of the deployed code, only src/adapters (and src/shared/aws-clients.ts and aws-credentials.ts, the client factory and its credentials) call the AWS SDK.',
       severity: 'error',
       from: { path: PRODUCTION, pathNot: '(^|/)src/adapters/|(^|/)src/shared/aws-(clients|credentials)\\.ts$' },
       to: { path: AWS_SDK, dependencyTypesNot: ['type-only'] },

@@ -166,7 +166,7 @@ runCli(async () => {
     }
   }
   process.stdout.write(
-    `  Cost options: Kinesis provisioned (shards sized for 2× the rate; stage params kinesisStreamMode, kinesisShardCount), dedup off (dedupEnabled), Lambda platform logs off (lambdaSystemLogLevel: WARN), and POST /events through the collector's Lambda function URL instead of the HTTP API (collectFunctionUrl: 'true', trackers pointed at the CollectLambdaFunctionUrl output).\n`,
+    `  Cost options: Kinesis provisioned (shards sized for 2× the rate; stage params kinesisStreamMode, kinesisShardCount), dedup off (dedupEnabled: 'false', the default), Lambda platform logs off (lambdaSystemLogLevel: WARN), and POST /events through the collector's Lambda function URL instead of the HTTP API (collectFunctionUrl: 'true', trackers pointed at the CollectLambdaFunctionUrl output).\n`,
   );
   printBill('One training run (assumed: crawler 2 min, Glue 2 workers 5 min, Fargate 2 vCPU / 4 GB 10 min)', training, 'a run');
   printBill('A million predictions (POST /predict, one session each, in Lambda)', predictions, 'a million');
