@@ -14,7 +14,7 @@ async function main() {
   } else {
     for (const r of batch.Records) JSON.stringify(JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')));
   }
-  process.stdout.write(String(process.resourceUsage().maxRSS / 1024));
+  process.stdout.write(`\n${process.resourceUsage().maxRSS / 1024}`);
 }
 
 void main();

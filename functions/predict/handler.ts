@@ -9,8 +9,11 @@ import {
   parseBinaryPredictRequest,
   parsePredictRequest,
   PredictRequestError,
+  predictColumns,
   predictThroughAlias,
+  sessionIds,
   UnknownModelError,
+  type AliasModels,
   type PredictRequest,
   type RemoteScorer,
 } from '#domain/serving';
@@ -56,28 +59,46 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
   const served = await models.get(request.model, request.alias).catch((error: unknown) => {
     throw error instanceof UnknownModelError ? new RequestError(404, error.message) : error;
   });
-  const { predictions, shadow } = await predictThroughAlias(served, request.sessions, request.explain, invokeEndpoint);
-  // One line per request with every session's version and score (and the shadow's), so versions can be compared;
-  // built only when INFO is logged (a batch of 1,000 would otherwise pay for a line nobody writes).
-  if (INFO_LOGGED.has(logger.getLevelName()))
-    logger.info('predicted', {
-      model: request.model,
-      alias: served.alias,
-      version: served.primary.version,
-      ...('endpoint' in served.primary ? { endpoint: served.primary.endpoint } : {}),
-      ...(served.canary ? { canary: { version: served.canary.model.version, weight: served.canary.weight } } : {}),
-      ...(shadow ? { shadow_version: shadow.version } : {}),
-      sessions: predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
-    });
   const answer = { request_id: context.awsRequestId, model: request.model, version: served.primary.version, alias: served.alias };
-  if (!isMatrixRequest(request)) return json(200, { ...answer, predictions });
-  // A matrix is answered in columns too: one probability per session, in order (and who answered, when a canary did).
-  return json(200, {
-    ...answer,
-    probabilities: predictions.map((p) => p.probability),
-    ...(predictions.some((p) => p.version !== served.primary.version) ? { versions: predictions.map((p) => p.version) } : {}),
-    ...(request.explain ? { explanations: predictions.map((p) => p.explanation) } : {}),
-  });
+  // A matrix (columnar JSON, binary rows) is answered in columns: one probability per session, in order.
+  if (isMatrixRequest(request)) {
+    const { shadow, ...columns } = await predictColumns(served, request.sessions, request.explain, invokeEndpoint);
+    logPredictions(
+      request,
+      served,
+      () => {
+        const ids = sessionIds(request.sessions);
+        return columns.probabilities.map((p, i) => [ids[i], columns.versions?.[i] ?? served.primary.version, p, ...(shadow ? [shadow.probabilities[i]] : [])]);
+      },
+      shadow?.version,
+    );
+    return json(200, { ...answer, ...columns });
+  }
+  const { predictions, shadow } = await predictThroughAlias(served, request.sessions, request.explain, invokeEndpoint);
+  logPredictions(
+    request,
+    served,
+    () => predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
+    shadow?.version,
+  );
+  return json(200, { ...answer, predictions });
 };
+
+/**
+ * One line per request with every session's version and score (and the shadow's), so versions can be compared;
+ * built only when INFO is logged (a batch of 1,000 would otherwise pay for a line nobody writes).
+ */
+function logPredictions(request: PredictRequest, served: AliasModels, sessions: () => unknown[][], shadowVersion: string | undefined): void {
+  if (!INFO_LOGGED.has(logger.getLevelName())) return;
+  logger.info('predicted', {
+    model: request.model,
+    alias: served.alias,
+    version: served.primary.version,
+    ...('endpoint' in served.primary ? { endpoint: served.primary.endpoint } : {}),
+    ...(served.canary ? { canary: { version: served.canary.model.version, weight: served.canary.weight } } : {}),
+    ...(shadowVersion ? { shadow_version: shadowVersion } : {}),
+    sessions: sessions(),
+  });
+}
 
 export const handler = middy(predict).use(injectLambdaContext(logger)).use(httpErrors());

@@ -285,6 +285,26 @@ export function scoreSessions(servable: ServableModel, sessions: Sessions, expla
   });
 }
 
+/** One probability per session, in order: the scoring loop alone, no object per session. */
+export function scoreProbabilities(servable: ServableModel, sessions: Sessions): number[] {
+  const names = servable.model.featureNames;
+  const x = new Float64Array(names.length);
+  const matrix = asMatrix(sessions);
+  const read = matrix.reader(names);
+  const probabilities = new Array<number>(matrix.size);
+  for (let i = 0; i < matrix.size; i++) {
+    read(i, x);
+    probabilities[i] = predict(servable.model, x);
+  }
+  return probabilities;
+}
+
+/** Each session's id, in order (null where the request gave none). */
+export function sessionIds(sessions: Sessions): (string | null)[] {
+  const matrix = asMatrix(sessions);
+  return Array.from({ length: matrix.size }, (_, i) => matrix.id(i));
+}
+
 export type AliasTarget = { version: string } & AliasRouting;
 
 /**
@@ -364,6 +384,34 @@ export async function predictThroughAlias(
   }
   if (!models.shadow) return { predictions };
   return { predictions, shadow: { version: models.shadow.version, probabilities: scoreSessions(models.shadow, sessions, false).map((p) => p.probability) } };
+}
+
+/** The columnar answer: a probability per session; who answered each, when a canary answered some; explanations on request. */
+export interface ColumnPredictions {
+  probabilities: number[];
+  versions?: string[];
+  explanations?: Prediction['explanation'][];
+  shadow?: { version: string; probabilities: number[] };
+}
+
+/**
+ * Scores sessions through an alias and answers in columns. The common case — the alias's own version in Lambda, no
+ * canary, no explanations — is one scoring loop per model; anything else goes through `predictThroughAlias`.
+ */
+export async function predictColumns(models: AliasModels, sessions: Sessions, explain: boolean, remote?: RemoteScorer): Promise<ColumnPredictions> {
+  const { primary, canary, shadow } = models;
+  if (!explain && !canary && !('endpoint' in primary)) {
+    const probabilities = scoreProbabilities(primary, sessions);
+    return { probabilities, ...(shadow ? { shadow: { version: shadow.version, probabilities: scoreProbabilities(shadow, sessions) } } : {}) };
+  }
+  const answer = await predictThroughAlias(models, sessions, explain, remote);
+  const { predictions } = answer;
+  return {
+    probabilities: predictions.map((p) => p.probability),
+    ...(canary ? { versions: predictions.map((p) => p.version!) } : {}),
+    ...(explain ? { explanations: predictions.map((p) => p.explanation) } : {}),
+    ...(answer.shadow ? { shadow: answer.shadow } : {}),
+  };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   namedSessions,
   parseBinaryPredictRequest,
   parsePredictRequest,
+  predictColumns,
   PredictRequestError,
   predictThroughAlias,
   scoreSessions,
@@ -223,6 +224,24 @@ describe('predictThroughAlias', () => {
   const primary: ServableModel = { name: 'm', version: 'v1', model: trainedModel('logistic_regression', 600) };
   const other: ServableModel = { name: 'm', version: 'v2', model: trainedModel('gbdt', 600) };
   const sessions = Array.from({ length: 2000 }, (_, i) => ({ session_id: `session-${i}`, features: sessionFeatures(shoppers.session().events) }));
+
+  it('answers in columns what it answers per session: with and without a canary, shadow and explanations', async () => {
+    const some = sessions.slice(0, 300);
+    for (const models of [
+      { alias: 'production', primary },
+      { alias: 'production', primary, shadow: other },
+      { alias: 'production', primary, canary: { model: other, weight: 0.3 } },
+    ]) {
+      for (const explain of [false, true]) {
+        const { predictions, shadow } = await predictThroughAlias(models, some, explain);
+        const columns = await predictColumns(models, some, explain);
+        expect(columns.probabilities).toEqual(predictions.map((p) => p.probability));
+        expect(columns.versions).toEqual('canary' in models ? predictions.map((p) => p.version) : undefined);
+        expect(columns.explanations).toEqual(explain ? predictions.map((p) => p.explanation) : undefined);
+        expect(columns.shadow).toEqual(shadow);
+      }
+    }
+  });
 
   it('sends the canary its share of sessions, the same sessions every time, and scores them with its version', async () => {
     const first = (await predictThroughAlias({ alias: 'production', primary, canary: { model: other, weight: 0.1 } }, sessions, false)).predictions;
