@@ -33,18 +33,6 @@ export function summarize(samples: number[]): Pick<Figure, 'median' | 'p99' | 'm
   return { median: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), min: sorted[0]!, max: sorted.at(-1)!, runs: samples.length };
 }
 
-/** Runs `fn` `warmup` times unmeasured, then `repeats` times; returns milliseconds per run. */
-export async function time(fn: () => unknown, warmup: number, repeats: number): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const started = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - started) / 1e6);
-  }
-  return samples;
-}
-
 /**
  * Times `a` and `b` alternately (ABAB…, after warming both), so noise on the machine lands on both sides of a
  * ratio alike; returns milliseconds per run of each.
