@@ -1,5 +1,6 @@
 import { appendFileSync, rmSync } from 'node:fs';
 import { rawDeliveryTarget, streamTarget } from '#adapters/replay-targets';
+import { ipAnonymizationConfig } from '#shared/config';
 import { partitionWaves } from '#domain/lake';
 import { RateLimiter, replayEnvelope, replayHour, sendReplay, type ReplayTarget } from '#domain/replay';
 import { waveGapFor } from '../backfill';
@@ -19,7 +20,7 @@ function fileTarget(file: string, replayId: string, append: boolean): ReplayTarg
 
 function replayTarget(target: Target, replayId: string, resume: boolean): ReplayTarget {
   if (target.kind === 'stream') return streamTarget(target.name, replayId);
-  if (target.kind === 'raw') return rawDeliveryTarget(target.name, replayId);
+  if (target.kind === 'raw') return rawDeliveryTarget(target.name, replayId, ipAnonymizationConfig());
   return fileTarget(target.name, replayId, resume);
 }
 

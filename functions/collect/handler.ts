@@ -16,10 +16,11 @@ const PUT_DEADLINE_MS = 20_000;
 const collect = async (event: HttpEvent): Promise<HttpResult> => {
   const body = parseJsonBody(event, MAX_BODY_BYTES, { textPlain: true });
   // From API Gateway's request context: what the client sends in headers such as X-Forwarded-For is not trusted.
+  // planCollect anonymizes the IP (and the event's own context.ip) before anything is put on the stream.
   const observed = observedFrom(event.requestContext?.http?.sourceIp, event.requestContext?.http?.userAgent);
   let plan;
   try {
-    plan = planCollect(body, new Date().toISOString(), observed);
+    plan = planCollect(body, new Date().toISOString(), observed, config.ipAnonymization);
   } catch (error) {
     if (error instanceof BatchShapeError) throw new RequestError(error.tooLarge ? 413 : 400, error.message);
     throw error;

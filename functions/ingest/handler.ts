@@ -34,6 +34,7 @@ const ingest = async (event: KinesisStreamEvent, context: Context) => {
     ...(dedup ? { dedup } : {}),
     now: () => new Date().toISOString(),
     window: config.eventTimeWindow,
+    ip: config.ipAnonymization,
   });
   const outcomeBySequence = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, outcomes[i]]));
   logger.info('batch ingested', { records: event.Records.length, ...summary });

@@ -1,5 +1,6 @@
 import { enrich } from '#domain/events/enrich';
 import { encodeEnvelope } from '#domain/events/envelope';
+import type { IpAnonymization } from '#domain/privacy';
 import { replayEnvelope, type ReplayTarget } from '#domain/replay';
 import { putRawRows } from './firehose';
 import { putRecords } from './kinesis';
@@ -17,7 +18,7 @@ export const streamTarget =
 
 /** Replay straight to the raw delivery stream, enriched as ingest would (skips ingest and its dedup). */
 export const rawDeliveryTarget =
-  (deliveryStreamName: string, replayId: string): ReplayTarget =>
+  (deliveryStreamName: string, replayId: string, ip: IpAnonymization): ReplayTarget =>
   async (batch) => {
     const ingestedAt = new Date().toISOString();
     const rows = batch.map((s) =>
@@ -27,6 +28,7 @@ export const rawDeliveryTarget =
         replayId,
         ...(s.backfill ? { window: 'backfill' as const } : {}),
         ...(s.observed ? { observed: s.observed } : {}),
+        ip,
       }),
     );
     return (await putRawRows(deliveryStreamName, rows)).failed;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEnvelopeOfEvents, type EnvelopeHeader, type Observed } from './events/envelope';
+import { encodeEnvelopeOfEvents, observedWithIp, type EnvelopeHeader, type Observed } from './events/envelope';
 import { validateEvent, type ValidationIssue } from './events/schema';
+import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from './privacy';
 
 export const MAX_BATCH_EVENTS = 500;
 export const MAX_BODY_BYTES = 1_000_000;
@@ -49,13 +50,15 @@ const EVENTS_OVERHEAD = 12;
  * envelopes with what the collector saw of the request (`observed`): one record per session in the request (the
  * partition key keeps a session's events in order on one shard), split only where a record would pass 1 MiB.
  */
-export function planCollect(body: unknown, receivedAt: string, observed?: Observed): CollectPlan {
-  const events = Array.isArray(body) ? body : [body];
+export function planCollect(body: unknown, receivedAt: string, observed?: Observed, ip: IpAnonymization = DEFAULT_IP_ANONYMIZATION): CollectPlan {
+  // Client IPs are anonymized before anything is put anywhere (the stream, and from it the lake and bad rows).
+  const events = (Array.isArray(body) ? body : [body]).map((event: unknown) => anonymizeEventIp(event, ip));
   if (Array.isArray(body) && body.length === 0) throw new BatchShapeError('The array is empty; send at least one event.', false);
   if (events.length > MAX_BATCH_EVENTS) {
     throw new BatchShapeError(`The batch has ${events.length} events; the limit is ${MAX_BATCH_EVENTS} per request.`, true);
   }
-  const header: EnvelopeHeader = { v: 1, received_at: receivedAt, ...(observed ? { observed } : {}) };
+  const seen = observed?.ip === undefined ? observed : observedWithIp(observed, anonymizeIp(observed.ip, ip));
+  const header: EnvelopeHeader = { v: 1, received_at: receivedAt, ...(seen ? { observed: seen } : {}) };
   const headerBytes = Buffer.byteLength(JSON.stringify(header));
   const rejected: Rejection[] = [];
   const sessions = new Map<string, { json: string; bytes: number; index: number; valid: boolean }[]>();

@@ -3,6 +3,7 @@ import { decodeRecord, EnvelopeDecodeError, singleEventEnvelope, type DecodedRec
 import { enrich, type LakeEvent } from './events/enrich';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
 import { MAX_EVENT_BYTES, validateEvent } from './events/schema';
+import { DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from './privacy';
 import { withDeadline } from '#shared/retry';
 
 /**
@@ -42,7 +43,12 @@ export type Classified = { kind: 'valid'; event: LakeEvent } | { kind: 'bad'; ro
  * one session in one record), in order. Never throws: whatever cannot be read becomes a bad row, and so does
  * any other failure on one event (`enrichment_error`), so one event can never fail its record or its batch.
  */
-export function classify(record: StreamRecord, now: string, window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW): Classified[] {
+export function classify(
+  record: StreamRecord,
+  now: string,
+  window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW,
+  ip: IpAnonymization = DEFAULT_IP_ANONYMIZATION,
+): Classified[] {
   const source = () => ({
     stream: record.stream,
     partition_key: record.partitionKey,
@@ -85,6 +91,7 @@ export function classify(record: StreamRecord, now: string, window: EventTimeWin
           receivedVia: decoded.via,
           ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
           ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
+          ip,
         }),
       };
     } catch (error) {
@@ -141,13 +148,13 @@ function recordOutcome(outcomes: readonly (RecordOutcome | Error)[]): RecordOutc
  */
 export async function ingestBatch(
   records: readonly StreamRecord[],
-  ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string; window?: EventTimeWindow; dedupDeadlineMs?: number },
+  ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string; window?: EventTimeWindow; ip?: IpAnonymization; dedupDeadlineMs?: number },
 ): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
   const now = ports.now();
   const recordOf: number[] = [];
   const keys: string[] = [];
   const classified = records.flatMap((record, r) =>
-    classify(record, now, ports.window).map((c, position) => {
+    classify(record, now, ports.window, ports.ip).map((c, position) => {
       recordOf.push(r);
       keys.push(dedupKey(c, record, position));
       return c;

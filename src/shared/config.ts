@@ -49,8 +49,20 @@ export function awsSettings(env: Env = process.env): AwsSettings {
   };
 }
 
+/** How much of a client IP is kept (stage params ipv4KeepOctets, ipv6KeepGroups; src/domain/privacy.ts). */
+export function ipAnonymizationConfig(env: Env = process.env) {
+  const ipv4KeepOctets = requireNumber('IPV4_KEEP_OCTETS', 3, env);
+  const ipv6KeepGroups = requireNumber('IPV6_KEEP_GROUPS', 3, env);
+  if (!Number.isInteger(ipv4KeepOctets) || ipv4KeepOctets < 0 || ipv4KeepOctets > 4)
+    throw new ConfigurationError(`IPV4_KEEP_OCTETS must be a whole number from 0 to 4 (4 keeps whole addresses), got ${ipv4KeepOctets}.`);
+  if (!Number.isInteger(ipv6KeepGroups) || ipv6KeepGroups < 0 || ipv6KeepGroups > 8)
+    throw new ConfigurationError(`IPV6_KEEP_GROUPS must be a whole number from 0 to 8 (8 keeps whole addresses), got ${ipv6KeepGroups}.`);
+  return { ipv4KeepOctets, ipv6KeepGroups };
+}
+
 export const collectConfig = (env: Env = process.env) => ({
   streamName: requireString('CLICKSTREAM_STREAM_NAME', env),
+  ipAnonymization: ipAnonymizationConfig(env),
 });
 
 export const ingestConfig = (env: Env = process.env) => ({
@@ -59,6 +71,7 @@ export const ingestConfig = (env: Env = process.env) => ({
   dedupTableName: requireString('DEDUP_TABLE_NAME', env),
   dedupEnabled: requireBoolean('DEDUP_ENABLED', false, env),
   dedupTtlHours: requireNumber('DEDUP_TTL_HOURS', 24, env),
+  ipAnonymization: ipAnonymizationConfig(env),
   /** Event times outside [received_at − past, received_at + future] are kept, flagged, in their arrival partition. */
   eventTimeWindow: {
     maxPastMs: requireNumber('EVENT_TIME_MAX_PAST_HOURS', 168, env) * 3_600_000,

@@ -1,4 +1,5 @@
 import { makeEvent } from '../helpers/events';
+import type { BadRow } from '#domain/events/bad-row';
 import type { LakeEvent } from '#domain/events/enrich';
 import { drain, itLocal, lakeRows, outputs, postEvents } from '../helpers/cloud';
 
@@ -42,7 +43,21 @@ describe('POST /events input handling (through the local HTTP API)', () => {
     await drain();
     const row = (await lakeRows<LakeEvent>('raw')).find((r) => r.row.event_id === event.event_id)?.row;
     expect(row).toMatchObject({ observed_user_agent: 'spoof-test/1.0' });
-    expect(row?.observed_ip).toMatch(/^(127\.0\.0\.1|::1|::ffff:127\.0\.0\.1)$/);
+    expect(row?.observed_ip).toMatch(/^(127\.0\.0\.0|::)$/);
+  });
+
+  itLocal("anonymizes the client's IPs before anything is stored: no full address in the raw row, nor in an invalid event's bad row", async () => {
+    const full = '198.51.100.77';
+    const valid = makeEvent({ context: { ip: full, user_agent: 'Mozilla/5.0' } });
+    const invalid = { ...makeEvent({ context: { ip: full } }), event_type: 'teleport' };
+    expect((await postEvents([valid, invalid])).body).toMatchObject({ accepted: 1, rejected: [{ index: 1 }] });
+    await drain();
+    const raw = (await lakeRows<LakeEvent>('raw')).find((r) => r.row.event_id === valid.event_id)?.row;
+    expect(raw?.context).toEqual({ ip: '198.51.100.0', user_agent: 'Mozilla/5.0' });
+    const bad = (await lakeRows<BadRow>('bad')).find((r) => r.row.event_id === invalid.event_id)?.row;
+    const payload = Buffer.from(bad!.payload_base64, 'base64').toString('utf8');
+    expect(JSON.parse(payload).event.context).toEqual({ ip: '198.51.100.0' });
+    expect(JSON.stringify([raw, bad, payload])).not.toContain(full);
   });
 
   it('answers unknown routes with 404, not 500', async () => {

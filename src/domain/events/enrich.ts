@@ -1,4 +1,5 @@
 import { DEFAULT_EVENT_TIME_WINDOW, eventInstant, timeWindow, type EventTimeStatus, type EventTimeWindow } from './event-time';
+import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from '../privacy';
 import type { Observed, ReceivedVia } from './envelope';
 import { SCHEMA_VERSION, type ClickstreamEvent } from './schema';
 
@@ -93,11 +94,22 @@ export function placeInTime(eventTime: string, receivedAt: string, window: Event
 /** Adds what ingest knows; `event_time` becomes the same instant in UTC ("YYYY-MM-DDTHH:mm:ss.sssZ"). */
 export function enrich(
   event: ClickstreamEvent,
-  meta: { receivedAt: string; ingestedAt: string; window?: EventTimeWindow | 'backfill'; receivedVia?: ReceivedVia; replayId?: string; observed?: Observed },
+  meta: {
+    receivedAt: string;
+    ingestedAt: string;
+    window?: EventTimeWindow | 'backfill';
+    receivedVia?: ReceivedVia;
+    replayId?: string;
+    observed?: Observed;
+    /** How much of an IP the lake keeps (the collector anonymized already; other producers' and older events too). */
+    ip?: IpAnonymization;
+  },
 ): LakeEvent {
   const time = placeInTime(event.event_time, meta.receivedAt, meta.window);
+  const ip = meta.ip ?? DEFAULT_IP_ANONYMIZATION;
+  const observedIp = meta.observed?.ip === undefined ? undefined : anonymizeIp(meta.observed.ip, ip);
   return {
-    ...event,
+    ...anonymizeEventIp(event, ip),
     event_time: time.event_time,
     received_at: meta.receivedAt,
     ingested_at: meta.ingestedAt,
@@ -108,7 +120,7 @@ export function enrich(
     partition_time: time.partition_time,
     ...(time.status === undefined ? {} : { event_time_status: time.status }),
     received_via: meta.receivedVia ?? 'collector',
-    ...(meta.observed?.ip === undefined ? {} : { observed_ip: meta.observed.ip }),
+    ...(observedIp === undefined ? {} : { observed_ip: observedIp }),
     ...(meta.observed?.user_agent === undefined ? {} : { observed_user_agent: meta.observed.user_agent }),
   };
 }

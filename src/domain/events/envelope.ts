@@ -47,6 +47,9 @@ export function observedFrom(ip: unknown, userAgent: unknown): Observed | undefi
   return observed.ip === undefined && observed.user_agent === undefined ? undefined : observed;
 }
 
+/** `observed` with its IP replaced (or left out, when undefined); undefined when nothing is left. */
+export const observedWithIp = (observed: Observed, ip: string | undefined): Observed | undefined => observedFrom(ip, observed.user_agent);
+
 /** A stream record as ingest reads it: the collector's envelope, or a bare contract event another producer put on the stream. */
 export interface DecodedRecord {
   received_at: string;

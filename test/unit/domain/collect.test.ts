@@ -27,7 +27,7 @@ describe('planCollect', () => {
       { key: events[1]!.session_id, events: [1], valid: [1] },
     ]);
     const envelope = JSON.parse(Buffer.from(plan.records[0]!.data).toString('utf8'));
-    expect(envelope).toEqual({ v: 1, received_at: '2026-11-20T12:00:00.000Z', observed: { ip: '203.0.113.9' }, events: [events[0], events[2], events[3]] });
+    expect(envelope).toEqual({ v: 1, received_at: '2026-11-20T12:00:00.000Z', observed: { ip: '203.0.113.0' }, events: [events[0], events[2], events[3]] });
     expect(decodeRecord(Buffer.from(plan.records[0]!.data), () => 'unused')).toMatchObject({ events: [events[0], events[2], events[3]], several: true });
   });
 

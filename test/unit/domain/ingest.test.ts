@@ -126,7 +126,8 @@ describe('a record of several events (one request, one session)', () => {
     expect(outcomes).toEqual(['delivered']);
     expect(summary).toMatchObject({ delivered: 2, badRows: 1, duplicates: 1, failed: 0 });
     expect(delivered.raw.map((r) => r.event_id)).toEqual([a.event_id, b.event_id]);
-    expect(delivered.raw[0]).toMatchObject({ observed_ip: '203.0.113.9', received_at: '2026-11-20T11:59:59.000Z' });
+    // Another producer's envelope: the lake row keeps the anonymized IP (the record's own bytes are its bad rows' payload).
+    expect(delivered.raw[0]).toMatchObject({ observed_ip: '203.0.113.0', received_at: '2026-11-20T11:59:59.000Z' });
     const payload = JSON.parse(Buffer.from(delivered.bad[0].payload_base64, 'base64').toString('utf8'));
     expect(payload).toEqual({ v: 1, received_at: '2026-11-20T11:59:59.000Z', observed: { ip: '203.0.113.9' }, event: { event_id: 'broken' } });
   });

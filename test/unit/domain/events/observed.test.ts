@@ -9,11 +9,14 @@ const observed = { ip: '203.0.113.7', user_agent: 'Mozilla/5.0 (X11; Linux x86_6
 
 /** What the collector saw of a request travels beside the event, into its own lake fields, and through a replay. */
 describe('server-observed request facts', () => {
-  it('are kept apart from what the client claimed, from the collector to the lake row and back through a replay', () => {
-    const event = makeEvent({ context: { user_agent: 'claimed-by-client', ip: '10.0.0.1' } });
-    const [record] = planCollect(event, receivedAt, observed).records;
+  it('are kept apart from what the client claimed, IPs anonymized, from the collector to the lake row and back through a replay', () => {
+    const sent = makeEvent({ context: { user_agent: 'claimed-by-client', ip: '10.0.0.1' } });
+    const [record] = planCollect(sent, receivedAt, observed).records;
     const envelope = JSON.parse(Buffer.from(record!.data).toString('utf8'));
-    expect(envelope).toEqual({ v: 1, received_at: receivedAt, observed, event });
+    // Both IPs lose their last octet before anything is put on the stream; the event is otherwise as sent.
+    const event = { ...sent, context: { ...sent.context, ip: '10.0.0.0' } };
+    const seen = { ...observed, ip: '203.0.113.0' };
+    expect(envelope).toEqual({ v: 1, received_at: receivedAt, observed: seen, event });
 
     const [outcome] = classify(
       { recordId: 'r', data: Buffer.from(record!.data), stream: 's', partitionKey: 'p', sequenceNumber: '1', approximateArrival: Date.parse(receivedAt) / 1000 },
@@ -21,13 +24,13 @@ describe('server-observed request facts', () => {
     );
     if (outcome?.kind !== 'valid') throw new Error(`not valid: ${JSON.stringify(outcome)}`);
     const row = outcome.event;
-    expect(row).toMatchObject({ observed_ip: observed.ip, observed_user_agent: observed.user_agent, context: { user_agent: 'claimed-by-client', ip: '10.0.0.1' } });
-    // The client's own user agent decides the device class; the row's event, stripped, is the event as sent.
+    expect(row).toMatchObject({ observed_ip: seen.ip, observed_user_agent: observed.user_agent, context: { user_agent: 'claimed-by-client', ip: '10.0.0.0' } });
+    // The client's own user agent decides the device class; the row's event, stripped, is the event as the collector kept it.
     expect(row.device_class).toBe('desktop');
     expect(originalEvent(row)).toEqual(event);
 
     const { selected } = selectRawEvents([{ key: 'k', row }], { from: 0, to: Date.parse('2100-01-01') });
-    expect(replayEnvelope(selected[0]!, 'replay-1')).toMatchObject({ observed, replay_id: 'replay-1', event });
+    expect(replayEnvelope(selected[0]!, 'replay-1')).toMatchObject({ observed: seen, replay_id: 'replay-1', event });
   });
 
   it('are cut to what the lake keeps, and junk in an envelope is ignored', () => {

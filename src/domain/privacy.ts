@@ -1,0 +1,81 @@
+import { isIPv4, isIPv6 } from 'node:net';
+
+/**
+ * How much of a client IP the pipeline keeps (stage params ipv4KeepOctets, ipv6KeepGroups): IPv4 keeps its first
+ * octets, IPv6 its first 16-bit groups, the rest zeroed — by default 3 octets (a /24) and 3 groups (a /48), enough
+ * for a region or a network, not for a household. 4 and 8 keep whole addresses.
+ */
+export interface IpAnonymization {
+  ipv4KeepOctets: number;
+  ipv6KeepGroups: number;
+}
+
+export const DEFAULT_IP_ANONYMIZATION: IpAnonymization = { ipv4KeepOctets: 3, ipv6KeepGroups: 3 };
+
+const ipv4 = (ip: string, keep: number) =>
+  ip
+    .split('.')
+    .map((octet, i) => (i < keep ? String(Number(octet)) : '0'))
+    .join('.');
+
+/** The eight groups of an IPv6 address as numbers (an embedded IPv4 tail read as its two groups). */
+function ipv6Groups(ip: string): number[] {
+  const zone = ip.indexOf('%');
+  let text = (zone < 0 ? ip : ip.slice(0, zone)).toLowerCase();
+  const tail = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
+  if (tail) {
+    const [a, b, c, d] = tail.split('.').map(Number) as [number, number, number, number];
+    text = `${text.slice(0, -tail.length)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head = '', rest] = text.split('::');
+  const left = head ? head.split(':') : [];
+  const right = rest ? rest.split(':') : [];
+  const middle = rest === undefined ? [] : Array<string>(8 - left.length - right.length).fill('0');
+  return [...left, ...middle, ...right].map((g) => parseInt(g, 16));
+}
+
+/** The groups in RFC 5952 form: lowercase, no leading zeros, the longest run of zero groups (≥ 2) as "::". */
+function formatIpv6(groups: number[]): string {
+  let best = { at: -1, length: 0 };
+  for (let i = 0; i < 8;) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && groups[j] === 0) j++;
+    if (j - i > best.length) best = { at: i, length: j - i };
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  if (best.length < 2) return hex.join(':');
+  return `${hex.slice(0, best.at).join(':')}::${hex.slice(best.at + best.length).join(':')}`;
+}
+
+/**
+ * The IP with only what the settings keep. Anything that is not an IP address is dropped (undefined): a field
+ * meant for an address must not become a place to smuggle other personal data.
+ */
+export function anonymizeIp(ip: string, settings: IpAnonymization = DEFAULT_IP_ANONYMIZATION): string | undefined {
+  if (isIPv4(ip)) return ipv4(ip, settings.ipv4KeepOctets);
+  if (!isIPv6(ip)) return undefined;
+  const groups = ipv6Groups(ip);
+  // An IPv4-mapped address (::ffff:a.b.c.d) is an IPv4 client: anonymized as one.
+  if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
+    const [hi = 0, lo = 0] = groups.slice(6);
+    return ipv4(`${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`, settings.ipv4KeepOctets);
+  }
+  return formatIpv6(groups.map((g, i) => (i < settings.ipv6KeepGroups ? g : 0)));
+}
+
+/**
+ * An event as sent (any shape) with its client-claimed `context.ip` anonymized — or removed, when it is not an
+ * address. Anything else is returned as it is.
+ */
+export function anonymizeEventIp<T>(event: T, settings: IpAnonymization): T {
+  const context = (event as { context?: unknown } | null)?.context;
+  if (typeof context !== 'object' || context === null || typeof (context as { ip?: unknown }).ip !== 'string') return event;
+  const { ip, ...rest } = context as { ip: string };
+  const kept = anonymizeIp(ip, settings);
+  return { ...event, context: kept === undefined ? rest : { ...rest, ip: kept } };
+}
