@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { dedupTable } from '#adapters/dedup-table';
 import { firehoseDelivery } from '#adapters/firehose';
+import { enrichmentsNamed } from '#domain/enrichments/pipeline';
 import { ingestBatch, type StreamRecord } from '#domain/ingest';
 import { ingestConfig } from '#shared/config';
 import { logger, metrics } from '#shared/logger';
@@ -14,6 +15,7 @@ const config = ingestConfig();
 const delivery = firehoseDelivery({ raw: config.rawDeliveryStreamName, bad: config.badDeliveryStreamName });
 const dedup = config.dedupEnabled ? dedupTable(config.dedupTableName, config.dedupTtlHours) : undefined;
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
+const enrichments = enrichmentsNamed(config.enrichments);
 
 const toStreamRecord = (record: KinesisStreamRecord): StreamRecord => ({
   recordId: record.eventID,
@@ -35,6 +37,7 @@ const ingest = async (event: KinesisStreamEvent, context: Context) => {
     now: () => new Date().toISOString(),
     window: config.eventTimeWindow,
     ip: config.ipAnonymization,
+    enrichments,
   });
   const outcomeBySequence = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, outcomes[i]]));
   logger.info('batch ingested', { records: event.Records.length, ...summary });

@@ -3,6 +3,7 @@ import { decodeRecord, EnvelopeDecodeError, singleEventEnvelope, type DecodedRec
 import { enrich, type LakeEvent } from './events/enrich';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
 import { MAX_EVENT_BYTES, validateEvent } from './events/schema';
+import type { Enrichment } from './enrichments/pipeline';
 import { DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from './privacy';
 import { withDeadline } from '#shared/retry';
 
@@ -48,6 +49,7 @@ export function classify(
   now: string,
   window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW,
   ip: IpAnonymization = DEFAULT_IP_ANONYMIZATION,
+  enrichments?: readonly Enrichment[],
 ): Classified[] {
   const source = () => ({
     stream: record.stream,
@@ -92,6 +94,7 @@ export function classify(
           ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
           ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
           ip,
+          ...(enrichments ? { enrichments } : {}),
         }),
       };
     } catch (error) {
@@ -148,13 +151,21 @@ function recordOutcome(outcomes: readonly (RecordOutcome | Error)[]): RecordOutc
  */
 export async function ingestBatch(
   records: readonly StreamRecord[],
-  ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string; window?: EventTimeWindow; ip?: IpAnonymization; dedupDeadlineMs?: number },
+  ports: {
+    delivery: DeliveryPort;
+    dedup?: DedupPort;
+    now: () => string;
+    window?: EventTimeWindow;
+    ip?: IpAnonymization;
+    enrichments?: readonly Enrichment[];
+    dedupDeadlineMs?: number;
+  },
 ): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
   const now = ports.now();
   const recordOf: number[] = [];
   const keys: string[] = [];
   const classified = records.flatMap((record, r) =>
-    classify(record, now, ports.window, ports.ip).map((c, position) => {
+    classify(record, now, ports.window, ports.ip, ports.enrichments).map((c, position) => {
       recordOf.push(r);
       keys.push(dedupKey(c, record, position));
       return c;

@@ -72,6 +72,11 @@ export const ingestConfig = (env: Env = process.env) => ({
   dedupEnabled: requireBoolean('DEDUP_ENABLED', false, env),
   dedupTtlHours: requireNumber('DEDUP_TTL_HOURS', 24, env),
   ipAnonymization: ipAnonymizationConfig(env),
+  /** The enrichments to run, in order (stage param `enrichments`; src/domain/enrichments/pipeline.ts checks the names). */
+  enrichments: (optionalString('ENRICHMENTS', env) ?? 'user-agent,campaign,referrer')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0),
   /** Event times outside [received_at − past, received_at + future] are kept, flagged, in their arrival partition. */
   eventTimeWindow: {
     maxPastMs: requireNumber('EVENT_TIME_MAX_PAST_HOURS', 168, env) * 3_600_000,

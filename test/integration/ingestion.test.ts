@@ -76,6 +76,25 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
       expect(invalid).toContainEqual(payload.event);
     }
   });
+  it("enriches each row with the parsed user agent, the campaign and the referrer's class", async () => {
+    const event = makeEvent({
+      session_id: `${run}-enriched`,
+      context: {
+        user_agent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1',
+      },
+      page: { url: 'https://shop.example.com/?utm_source=spring&utm_medium=social&fbclid=F1', referrer: 'https://www.instagram.com/' },
+    });
+    expect((await postEvents([event])).status).toBe(202);
+    await drain();
+    const row = (await lakeRows<LakeEvent>('raw')).find((r) => r.row.event_id === event.event_id)?.row;
+    expect(row).toMatchObject({
+      device_class: 'mobile',
+      ua: { browser: 'Mobile Safari', os: 'iOS', device_type: 'mobile', device_vendor: 'Apple', device_model: 'iPhone', bot: false },
+      campaign: { source: 'spring', medium: 'social', click_id_type: 'fbclid', click_id: 'F1' },
+      referrer_class: 'social',
+    });
+  });
+
   it('partitions raw records by the partition their gzip header names; a record that names none goes to errors/, whole', async () => {
     const firehose = new FirehoseClient({ endpoint: outputs().Endpoint });
     // Lake rows as ingest packs them: one gzip member per partition.

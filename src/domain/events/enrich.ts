@@ -1,9 +1,12 @@
 import { DEFAULT_EVENT_TIME_WINDOW, eventInstant, timeWindow, type EventTimeStatus, type EventTimeWindow } from './event-time';
 import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from '../privacy';
+import { ENRICHMENT_OUTPUT_FIELDS, ENRICHMENTS, type Enrichment } from '../enrichments/pipeline';
+import { deviceClass, type DeviceClass } from '../enrichments/user-agent';
 import type { Observed, ReceivedVia } from './envelope';
+import type { LakeEvent } from './lake-event';
 import { SCHEMA_VERSION, type ClickstreamEvent } from './schema';
 
-export type DeviceClass = 'mobile' | 'tablet' | 'desktop' | 'bot' | 'unknown';
+export type { DeviceClass };
 
 /** What ingest adds to a contract event (a replay strips them again to recover the event as sent). */
 export const ENRICHMENT_FIELDS = [
@@ -17,59 +20,14 @@ export const ENRICHMENT_FIELDS = [
   'received_via',
   'observed_ip',
   'observed_user_agent',
+  ...ENRICHMENT_OUTPUT_FIELDS,
 ] as const;
 
-
-/** A valid event as stored in the lake's raw zone. */
-export interface LakeEvent extends ClickstreamEvent {
-  received_at: string;
-  ingested_at: string;
-  device_class: DeviceClass;
-  schema_version: string;
-  replay_id?: string;
-  /**
-   * The instant the raw zone is partitioned by (dt/hour): `event_time` when it lies in the accepted window around
-   * `received_at`, else `received_at` — so no client clock can spread events over partitions nothing reads.
-   */
-  partition_time: string;
-  /** Set only when `event_time` fell outside the window: the event is kept, in its arrival partition. */
-  event_time_status?: EventTimeStatus;
-  received_via: ReceivedVia;
-  /** The request's source IP as the collector saw it (absent for events that did not come through it). */
-  observed_ip?: string;
-  /** The request's User-Agent header as the collector saw it; `context.user_agent` is what the client claims. */
-  observed_user_agent?: string;
-}
+export type { LakeEvent };
 
 /** An event time that `eventInstant` cannot read: the validator rejects those, so reaching enrich with one is a bug upstream. */
 export class EnrichmentError extends Error {
   override name = 'EnrichmentError';
-}
-
-const BOT = /bot|crawl|spider|slurp|headless|lighthouse/i;
-const TABLET = /ipad|tablet|kindle|silk|playbook|(android(?!.*mobile))/i;
-const MOBILE = /mobi|iphone|ipod|android.*mobile|windows phone|blackberry|opera mini/i;
-
-function classify(userAgent: string): DeviceClass {
-  if (BOT.test(userAgent)) return 'bot';
-  if (TABLET.test(userAgent)) return 'tablet';
-  if (MOBILE.test(userAgent)) return 'mobile';
-  return 'desktop';
-}
-
-// Traffic repeats a few thousand user agents; remembering their class skips three regexes per event.
-const KNOWN_AGENTS = new Map<string, DeviceClass>();
-const MAX_KNOWN_AGENTS = 5_000;
-
-export function deviceClass(userAgent: string | undefined): DeviceClass {
-  if (!userAgent) return 'unknown';
-  let cls = KNOWN_AGENTS.get(userAgent);
-  if (cls === undefined) {
-    cls = classify(userAgent);
-    if (KNOWN_AGENTS.size >= MAX_KNOWN_AGENTS) KNOWN_AGENTS.clear();
-    KNOWN_AGENTS.set(userAgent, cls);
-  }
-  return cls;
 }
 
 /** Already the canonical form (what Date#toISOString prints): most events are, and re-formatting costs. */
@@ -103,12 +61,14 @@ export function enrich(
     observed?: Observed;
     /** How much of an IP the lake keeps (the collector anonymized already; other producers' and older events too). */
     ip?: IpAnonymization;
+    /** The stage's enrichments, in order (all of them by default). */
+    enrichments?: readonly Enrichment[];
   },
 ): LakeEvent {
   const time = placeInTime(event.event_time, meta.receivedAt, meta.window);
   const ip = meta.ip ?? DEFAULT_IP_ANONYMIZATION;
   const observedIp = meta.observed?.ip === undefined ? undefined : anonymizeIp(meta.observed.ip, ip);
-  return {
+  const row: LakeEvent = {
     ...anonymizeEventIp(event, ip),
     event_time: time.event_time,
     received_at: meta.receivedAt,
@@ -123,4 +83,6 @@ export function enrich(
     ...(observedIp === undefined ? {} : { observed_ip: observedIp }),
     ...(meta.observed?.user_agent === undefined ? {} : { observed_user_agent: meta.observed.user_agent }),
   };
+  for (const enrichment of meta.enrichments ?? ENRICHMENTS) Object.assign(row, enrichment.enrich(row, meta.observed ? { observed: meta.observed } : {}));
+  return row;
 }

@@ -1,4 +1,4 @@
-import { deviceClass } from '../events/enrich';
+import { deviceClass } from '../enrichments/user-agent';
 import type { ClickstreamEvent } from '../events/schema';
 import { referrerClass, type FeatureVector } from './spec';
 

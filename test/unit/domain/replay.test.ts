@@ -84,7 +84,18 @@ describe('replay selection', () => {
 
 /** The contract event inside a lake row: ingest's fields removed. */
 function makeEventLike(lakeRow: ReturnType<typeof row>) {
-  const { received_at: _r, ingested_at: _i, device_class: _d, schema_version: _s, partition_time: _p, received_via: _v, ...event } = lakeRow;
+  const {
+    received_at: _r,
+    ingested_at: _i,
+    device_class: _d,
+    schema_version: _s,
+    partition_time: _p,
+    received_via: _v,
+    ua: _u,
+    campaign: _c,
+    referrer_class: _rc,
+    ...event
+  } = lakeRow;
   return event;
 }
 

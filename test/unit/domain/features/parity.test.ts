@@ -46,7 +46,7 @@ describe('feature parity: SQL (DuckDB) = TypeScript', () => {
       makeEvent({
         session_id: 'edge-after-purchase',
         event_time: at(1),
-        context: { user_agent: 'Mozilla/5.0 (iPad; CPU OS 17_4)' },
+        context: { user_agent: 'Mozilla/5.0 (iPad; CPU OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Safari/604.1' },
         page: { referrer: 'https://mail.example.com/' },
       }),
     ),
