@@ -27,6 +27,7 @@ import { lambdaDurations, UsageMeter } from './usage';
 import { createSite } from './site';
 import { LocalSageMaker } from './sagemaker';
 import { LocalSqs } from './sqs';
+import { LocalSecretsManager } from './secrets-manager';
 import { LocalSsm } from './ssm';
 import { LocalStepFunctions } from './stepfunctions';
 import { ACCOUNT_ID, packageTemplate, paramArgs, type IntrinsicResolver, type Template } from './template';
@@ -90,6 +91,7 @@ export class LocalCloud {
   firehose!: LocalFirehose;
   sqs!: LocalSqs;
   readonly ssm = new LocalSsm(REGION, ACCOUNT_ID);
+  secretsManager!: LocalSecretsManager;
   glue!: LocalGlue;
   batch!: LocalBatch;
   stepFunctions!: LocalStepFunctions;
@@ -165,7 +167,7 @@ export class LocalCloud {
   private prepareDataDir(): void {
     const { dataDir, root } = this.options;
     if (this.options.reset) {
-      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'glue-catalog.json', 'esm-checkpoints.json', 'stack-outputs.json'])
+      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'secrets.json', 'glue-catalog.json', 'esm-checkpoints.json', 'stack-outputs.json'])
         rmSync(path.join(dataDir, dir), { recursive: true, force: true });
     }
     for (const dir of ['kinesis', 'dynamodb', 's3', 'logs']) mkdirSync(path.join(dataDir, dir), { recursive: true });
@@ -218,6 +220,7 @@ export class LocalCloud {
     const jobEnv = () => ({ ...LOCAL_CREDENTIALS, AWS_ENDPOINT_URL: this.edgeUrl, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
     this.firehose = new LocalFirehose(s3, REGION, ACCOUNT_ID, this.faults, this.usage, invoke);
     this.sqs = new LocalSqs(path.join(dataDir, 'sqs.json'), () => this.edgeUrl, REGION, ACCOUNT_ID);
+    this.secretsManager = new LocalSecretsManager(path.join(dataDir, 'secrets.json'), REGION, ACCOUNT_ID);
     this.glue = new LocalGlue({ ...common, env: jobEnv });
     this.batch = new LocalBatch({ ...common, env: jobEnv });
     const readObject = async (bucket: string, key: string) =>
@@ -242,6 +245,7 @@ export class LocalCloud {
         states: jsonProtocolService('Step Functions', this.stepFunctions.operations, 'application/x-amz-json-1.0'),
         sagemaker: this.sageMaker.handle,
         ssm: this.ssm.handle,
+        secretsmanager: this.secretsManager.handle,
         cloudformation: this.cloudFormation.handle,
         local: (req, res, body) => this.admin(req.method ?? 'GET', req.url ?? '/', body, res),
       },
@@ -316,6 +320,7 @@ export class LocalCloud {
           firehose: this.firehose,
           sqs: this.sqs,
           ssm: this.ssm,
+          secretsManager: this.secretsManager,
           glue: this.glue,
           batch: this.batch,
           stepFunctions: this.stepFunctions,

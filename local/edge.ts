@@ -10,7 +10,8 @@ const operationOf = (req: IncomingMessage): string =>
     .pop() ||
   (req.method ?? 'GET');
 
-export type ServiceName = 'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'ssm' | 'cloudformation' | 'local';
+export type ServiceName =
+  'kinesis' | 'dynamodb' | 'firehose' | 'sqs' | 's3' | 'glue' | 'batch' | 'states' | 'sagemaker' | 'ssm' | 'secretsmanager' | 'cloudformation' | 'local';
 
 const TARGET_PREFIXES: [string, ServiceName][] = [
   ['Kinesis_20131202.', 'kinesis'],
@@ -21,6 +22,7 @@ const TARGET_PREFIXES: [string, ServiceName][] = [
   ['AWSStepFunctions.', 'states'],
   ['SageMaker.', 'sagemaker'],
   ['AmazonSSM.', 'ssm'],
+  ['secretsmanager.', 'secretsmanager'],
 ];
 
 const SCOPE_SERVICES: Record<string, ServiceName> = {
@@ -34,6 +36,7 @@ const SCOPE_SERVICES: Record<string, ServiceName> = {
   states: 'states',
   sagemaker: 'sagemaker',
   ssm: 'ssm',
+  secretsmanager: 'secretsmanager',
   cloudformation: 'cloudformation',
 };
 

@@ -1,6 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import { putRecords } from '#adapters/kinesis';
+import { pseudonymization } from '#adapters/secrets';
 import { BatchShapeError, MAX_BODY_BYTES, planCollect } from '#domain/collect';
 import { observedFrom } from '#domain/events/envelope';
 import { collectConfig } from '#shared/config';
@@ -10,6 +11,7 @@ import { logger } from '#shared/logger';
 import { DeadlineError, withDeadline } from '#shared/retry';
 
 const config = collectConfig();
+const pseudonymizationKey = pseudonymization(config.pseudonymization);
 const PUT_DEADLINE_MS = 20_000;
 
 /** POST /events: one event or an array of up to 500 → 202 {accepted, rejected}. */
@@ -18,9 +20,10 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
   // From API Gateway's request context: what the client sends in headers such as X-Forwarded-For is not trusted.
   // planCollect anonymizes the IP (and the event's own context.ip) before anything is put on the stream.
   const observed = observedFrom(event.requestContext?.http?.sourceIp, event.requestContext?.http?.userAgent);
+  const privacy = { ip: config.ipAnonymization, pseudonymize: await pseudonymizationKey() };
   let plan;
   try {
-    plan = planCollect(body, new Date().toISOString(), observed, config.ipAnonymization);
+    plan = planCollect(body, new Date().toISOString(), observed, privacy);
   } catch (error) {
     if (error instanceof BatchShapeError) throw new RequestError(error.tooLarge ? 413 : 400, error.message);
     throw error;

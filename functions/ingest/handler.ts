@@ -6,6 +6,7 @@ import middy from '@middy/core';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { dedupTable } from '#adapters/dedup-table';
 import { firehoseDelivery } from '#adapters/firehose';
+import { pseudonymization } from '#adapters/secrets';
 import { enrichmentsNamed } from '#domain/enrichments/pipeline';
 import { ingestBatch, type StreamRecord } from '#domain/ingest';
 import { ingestConfig } from '#shared/config';
@@ -16,6 +17,7 @@ const delivery = firehoseDelivery({ raw: config.rawDeliveryStreamName, bad: conf
 const dedup = config.dedupEnabled ? dedupTable(config.dedupTableName, config.dedupTtlHours) : undefined;
 const processor = new BatchProcessor(EventType.KinesisDataStreams);
 const enrichments = enrichmentsNamed(config.enrichments);
+const pseudonymizationKey = pseudonymization(config.pseudonymization);
 
 const toStreamRecord = (record: KinesisStreamRecord): StreamRecord => ({
   recordId: record.eventID,
@@ -38,6 +40,7 @@ const ingest = async (event: KinesisStreamEvent, context: Context) => {
     window: config.eventTimeWindow,
     ip: config.ipAnonymization,
     enrichments,
+    pseudonymize: await pseudonymizationKey(),
   });
   const outcomeBySequence = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, outcomes[i]]));
   logger.info('batch ingested', { records: event.Records.length, ...summary });

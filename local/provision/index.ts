@@ -10,6 +10,7 @@ import { lambdaUrl } from './lambda-url';
 import { ecrRepository, iamRole, lambdaFunction } from './names-only';
 import { s3Bucket } from './s3';
 import { sqsQueue } from './sqs';
+import { secretsManagerSecret } from './secrets-manager';
 import { ssmParameter } from './ssm';
 import { stateMachine } from './stepfunctions';
 import type { ProvisionContext, Provisioner } from './types';
@@ -25,6 +26,7 @@ export const PROVISIONERS: ReadonlyMap<string, Provisioner> = new Map(
     firehoseDeliveryStream,
     sqsQueue,
     ssmParameter,
+    secretsManagerSecret,
     glueDatabase,
     glueCrawler,
     glueJob,

@@ -6,6 +6,7 @@ import type { LocalFirehose } from '../firehose';
 import type { LocalFunctionUrls } from '../function-urls';
 import type { LocalGlue } from '../glue/service';
 import type { LocalSqs } from '../sqs';
+import type { LocalSecretsManager } from '../secrets-manager';
 import type { LocalSsm } from '../ssm';
 import type { LocalStepFunctions } from '../stepfunctions';
 import type { IntrinsicResolver, PhysicalResource, Template } from '../template';
@@ -28,6 +29,7 @@ export interface ProvisionContext {
     firehose: LocalFirehose;
     sqs: LocalSqs;
     ssm: LocalSsm;
+    secretsManager: LocalSecretsManager;
     glue: LocalGlue;
     batch: LocalBatch;
     stepFunctions: LocalStepFunctions;

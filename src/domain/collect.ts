@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEnvelopeOfEvents, observedWithIp, type EnvelopeHeader, type Observed } from './events/envelope';
 import { validateEvent, type ValidationIssue } from './events/schema';
-import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from './privacy';
+import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, pseudonymizeEvent, type IpAnonymization, type Pseudonymization } from './privacy';
 
 export const MAX_BATCH_EVENTS = 500;
 export const MAX_BODY_BYTES = 1_000_000;
@@ -46,13 +46,21 @@ export interface CollectPlan {
 const EVENTS_OVERHEAD = 12;
 
 /**
- * Checks the body's shape (one event or an array of up to 500), validates each event and wraps the events in
+ * Checks the body's shape (one event or an array of up to 500), anonymizes and pseudonymizes what the stage says,
+ * validates each event and wraps the events in
  * envelopes with what the collector saw of the request (`observed`): one record per session in the request (the
  * partition key keeps a session's events in order on one shard), split only where a record would pass 1 MiB.
  */
-export function planCollect(body: unknown, receivedAt: string, observed?: Observed, ip: IpAnonymization = DEFAULT_IP_ANONYMIZATION): CollectPlan {
-  // Client IPs are anonymized before anything is put anywhere (the stream, and from it the lake and bad rows).
-  const events = (Array.isArray(body) ? body : [body]).map((event: unknown) => anonymizeEventIp(event, ip));
+export function planCollect(
+  body: unknown,
+  receivedAt: string,
+  observed?: Observed,
+  privacy: { ip: IpAnonymization; pseudonymize?: Pseudonymization } = { ip: DEFAULT_IP_ANONYMIZATION },
+): CollectPlan {
+  const { ip } = privacy;
+  // Client IPs are anonymized and ids pseudonymized before anything is put anywhere (the stream, and from it the
+  // lake and the bad rows).
+  const events = (Array.isArray(body) ? body : [body]).map((event: unknown) => pseudonymizeEvent(anonymizeEventIp(event, ip), privacy.pseudonymize));
   if (Array.isArray(body) && body.length === 0) throw new BatchShapeError('The array is empty; send at least one event.', false);
   if (events.length > MAX_BATCH_EVENTS) {
     throw new BatchShapeError(`The batch has ${events.length} events; the limit is ${MAX_BATCH_EVENTS} per request.`, true);

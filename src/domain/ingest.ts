@@ -4,7 +4,7 @@ import { enrich, type LakeEvent } from './events/enrich';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
 import { MAX_EVENT_BYTES, validateEvent } from './events/schema';
 import type { Enrichment } from './enrichments/pipeline';
-import { DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from './privacy';
+import { DEFAULT_IP_ANONYMIZATION, type IpAnonymization, type Pseudonymization } from './privacy';
 import { withDeadline } from '#shared/retry';
 
 /**
@@ -50,6 +50,7 @@ export function classify(
   window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW,
   ip: IpAnonymization = DEFAULT_IP_ANONYMIZATION,
   enrichments?: readonly Enrichment[],
+  pseudonymize?: Pseudonymization,
 ): Classified[] {
   const source = () => ({
     stream: record.stream,
@@ -95,6 +96,7 @@ export function classify(
           ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
           ip,
           ...(enrichments ? { enrichments } : {}),
+          ...(pseudonymize ? { pseudonymize } : {}),
         }),
       };
     } catch (error) {
@@ -158,6 +160,7 @@ export async function ingestBatch(
     window?: EventTimeWindow;
     ip?: IpAnonymization;
     enrichments?: readonly Enrichment[];
+    pseudonymize?: Pseudonymization;
     dedupDeadlineMs?: number;
   },
 ): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
@@ -165,7 +168,7 @@ export async function ingestBatch(
   const recordOf: number[] = [];
   const keys: string[] = [];
   const classified = records.flatMap((record, r) =>
-    classify(record, now, ports.window, ports.ip, ports.enrichments).map((c, position) => {
+    classify(record, now, ports.window, ports.ip, ports.enrichments, ports.pseudonymize).map((c, position) => {
       recordOf.push(r);
       keys.push(dedupKey(c, record, position));
       return c;

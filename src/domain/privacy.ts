@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
@@ -78,4 +79,52 @@ export function anonymizeEventIp<T>(event: T, settings: IpAnonymization): T {
   const { ip, ...rest } = context as { ip: string };
   const kept = anonymizeIp(ip, settings);
   return { ...event, context: kept === undefined ? rest : { ...rest, ip: kept } };
+}
+
+/** The event fields that can be pseudonymized (stage param pseudonymizeFields). */
+export const PSEUDONYMIZABLE_FIELDS = ['user_id', 'anonymous_id'] as const;
+export type PseudonymizedField = (typeof PSEUDONYMIZABLE_FIELDS)[number];
+
+/** Pseudonymization as a stage sets it: which fields, under which key (from Secrets Manager). */
+export interface Pseudonymization {
+  fields: readonly PseudonymizedField[];
+  key: Buffer;
+}
+
+/** A pseudonym: "ps_" and the HMAC-SHA256 of the value under the key, in hex — recognised, so never hashed twice. */
+const PSEUDONYM = /^ps_[0-9a-f]{64}$/;
+
+export class PseudonymizationError extends Error {
+  override name = 'PseudonymizationError';
+}
+
+export function pseudonym(value: string, key: Buffer): string {
+  if (PSEUDONYM.test(value)) return value;
+  return `ps_${createHmac('sha256', key).update(value, 'utf8').digest('hex')}`;
+}
+
+/** Which fields a stage pseudonymizes, from its comma-separated list (empty: none). */
+export function pseudonymizedFields(list: readonly string[]): PseudonymizedField[] {
+  return list.map((name) => {
+    const field = PSEUDONYMIZABLE_FIELDS.find((f) => f === name);
+    if (!field) throw new PseudonymizationError(`Cannot pseudonymize "${name}"; the fields that can be: ${PSEUDONYMIZABLE_FIELDS.join(', ')}.`);
+    return field;
+  });
+}
+
+/**
+ * An event as sent (any shape) with the listed top-level fields replaced by their pseudonyms, where they are
+ * strings; anything else is returned as it is. The same person keeps the same pseudonym under one key, so
+ * sessions, visitors and features join as before; without the key nobody can go back.
+ */
+export function pseudonymizeEvent<T>(event: T, settings: Pseudonymization | undefined): T {
+  if (!settings || settings.fields.length === 0 || typeof event !== 'object' || event === null) return event;
+  let changed: Record<string, unknown> | undefined;
+  for (const field of settings.fields) {
+    const value = (event as Record<string, unknown>)[field];
+    if (typeof value !== 'string' || PSEUDONYM.test(value)) continue;
+    changed ??= { ...(event as Record<string, unknown>) };
+    changed[field] = pseudonym(value, settings.key);
+  }
+  return (changed ?? event) as T;
 }

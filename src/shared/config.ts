@@ -60,9 +60,19 @@ export function ipAnonymizationConfig(env: Env = process.env) {
   return { ipv4KeepOctets, ipv6KeepGroups };
 }
 
+/** Which ids are pseudonymized (stage param pseudonymizeFields; src/domain/privacy.ts) and the secret holding the key. */
+export const pseudonymizationConfig = (env: Env = process.env) => ({
+  fields: (optionalString('PSEUDONYMIZE_FIELDS', env) ?? 'user_id,anonymous_id')
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0 && name !== 'none'),
+  secretId: optionalString('PSEUDONYMIZATION_SECRET_ID', env),
+});
+
 export const collectConfig = (env: Env = process.env) => ({
   streamName: requireString('CLICKSTREAM_STREAM_NAME', env),
   ipAnonymization: ipAnonymizationConfig(env),
+  pseudonymization: pseudonymizationConfig(env),
 });
 
 export const ingestConfig = (env: Env = process.env) => ({
@@ -72,6 +82,7 @@ export const ingestConfig = (env: Env = process.env) => ({
   dedupEnabled: requireBoolean('DEDUP_ENABLED', false, env),
   dedupTtlHours: requireNumber('DEDUP_TTL_HOURS', 24, env),
   ipAnonymization: ipAnonymizationConfig(env),
+  pseudonymization: pseudonymizationConfig(env),
   /** The enrichments to run, in order (stage param `enrichments`; src/domain/enrichments/pipeline.ts checks the names). */
   enrichments: (optionalString('ENRICHMENTS', env) ?? 'user-agent,campaign,referrer')
     .split(',')

@@ -6,6 +6,8 @@ import type { FaultRule } from '../../local/faults';
 import { backfillEvents } from '../../cli/backfill';
 import type { ClickstreamEvent } from '#domain/events/schema';
 import { listObjects, readJsonLines } from '#adapters/s3';
+import { cachedSecret } from '#adapters/secrets';
+import { pseudonym } from '#domain/privacy';
 import { LAKE_PREFIXES, partitionOf, type LakeZone } from '#domain/lake';
 import { waitFor } from './wait';
 
@@ -69,6 +71,12 @@ export async function api(
 }
 
 export const postEvents = (body: unknown, contentType = 'application/json') => api('POST', '/events', { body, contentType });
+
+/** What the lake holds instead of an id (user_id, anonymous_id): its pseudonym under the stack's key (docs/security.md). */
+export async function pseudonymOf(): Promise<(value: string) => string> {
+  const key = Buffer.from(await cachedSecret(outputs().PseudonymizationSecretName!)(), 'utf8');
+  return (value) => pseudonym(value, key);
+}
 
 /**
  * Loads history the way `npm run import` does: backfill envelopes straight onto the stream, so events keep their

@@ -5,7 +5,7 @@ import { setAlias } from '#adapters/registry-table';
 import type { LakeEvent } from '#domain/events/enrich';
 import { PRODUCTION_ALIAS } from '#domain/registry';
 import { launchBrowser } from '../helpers/browser';
-import { addFaults, clearFaults, drain, lakeRows, outputs } from '../helpers/cloud';
+import { addFaults, clearFaults, drain, lakeRows, outputs, pseudonymOf } from '../helpers/cloud';
 import { trainedModel } from '../helpers/models';
 import { registerVersion } from '../helpers/registry';
 import { waitFor } from '../helpers/wait';
@@ -135,7 +135,8 @@ describe('the web tracker and the demo store, in a real browser', () => {
     await page.goto('about:blank');
 
     await drain();
-    const rows = (await lakeRows<LakeEvent>('raw')).map((r) => r.row).filter((r) => r.anonymous_id === anonymousId);
+    const visitor = (await pseudonymOf())(anonymousId);
+    const rows = (await lakeRows<LakeEvent>('raw')).map((r) => r.row).filter((r) => r.anonymous_id === visitor);
     // Every tracked event exactly once (the retry re-sent the same event ids), in the order they happened.
     expect(rows.map((r) => r.event_id).sort()).toEqual(all.map((e) => e.event_id).sort());
     const inTimeOrder = [...rows].sort(

@@ -1,9 +1,10 @@
+import { parse } from 'csv-parse/sync';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { LakeEvent } from '#domain/events/enrich';
 import { runTsx } from '../helpers/cli';
-import { drain, lakeRows, outputs } from '../helpers/cloud';
+import { drain, lakeRows, outputs, pseudonymOf } from '../helpers/cloud';
 import { sharedData } from '../helpers/requirements';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -25,7 +26,11 @@ describe('npm run import (REES46)', () => {
       expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, events: 2166, sessions: 654, accepted: 2166, rejected: 0, skipped: [] });
       await drain();
     }
-    const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.anonymous_id.startsWith('rees46-'));
+    // The sample's visitors (rees46-<user id>), as the lake holds them: pseudonymized.
+    const of = await pseudonymOf();
+    const sample = parse(readFileSync(sharedData('rees46-sample/events-2019-10-01-sample.csv'), 'utf8'), { columns: true }) as { user_id: string }[];
+    const visitors = new Set(sample.map((row) => of(`rees46-${row.user_id}`)));
+    const rows = (await lakeRows<LakeEvent>('raw')).filter((r) => visitors.has(r.row.anonymous_id));
     expect(rows).toHaveLength(2166);
     expect(new Set(rows.map((r) => r.row.event_id)).size).toBe(2166);
     expect(rows.filter((r) => r.row.event_type === 'purchase')).toHaveLength(26);

@@ -1,3 +1,5 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createHmac } from 'node:crypto';
 import { makeEvent } from '../helpers/events';
 import type { BadRow } from '#domain/events/bad-row';
 import type { LakeEvent } from '#domain/events/enrich';
@@ -58,6 +60,23 @@ describe('POST /events input handling (through the local HTTP API)', () => {
     const payload = Buffer.from(bad!.payload_base64, 'base64').toString('utf8');
     expect(JSON.parse(payload).event.context).toEqual({ ip: '198.51.100.0' });
     expect(JSON.stringify([raw, bad, payload])).not.toContain(full);
+  });
+
+  itLocal('pseudonymizes user and visitor ids before anything is stored, with the HMAC-SHA256 of the key in Secrets Manager', async () => {
+    const { SecretString: key } = await new SecretsManagerClient({ endpoint: outputs().Endpoint }).send(
+      new GetSecretValueCommand({ SecretId: outputs().PseudonymizationSecretName }),
+    );
+    const hmac = (value: string) => `ps_${createHmac('sha256', key!).update(value).digest('hex')}`;
+    const valid = makeEvent({ user_id: 'jane.doe@example.com', anonymous_id: 'visitor-jane' });
+    const invalid = { ...makeEvent({ user_id: 'jane.doe@example.com' }), event_type: 'teleport' };
+    expect((await postEvents([valid, invalid])).body).toMatchObject({ accepted: 1, rejected: [{ index: 1 }] });
+    await drain();
+    const raw = (await lakeRows<LakeEvent>('raw')).find((r) => r.row.event_id === valid.event_id)?.row;
+    expect(raw).toMatchObject({ user_id: hmac('jane.doe@example.com'), anonymous_id: hmac('visitor-jane') });
+    const bad = (await lakeRows<BadRow>('bad')).find((r) => r.row.event_id === invalid.event_id)?.row;
+    const payload = Buffer.from(bad!.payload_base64, 'base64').toString('utf8');
+    expect(JSON.parse(payload).event.user_id).toBe(hmac('jane.doe@example.com'));
+    expect(JSON.stringify([raw, payload])).not.toMatch(/jane\.doe|visitor-jane/);
   });
 
   it('answers unknown routes with 404, not 500', async () => {

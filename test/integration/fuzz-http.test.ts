@@ -7,7 +7,7 @@ import type { BadRow } from '#domain/events/bad-row';
 import type { LakeEvent } from '#domain/events/enrich';
 import { sessionFeatures } from '#domain/features/session-features';
 import { ShopperModel } from '#domain/traffic/shopper-model';
-import { drain, lakeRows, outputs } from '../helpers/cloud';
+import { drain, lakeRows, outputs, pseudonymOf } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { fuzzSeed } from '../helpers/fuzz';
 import { trainedModel } from '../helpers/models';
@@ -162,16 +162,22 @@ describe('fuzzing the HTTP routes (property-based)', () => {
 
   it('every accepted event landed exactly once in raw/, every rejected one once per send in bad/', async () => {
     await drain();
-    const raw = (await lakeRows<LakeEvent>('raw')).filter((r) => r.row.anonymous_id.startsWith(RUN));
+    // The lake holds each tag (an anonymous_id) as its pseudonym.
+    const of = await pseudonymOf();
+    const tagOf = new Map([...accepted.keys(), ...rejectedSends.keys()].map((tag) => [of(tag), tag]));
+    const raw = (await lakeRows<LakeEvent>('raw')).filter((r) => tagOf.has(r.row.anonymous_id));
     const rawByTag = new Map<string, number>();
-    for (const { row } of raw) rawByTag.set(row.anonymous_id, (rawByTag.get(row.anonymous_id) ?? 0) + 1);
+    for (const { row } of raw) {
+      const tag = tagOf.get(row.anonymous_id)!;
+      rawByTag.set(tag, (rawByTag.get(tag) ?? 0) + 1);
+    }
     for (const tag of accepted.keys()) expect([tag, rawByTag.get(tag) ?? 0]).toEqual([tag, 1]);
     expect(raw.length).toBe(accepted.size);
 
     const badByTag = new Map<string, number>();
     for (const { row } of await lakeRows<BadRow>('bad')) {
       const payload = Buffer.from(row.payload_base64, 'base64').toString('utf8');
-      const tag = new RegExp(`"anonymous_id":"(${RUN}-[0-9a-f-]{36})"`).exec(payload)?.[1];
+      const tag = tagOf.get(/"anonymous_id":"(ps_[0-9a-f]{64})"/.exec(payload)?.[1] ?? '');
       if (tag) badByTag.set(tag, (badByTag.get(tag) ?? 0) + 1);
     }
     for (const [tag, sends] of rejectedSends) expect([tag, badByTag.get(tag) ?? 0]).toEqual([tag, sends]);

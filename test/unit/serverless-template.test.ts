@@ -236,6 +236,29 @@ describe('serverless.yml, packaged for dev', () => {
     });
   });
 
+  it('anonymizes IPs and pseudonymizes ids by default, with a generated key only the collector and ingest may read', () => {
+    expect(resources.PseudonymizationSecret!.Properties).toMatchObject({
+      Name: 'clickstream-ml-dev-pseudonymization-key',
+      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    });
+    for (const fn of ['CollectLambdaFunction', 'IngestLambdaFunction'])
+      expect(resources[fn]!.Properties.Environment.Variables).toMatchObject({
+        IPV4_KEEP_OCTETS: '3',
+        IPV6_KEEP_GROUPS: '3',
+        PSEUDONYMIZE_FIELDS: 'user_id,anonymous_id',
+        PSEUDONYMIZATION_SECRET_ID: 'clickstream-ml-dev-pseudonymization-key',
+      });
+    const readers = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes('secretsmanager:GetSecretValue'))
+      .map(([id]) => id)
+      .sort();
+    expect(readers).toEqual(['CollectRole', 'IngestRole']);
+    // The access log keeps no client IP.
+    const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
+    expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/sourceIp/);
+  });
+
   it('keeps the API key hashes in SSM parameters the authorizers read (revocation without a redeploy)', () => {
     for (const [id, which] of [
       ['AdminKeyHashesParameter', 'admin'],

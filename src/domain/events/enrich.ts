@@ -1,5 +1,5 @@
 import { DEFAULT_EVENT_TIME_WINDOW, eventInstant, timeWindow, type EventTimeStatus, type EventTimeWindow } from './event-time';
-import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, type IpAnonymization } from '../privacy';
+import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, pseudonymizeEvent, type IpAnonymization, type Pseudonymization } from '../privacy';
 import { ENRICHMENT_OUTPUT_FIELDS, ENRICHMENTS, type Enrichment } from '../enrichments/pipeline';
 import { deviceClass, type DeviceClass } from '../enrichments/user-agent';
 import type { Observed, ReceivedVia } from './envelope';
@@ -63,13 +63,15 @@ export function enrich(
     ip?: IpAnonymization;
     /** The stage's enrichments, in order (all of them by default). */
     enrichments?: readonly Enrichment[];
+    /** Ids to pseudonymize (the collector did already; other producers' events too: pseudonyms are never hashed twice). */
+    pseudonymize?: Pseudonymization;
   },
 ): LakeEvent {
   const time = placeInTime(event.event_time, meta.receivedAt, meta.window);
   const ip = meta.ip ?? DEFAULT_IP_ANONYMIZATION;
   const observedIp = meta.observed?.ip === undefined ? undefined : anonymizeIp(meta.observed.ip, ip);
   const row: LakeEvent = {
-    ...anonymizeEventIp(event, ip),
+    ...pseudonymizeEvent(anonymizeEventIp(event, ip), meta.pseudonymize),
     event_time: time.event_time,
     received_at: meta.receivedAt,
     ingested_at: meta.ingestedAt,
