@@ -1,5 +1,9 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { getObjectBytes, listObjects } from '#adapters/s3';
 import { makeEvent } from '../helpers/events';
 import type { BadRow } from '#domain/events/bad-row';
 import type { LakeEvent } from '#domain/events/enrich';
@@ -77,6 +81,30 @@ describe('POST /events input handling (through the local HTTP API)', () => {
     const payload = Buffer.from(bad!.payload_base64, 'base64').toString('utf8');
     expect(JSON.parse(payload).event.user_id).toBe(hmac('jane.doe@example.com'));
     expect(JSON.stringify([raw, payload])).not.toMatch(/jane\.doe|visitor-jane/);
+  });
+
+  // s3rver keeps no object versions: locally the current objects are all there is.
+  itLocal('leaves no full client IP and no raw id anywhere: every object of the lake and every function log line', async () => {
+    const [ip, userId, visitor] = ['192.0.2.201', `marker-user-${randomUUID()}`, `marker-visitor-${randomUUID()}`];
+    const request = (path: string, body: unknown) =>
+      fetch(`${outputs().ApiUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const events = [
+      makeEvent({ user_id: userId, anonymous_id: visitor, context: { ip } }),
+      { ...makeEvent({ user_id: userId, anonymous_id: visitor, context: { ip } }), event_type: 'teleport' },
+    ];
+    expect((await request('/events', events)).status).toBe(202);
+    expect((await request('/predict', { session: { events: [events[0]] } })).status).toBeLessThan(500);
+    await drain();
+    const bucket = outputs().LakeBucketName!;
+    const objects = await listObjects(bucket, '');
+    expect(objects.length).toBeGreaterThan(0);
+    for (const { key } of objects) {
+      const bytes = await getObjectBytes(bucket, key);
+      const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+      for (const marker of [ip, userId, visitor]) expect([key, text.includes(marker)]).toEqual([key, false]);
+    }
+    const logs = readFileSync(path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log'), 'utf8');
+    for (const marker of [ip, userId, visitor]) expect(logs.includes(marker)).toBe(false);
   });
 
   it('answers unknown routes with 404, not 500', async () => {

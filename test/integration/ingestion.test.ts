@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { rawPartitionOf } from '#domain/lake';
 import { rawRecord } from '#domain/raw-records';
 import { makeEvent } from '../helpers/events';
-import { drain, lakeRows, outputs, postEvents } from '../helpers/cloud';
+import { drain, lakeRows, outputs, postEvents, pseudonymOf } from '../helpers/cloud';
 import { listObjects, readJsonLines } from '#adapters/s3';
 import type { LakeEvent } from '#domain/events/enrich';
 import type { BadRow } from '#domain/events/bad-row';
@@ -62,7 +62,9 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
     expect(new Set(rows.map((r) => r.partition))).toEqual(new Set(hours.map((h) => `dt=${h.slice(0, 10)}/hour=${h.slice(11, 13)}`)));
   });
 
-  it('keeps the 100 invalid events as typed bad rows with the original payload', async () => {
+  it('keeps the 100 invalid events as typed bad rows with the original payload (its ids pseudonymized)', async () => {
+    const of = await pseudonymOf();
+    const sent = invalid.map((e) => ({ ...e, anonymous_id: of(String(e.anonymous_id)) }));
     const rows = (await lakeRows<BadRow>('bad'))
       .filter((r) => r.row.type === 'schema_violation' && !r.row.payload_truncated)
       .map((r) => ({ ...r, payload: JSON.parse(Buffer.from(r.row.payload_base64, 'base64').toString('utf8')) }))
@@ -73,7 +75,7 @@ describe('POST /events → Kinesis → ingest → Firehose → S3', () => {
       expect(row.errors.length).toBeGreaterThan(0);
       expect(row.source.sequence_number).toMatch(/^\d+$/);
       expect(partition).toMatch(/^dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}$/);
-      expect(invalid).toContainEqual(payload.event);
+      expect(sent).toContainEqual(payload.event);
     }
   });
   it("enriches each row with the parsed user agent, the campaign and the referrer's class", async () => {
