@@ -49,6 +49,15 @@ describe('sls invoke local', () => {
     expect(row).toMatchObject({ observed_ip: '203.0.113.0', observed_user_agent: expect.stringContaining('Chrome/150'), context: { locale: 'en-GB' } });
   });
 
+  it("partitionRaw: hands Firehose the partition a raw record's gzip header names; a record that names none fails alone", async () => {
+    const fixture = JSON.parse(readFileSync(path.join(root, 'events/firehose/raw-records.json'), 'utf8')) as { records: { recordId: string; data: string }[] };
+    const { records } = result(await invokeLocal('partitionRaw', 'events/firehose/raw-records.json', outputs().Endpoint));
+    expect(records).toEqual([
+      { recordId: 'named', result: 'Ok', data: fixture.records[0]!.data, metadata: { partitionKeys: { dt: '2026-11-20', hour: '09' } } },
+      { recordId: 'unnamed', result: 'ProcessingFailed', data: fixture.records[1]!.data },
+    ]);
+  });
+
   it('ingest: a batch with bad and duplicate records reports no failures, and the lake holds each record once', async () => {
     const fixture = 'events/kinesis/invalid-and-duplicates.json';
     const out = await invokeLocal('ingest', fixture, outputs().Endpoint);
