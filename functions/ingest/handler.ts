@@ -37,10 +37,7 @@ const ingest = async (event: KinesisStreamEvent, context: Context) => {
     delivery,
     ...(dedup ? { dedup } : {}),
     now: () => new Date().toISOString(),
-    window: config.eventTimeWindow,
-    ip: config.ipAnonymization,
-    enrichments,
-    pseudonymize: await pseudonymizationKey(),
+    settings: { window: config.eventTimeWindow, ip: config.ipAnonymization, enrichments, pseudonymize: await pseudonymizationKey() },
   });
   const outcomeBySequence = new Map(event.Records.map((r, i) => [r.kinesis.sequenceNumber, outcomes[i]]));
   logger.info('batch ingested', { records: event.Records.length, ...summary });

@@ -4,7 +4,7 @@ import { enrich, type LakeEvent } from './events/enrich';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
 import { MAX_EVENT_BYTES, validateEvent } from './events/schema';
 import type { Enrichment } from './enrichments/pipeline';
-import { DEFAULT_IP_ANONYMIZATION, type IpAnonymization, type Pseudonymization } from './privacy';
+import type { IpAnonymization, Pseudonymization } from './privacy';
 import { withDeadline } from '#shared/retry';
 
 /**
@@ -39,19 +39,21 @@ export interface DedupPort {
 
 export type Classified = { kind: 'valid'; event: LakeEvent } | { kind: 'bad'; row: BadRow };
 
+/** How the stage enriches valid events (each has a default: the accepted time window, IPs cut to /24 and /48, every enrichment, no pseudonyms). */
+export interface IngestSettings {
+  window?: EventTimeWindow;
+  ip?: IpAnonymization;
+  enrichments?: readonly Enrichment[];
+  pseudonymize?: Pseudonymization;
+}
+
 /**
  * Decode → validate → enrich one record's events (one, or several when the collector put a request's events of
  * one session in one record), in order. Never throws: whatever cannot be read becomes a bad row, and so does
  * any other failure on one event (`enrichment_error`), so one event can never fail its record or its batch.
  */
-export function classify(
-  record: StreamRecord,
-  now: string,
-  window: EventTimeWindow = DEFAULT_EVENT_TIME_WINDOW,
-  ip: IpAnonymization = DEFAULT_IP_ANONYMIZATION,
-  enrichments?: readonly Enrichment[],
-  pseudonymize?: Pseudonymization,
-): Classified[] {
+export function classify(record: StreamRecord, now: string, settings: IngestSettings = {}): Classified[] {
+  const { window = DEFAULT_EVENT_TIME_WINDOW, ip, enrichments, pseudonymize } = settings;
   const source = () => ({
     stream: record.stream,
     partition_key: record.partitionKey,
@@ -94,7 +96,7 @@ export function classify(
           receivedVia: decoded.via,
           ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
           ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
-          ip,
+          ...(ip ? { ip } : {}),
           ...(enrichments ? { enrichments } : {}),
           ...(pseudonymize ? { pseudonymize } : {}),
         }),
@@ -153,22 +155,13 @@ function recordOutcome(outcomes: readonly (RecordOutcome | Error)[]): RecordOutc
  */
 export async function ingestBatch(
   records: readonly StreamRecord[],
-  ports: {
-    delivery: DeliveryPort;
-    dedup?: DedupPort;
-    now: () => string;
-    window?: EventTimeWindow;
-    ip?: IpAnonymization;
-    enrichments?: readonly Enrichment[];
-    pseudonymize?: Pseudonymization;
-    dedupDeadlineMs?: number;
-  },
+  ports: { delivery: DeliveryPort; dedup?: DedupPort; now: () => string; settings?: IngestSettings; dedupDeadlineMs?: number },
 ): Promise<{ outcomes: (RecordOutcome | Error)[]; summary: IngestSummary }> {
   const now = ports.now();
   const recordOf: number[] = [];
   const keys: string[] = [];
   const classified = records.flatMap((record, r) =>
-    classify(record, now, ports.window, ports.ip, ports.enrichments, ports.pseudonymize).map((c, position) => {
+    classify(record, now, ports.settings).map((c, position) => {
       recordOf.push(r);
       keys.push(dedupKey(c, record, position));
       return c;
