@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { pseudonymizedFields, type Pseudonymization } from '#domain/privacy';
 import { cachedClient } from '#shared/aws-clients';
+import { UnavailableError } from '#shared/errors';
 
 export function secretsClient(): SecretsManagerClient {
   return cachedClient('SECRETS_MANAGER', (config) => new SecretsManagerClient(config));
@@ -38,5 +39,17 @@ export function pseudonymization(settings: { fields: readonly string[]; secretId
   if (fields.length === 0) return async () => undefined;
   if (!settings.secretId) throw new SecretMissingError('Pseudonymized fields are set, but PSEUDONYMIZATION_SECRET_ID is not: which secret holds the key?');
   const secret = cachedSecret(settings.secretId);
-  return async () => ({ fields, key: Buffer.from(await secret(), 'utf8') });
+  return async () => {
+    try {
+      return { fields, key: Buffer.from(await secret(), 'utf8') };
+    } catch (error) {
+      // Without the key nothing may be stored: the request is refused as unavailable (a 503 the client sends again).
+      throw new KeyUnavailableError(`The pseudonymization key (secret ${settings.secretId}) could not be read: ${(error as Error).message}`, {
+        cause: error,
+        publicMessage: 'Events cannot be accepted right now; send them again shortly.',
+      });
+    }
+  };
 }
+
+export class KeyUnavailableError extends UnavailableError {}
