@@ -89,6 +89,19 @@ function forward(backend: { url: string; anonymous?: boolean }, req: IncomingMes
 }
 
 /**
+ * s3rver keeps no object versions and answers GetBucketVersioning NotImplemented; S3's answer for a bucket whose
+ * versioning was never enabled is an empty configuration, which is the truth here (so erasure knows there are no
+ * older versions to delete).
+ */
+function answersForS3rver(req: IncomingMessage, res: ServerResponse): boolean {
+  const url = new URL(req.url ?? '/', 'http://local');
+  if (req.method !== 'GET' || !url.searchParams.has('versioning') || url.pathname.split('/').filter(Boolean).length !== 1) return false;
+  res.writeHead(200, { 'content-type': 'application/xml' });
+  res.end('<?xml version="1.0" encoding="UTF-8"?><VersioningConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/"/>');
+  return true;
+}
+
+/**
  * The single endpoint (AWS_ENDPOINT_URL) that fronts every local service. Requests to the emulators it proxies
  * (kinesalite, dynalite, s3rver) meet the fault injector here, by operation (X-Amz-Target), as the stand-ins do.
  */
@@ -121,6 +134,7 @@ export function createEdge(backends: Record<ServiceName, Backend>, faults?: Faul
         sendJson(res, error.status, { __type: error.type, message: error.message }, String(req.headers['content-type'] ?? 'application/x-amz-json-1.0'));
         return;
       }
+      if (service === 's3' && answersForS3rver(req, res)) return;
       await forward(backend, req, res, body);
     })().catch((error: Error) => {
       if (!res.headersSent) sendJson(res, 500, { __type: 'InternalFailure', message: error.message });

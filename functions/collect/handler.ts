@@ -1,4 +1,6 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { putRecords } from '#adapters/kinesis';
 import { pseudonymization } from '#adapters/secrets';
@@ -7,20 +9,20 @@ import { observedFrom } from '#domain/events/envelope';
 import { collectConfig } from '#shared/config';
 import { RequestError } from '#shared/errors';
 import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
-import { logger } from '#shared/logger';
+import { logger, metrics } from '#shared/logger';
 import { DeadlineError, withDeadline } from '#shared/retry';
 
 const config = collectConfig();
 const pseudonymizationKey = pseudonymization(config.pseudonymization);
 const PUT_DEADLINE_MS = 20_000;
 
-/** POST /events: one event or an array of up to 500 → 202 {accepted, rejected}. */
+/** POST /events: one event or an array of up to 500 → 202 {accepted, rejected, without_consent}. */
 const collect = async (event: HttpEvent): Promise<HttpResult> => {
   const body = parseJsonBody(event, MAX_BODY_BYTES, { textPlain: true });
   // From API Gateway's request context: what the client sends in headers such as X-Forwarded-For is not trusted.
   // planCollect anonymizes the IP (and the event's own context.ip) before anything is put on the stream.
   const observed = observedFrom(event.requestContext?.http?.sourceIp, event.requestContext?.http?.userAgent);
-  const privacy = { ip: config.ipAnonymization, pseudonymize: await pseudonymizationKey() };
+  const privacy = { ip: config.ipAnonymization, pseudonymize: await pseudonymizationKey(), requireConsent: config.requireConsent };
   let plan;
   try {
     plan = planCollect(body, new Date().toISOString(), observed, privacy);
@@ -35,7 +37,10 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
       return { failed: plan.records.map((_, index) => ({ index, error: error.message })) };
     },
   );
+  metrics.addMetric('EventsWithoutConsent', MetricUnit.Count, plan.withoutConsent);
+  metrics.addMetric('EventsRejected', MetricUnit.Count, plan.rejected.length);
   const failedValid = failed.flatMap((f) => plan.records[f.index]!.valid).sort((a, b) => a - b);
+  metrics.addMetric('EventsAccepted', MetricUnit.Count, plan.accepted - failedValid.length);
   if (failed.length > 0) {
     logger.warn('events not put on the stream after retries', { failed: failed.length, firstError: failed[0]?.error });
   }
@@ -49,11 +54,12 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
         accepted: plan.accepted - failedValid.length,
         failed: failedValid,
         rejected: plan.rejected,
+        without_consent: plan.withoutConsent,
       },
       { 'retry-after': '1' },
     );
   }
-  return json(202, { accepted: plan.accepted, rejected: plan.rejected });
+  return json(202, { accepted: plan.accepted, rejected: plan.rejected, without_consent: plan.withoutConsent });
 };
 
-export const handler = middy(collect).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = middy(collect).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(httpErrors());

@@ -1,6 +1,8 @@
-import schema from '../../schemas/clickstream-event.schema.json';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { listObjects } from '#adapters/s3';
 import { ENRICHMENT_FIELDS } from '#domain/events/enrich';
+import { SCHEMA_VERSIONS } from '#domain/events/schema';
 import { LAKE_PREFIXES } from '#domain/lake';
 
 /** A Glue Data Catalog table as the crawler leaves it (the fields of glue:GetTable / GetPartitions that matter). */
@@ -27,9 +29,18 @@ function glueType(node: JsonSchema): string {
   return 'string';
 }
 
+/** Every field of every live contract version (the raw zone holds them all side by side; a newer version's type wins). */
+const contractFields = (): Record<string, JsonSchema> =>
+  Object.assign(
+    {},
+    ...SCHEMA_VERSIONS.map(
+      (version) => (JSON.parse(readFileSync(path.resolve(__dirname, `../../schemas/clickstream-event/${version}.json`), 'utf8')) as JsonSchema).properties,
+    ),
+  ) as Record<string, JsonSchema>;
+
 /** The raw zone's columns: the event contract's fields plus what ingest adds (src/domain/events/enrich.ts). */
 export const RAW_COLUMNS = [
-  ...Object.entries(schema.properties as Record<string, JsonSchema>).map(([name, node]) => ({ Name: name, Type: glueType(node) })),
+  ...Object.entries(contractFields()).map(([name, node]) => ({ Name: name, Type: glueType(node) })),
   ...ENRICHMENT_FIELDS.map((name) => ({ Name: name, Type: 'string' })),
 ];
 

@@ -11,10 +11,12 @@ import {
   toRunRecord,
   VersionExistsError,
   versionKey,
+  ITEM_PREFIX,
   VersionNotFoundError,
   type AliasChange,
   type AliasRecord,
   type AliasRouting,
+  type ErasureFlag,
   type ModelItems,
   type ModelVersion,
   type RunRecord,
@@ -246,4 +248,41 @@ export async function scanRegistry(tableName: string): Promise<RegistryKeyItem[]
     after = page.next;
   } while (after);
   return items;
+}
+
+/** Every model version's training partitions (erasure: which versions were trained on whose data). */
+export async function scanTrainedOn(tableName: string): Promise<{ model_name: string; version: string; partitions: string[] }[]> {
+  const found: { model_name: string; version: string; partitions: string[] }[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await dynamoDbDocumentClient().send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'begins_with(sk, :version)',
+        ProjectionExpression: 'model_name, #version, #data.#partitions',
+        ExpressionAttributeNames: { '#version': 'version', '#data': 'data', '#partitions': 'partitions' },
+        ExpressionAttributeValues: { ':version': ITEM_PREFIX.version },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      const partitions = (item.data as { partitions?: unknown } | undefined)?.partitions;
+      found.push({ model_name: String(item.model_name), version: String(item.version), partitions: Array.isArray(partitions) ? partitions.map(String) : [] });
+    }
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return found;
+}
+
+/** Flags a version for replacement after an erasure (appended: a version may be flagged by several). */
+export async function flagVersionForErasure(tableName: string, modelName: string, version: string, flag: ErasureFlag): Promise<void> {
+  await dynamoDbDocumentClient().send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: { model_name: modelName, sk: versionKey(version) },
+      UpdateExpression: 'SET erasures = list_append(if_not_exists(erasures, :none), :flag)',
+      ConditionExpression: 'attribute_exists(sk)',
+      ExpressionAttributeValues: { ':none': [], ':flag': [flag] },
+    }),
+  );
 }

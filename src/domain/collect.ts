@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEnvelopeOfEvents, observedWithIp, type EnvelopeHeader, type Observed } from './events/envelope';
 import { validateEvent, type ValidationIssue } from './events/schema';
-import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, pseudonymizeEvent, type IpAnonymization, type Pseudonymization } from './privacy';
+import {
+  anonymizeEventIp,
+  anonymizeIp,
+  DEFAULT_IP_ANONYMIZATION,
+  hasAnalyticsConsent,
+  pseudonymizeEvent,
+  type IpAnonymization,
+  type Pseudonymization,
+} from './privacy';
 
 export const MAX_BATCH_EVENTS = 500;
 export const MAX_BODY_BYTES = 1_000_000;
@@ -40,37 +48,49 @@ export interface CollectPlan {
   records: StreamRecordPlan[];
   accepted: number;
   rejected: Rejection[];
+  /** Events without analytics consent: dropped here, valid or not, so nothing of them is stored anywhere. */
+  withoutConsent: number;
+}
+
+export interface CollectPrivacy {
+  ip: IpAnonymization;
+  pseudonymize?: Pseudonymization;
+  /** Drop events that state no consent too (stage param requireConsent), not only those that deny it. */
+  requireConsent?: boolean;
 }
 
 /** The bytes a record's envelope adds around its events' JSON (`"events":[…]` and commas). */
 const EVENTS_OVERHEAD = 12;
 
 /**
- * Checks the body's shape (one event or an array of up to 500), anonymizes and pseudonymizes what the stage says,
- * validates each event and wraps the events in
+ * Checks the body's shape (one event or an array of up to 500), drops the events without analytics consent,
+ * anonymizes and pseudonymizes what the stage says, validates each event and wraps the events in
  * envelopes with what the collector saw of the request (`observed`): one record per session in the request (the
  * partition key keeps a session's events in order on one shard), split only where a record would pass 1 MiB.
  */
-export function planCollect(
-  body: unknown,
-  receivedAt: string,
-  observed?: Observed,
-  privacy: { ip: IpAnonymization; pseudonymize?: Pseudonymization } = { ip: DEFAULT_IP_ANONYMIZATION },
-): CollectPlan {
+export function planCollect(body: unknown, receivedAt: string, observed?: Observed, privacy: CollectPrivacy = { ip: DEFAULT_IP_ANONYMIZATION }): CollectPlan {
   const { ip } = privacy;
-  // Client IPs are anonymized and ids pseudonymized before anything is put anywhere (the stream, and from it the
-  // lake and the bad rows).
-  const events = (Array.isArray(body) ? body : [body]).map((event: unknown) => pseudonymizeEvent(anonymizeEventIp(event, ip), privacy.pseudonymize));
-  if (Array.isArray(body) && body.length === 0) throw new BatchShapeError('The array is empty; send at least one event.', false);
-  if (events.length > MAX_BATCH_EVENTS) {
-    throw new BatchShapeError(`The batch has ${events.length} events; the limit is ${MAX_BATCH_EVENTS} per request.`, true);
+  const sent: unknown[] = Array.isArray(body) ? body : [body];
+  if (sent.length === 0) throw new BatchShapeError('The array is empty; send at least one event.', false);
+  if (sent.length > MAX_BATCH_EVENTS) {
+    throw new BatchShapeError(`The batch has ${sent.length} events; the limit is ${MAX_BATCH_EVENTS} per request.`, true);
   }
+  // Client IPs are anonymized and ids pseudonymized before anything is put anywhere (the stream, and from it the
+  // lake and the bad rows); events without consent are not put at all. Indexes stay the request's.
+  const events = sent.map((event) =>
+    hasAnalyticsConsent(event, privacy.requireConsent ?? false) ? pseudonymizeEvent(anonymizeEventIp(event, ip), privacy.pseudonymize) : undefined,
+  );
   const seen = observed?.ip === undefined ? observed : observedWithIp(observed, anonymizeIp(observed.ip, ip));
   const header: EnvelopeHeader = { v: 1, received_at: receivedAt, ...(seen ? { observed: seen } : {}) };
   const headerBytes = Buffer.byteLength(JSON.stringify(header));
   const rejected: Rejection[] = [];
   const sessions = new Map<string, { json: string; bytes: number; index: number; valid: boolean }[]>();
+  let withoutConsent = 0;
   events.forEach((event, index) => {
+    if (event === undefined) {
+      withoutConsent++;
+      return;
+    }
     const json = JSON.stringify(event);
     const bytes = Buffer.byteLength(json);
     if (headerBytes + bytes + EVENTS_OVERHEAD > MAX_RECORD_BYTES) {
@@ -117,5 +137,5 @@ export function planCollect(
     }
     flush();
   }
-  return { records, accepted: events.length - rejected.length, rejected };
+  return { records, accepted: events.length - withoutConsent - rejected.length, rejected, withoutConsent };
 }

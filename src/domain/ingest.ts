@@ -94,6 +94,7 @@ export function classify(record: StreamRecord, now: string, settings: IngestSett
           ingestedAt: now,
           window: decoded.backfill ? 'backfill' : window,
           receivedVia: decoded.via,
+          schemaVersion: validation.version,
           ...(decoded.replay_id === undefined ? {} : { replayId: decoded.replay_id }),
           ...(decoded.observed === undefined ? {} : { observed: decoded.observed }),
           ...(ip ? { ip } : {}),

@@ -1,6 +1,12 @@
 /** The lake layout (resources/ingestion.yml writes it; readers use these). */
 export const LAKE_PREFIXES = { raw: 'raw/clickstream/', bad: 'bad/clickstream/' } as const;
 
+/** Firehose's error output (records it could not transform or deliver), beside the zones. */
+export const ERRORS_PREFIX = 'errors/';
+
+/** Every zone that stores events as they came (an erasure rewrites their objects; features are rebuilt from them). */
+export const ERASED_ZONES = [LAKE_PREFIXES.raw, LAKE_PREFIXES.bad, ERRORS_PREFIX] as const;
+
 /** Session features (Parquet), one partition per UTC date of the session's first event. */
 export const FEATURES_PREFIX = 'features/purchase-propensity/';
 

@@ -128,3 +128,14 @@ export function pseudonymizeEvent<T>(event: T, settings: Pseudonymization | unde
   }
   return (changed ?? event) as T;
 }
+
+/**
+ * Whether an event (any shape, as sent) may be kept: its `consent.analytics` is true, or it states no consent and
+ * the stage does not require one (1-0-0 trackers cannot say). Anything else — denied, or a consent that is not a
+ * boolean — is not consent.
+ */
+export function hasAnalyticsConsent(event: unknown, required: boolean): boolean {
+  if (typeof event !== 'object' || event === null || !('consent' in event)) return !required;
+  const consent = (event as { consent: unknown }).consent;
+  return typeof consent === 'object' && consent !== null && (consent as { analytics?: unknown }).analytics === true;
+}

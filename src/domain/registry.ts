@@ -43,8 +43,17 @@ export interface ModelVersion {
   /** The production version of the time, scored on this version's test window (absent when there was none). */
   baseline?: { version: string; test: Metrics };
   data: { from: string; to: string; partitions: string[] };
+  /** Erasures of people whose data this version was trained on: the next training run must replace it (npm run erase). */
+  erasures?: ErasureFlag[];
   job_id: string;
   code_version: string;
+}
+
+/** Set on a model version by an erasure whose subject's partitions it was trained on (no id: the receipt's id). */
+export interface ErasureFlag {
+  erasure_id: string;
+  at: string;
+  partitions: string[];
 }
 
 export interface AliasChange {
@@ -134,16 +143,20 @@ const KEY_FIELDS = { model_name: 'string', sk: 'string' } as const;
 
 /** Typed mappers from stored items (DynamoDB gives back untyped records). */
 export const toModelVersion = (item: Item): ModelVersion => {
-  const version = checked<ModelVersion>(item, {
-    ...KEY_FIELDS,
-    version: 'string',
-    kind: 'string',
-    created_at: 'string',
-    artifact: 'object',
-    feature_spec: 'array',
-    metrics: 'object',
-    data: 'object',
-  });
+  const version = checked<ModelVersion>(
+    item,
+    {
+      ...KEY_FIELDS,
+      version: 'string',
+      kind: 'string',
+      created_at: 'string',
+      artifact: 'object',
+      feature_spec: 'array',
+      metrics: 'object',
+      data: 'object',
+    },
+    { erasures: 'array' },
+  );
   checked(version.artifact as unknown as Item, { uri: 'string', sha256: 'string', bytes: 'number' }, { inline: 'string' }, { key: item, name: 'artifact' });
   return version;
 };

@@ -63,29 +63,32 @@ export interface GateDecision {
   decision: 'promote' | 'reject';
   reasons: string[];
   candidate: { version: string; roc_auc: number; ece: number };
-  production: { version: string; roc_auc: number } | null;
+  production: { version: string; roc_auc: number; must_replace?: true } | null;
 }
 
 /**
  * The evaluation gate: a candidate is promoted only if its test ROC-AUC and calibration clear fixed bars and it
- * is no worse than the current production model scored on the same test window.
+ * is no worse than the current production model scored on the same test window — unless production must be
+ * replaced (it was trained on the data of someone since erased): then the fixed bars alone decide.
  */
 export function evaluateGate(
   candidate: { version: string; test: Metrics },
-  production: { version: string; test: Metrics } | undefined,
+  production: { version: string; test: Metrics; mustReplace?: boolean } | undefined,
   thresholds: GateThresholds,
 ): GateDecision {
   const reasons: string[] = [];
   const { roc_auc, ece } = candidate.test;
   if (!(roc_auc >= thresholds.minRocAuc)) reasons.push(`test ROC-AUC ${roc_auc.toFixed(3)} is below the minimum ${thresholds.minRocAuc}`);
   if (!(ece <= thresholds.maxEce)) reasons.push(`calibration error (ECE) ${ece.toFixed(3)} is above the maximum ${thresholds.maxEce}`);
-  if (production && roc_auc < production.test.roc_auc - thresholds.maxRocAucDrop) {
+  if (production && !production.mustReplace && roc_auc < production.test.roc_auc - thresholds.maxRocAucDrop) {
     reasons.push(`test ROC-AUC ${roc_auc.toFixed(3)} is below production ${production.version}'s ${production.test.roc_auc.toFixed(3)} on the same window`);
   }
   return {
     decision: reasons.length === 0 ? 'promote' : 'reject',
     reasons,
     candidate: { version: candidate.version, roc_auc, ece },
-    production: production ? { version: production.version, roc_auc: production.test.roc_auc } : null,
+    production: production
+      ? { version: production.version, roc_auc: production.test.roc_auc, ...(production.mustReplace ? { must_replace: true as const } : {}) }
+      : null,
   };
 }

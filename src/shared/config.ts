@@ -71,6 +71,8 @@ export const pseudonymizationConfig = (env: Env = process.env) => ({
 
 export const collectConfig = (env: Env = process.env) => ({
   streamName: requireString('CLICKSTREAM_STREAM_NAME', env),
+  /** Drop events that state no consent, not only those that deny it (stage param requireConsent). */
+  requireConsent: requireBoolean('REQUIRE_CONSENT', false, env),
   ipAnonymization: ipAnonymizationConfig(env),
   pseudonymization: pseudonymizationConfig(env),
 });
@@ -133,6 +135,12 @@ export const authorizerConfig = (env: Env = process.env) => ({
     .filter((n) => n.length > 0),
   /** How long a container trusts the hashes it read: a revocation is in force within this (plus API Gateway's cache). */
   keyCacheSeconds: requireNumber('KEY_CACHE_SECONDS', 30, env),
+});
+
+export const erasureConfig = (env: Env = process.env) => ({
+  lakeBucketName: requireString('LAKE_BUCKET_NAME', env),
+  dedupTableName: requireString('DEDUP_TABLE_NAME', env),
+  modelsTableName: requireString('MODELS_TABLE_NAME', env),
 });
 
 export const replayConfig = (env: Env = process.env) => ({

@@ -14,7 +14,7 @@ const METRICS: Metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1,
  * range). `recordedSha256` records another checksum than the artifact's: a corrupt version.
  */
 export async function registerVersion(
-  spec: { model: string; version: string; artifact: unknown; kind?: ModelVersion['kind']; recordedSha256?: string },
+  spec: { model: string; version: string; artifact: unknown; kind?: ModelVersion['kind']; recordedSha256?: string; data?: ModelVersion['data'] },
   where: { table: string; bucket: string } = { table: outputs().ModelsTableName!, bucket: outputs().LakeBucketName! },
 ): Promise<ModelVersion> {
   const stored = await putArtifact(where.bucket, `models/${spec.model}/${spec.version}/model.json`, spec.artifact);
@@ -27,7 +27,7 @@ export async function registerVersion(
     artifact: spec.recordedSha256 ? { ...stored, sha256: spec.recordedSha256 } : stored,
     feature_spec: FEATURE_NAMES,
     metrics: { validation: METRICS, test: METRICS },
-    data: { from: '2025-01-01', to: '2025-01-02', partitions: [] },
+    data: spec.data ?? { from: '2025-01-01', to: '2025-01-02', partitions: [] },
     job_id: 'test',
     code_version: 'test',
   };

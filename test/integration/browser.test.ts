@@ -21,6 +21,7 @@ interface TrackerStats {
   sent: number;
   dropped: number;
   retries: number;
+  withoutConsent: number;
 }
 // Functions given to page.evaluate run in the page (its globals, not this process's).
 const trackerStats = (page: Page): Promise<TrackerStats> => page.evaluate(() => (globalThis as any).clickstream.stats());
@@ -82,6 +83,7 @@ describe('the web tracker and the demo store, in a real browser', () => {
     ]);
     // A long flush interval: the test decides when the tracker sends (flush, then the beacon).
     await page.goto(`${outputs().DemoUrl}?model=${MODEL}&flush=600000`, { waitUntil: 'networkidle0' });
+    await page.click('[data-testid=consent-accept]');
 
     await page.click('[data-testid=product-link]');
     await page.waitForSelector('[data-testid=add-to-cart]');
@@ -150,6 +152,28 @@ describe('the web tracker and the demo store, in a real browser', () => {
       expect(row.observed_user_agent).toContain('HeadlessChrome');
       expect(row.context?.user_agent).toContain('HeadlessChrome');
       expect(row.session_id).toBe(sessionId);
+      // The tracker speaks contract 1-1-0: its name and version, the screen, and the consent once given.
+      expect(row).toMatchObject({
+        schema: '1-1-0',
+        schema_version: '1-1-0',
+        tracker: { name: 'clickstream-web' },
+        context: { screen: { width: expect.any(Number) } },
+      });
     }
+    expect(rows.filter((r) => 'consent' in r && r.consent?.analytics === true).length).toBe(rows.length - 1);
+  });
+
+  it('stops tracking when the visitor declines: nothing more is queued, and the ids on the device are forgotten', async () => {
+    // A new visitor: storage of its own, so the consent banner shows.
+    page = await (await browser.createBrowserContext()).newPage();
+    await page.goto(`${outputs().DemoUrl}?model=${MODEL}&flush=600000`, { waitUntil: 'networkidle0' });
+    await page.click('[data-testid=consent-decline]');
+    await page.click('[data-testid=product-link]');
+    await page.waitForSelector('[data-testid=add-to-cart]');
+    await page.click('[data-testid=add-to-cart]');
+    const stats = await trackerStats(page);
+    expect(stats.queued).toBe(0);
+    expect(stats.withoutConsent).toBeGreaterThanOrEqual(2);
+    expect(await page.evaluate(() => (globalThis as any).localStorage.getItem('clickstream:demo-store:anonymous_id'))).toBe('null');
   });
 });

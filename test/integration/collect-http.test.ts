@@ -28,7 +28,7 @@ describe('POST /events input handling (through the local HTTP API)', () => {
 
   it('accepts a single event object and unicode text', async () => {
     const response = await postEvents(makeEvent({ event_type: 'search', search: { query: 'café 東京 🚲' } }));
-    expect(response).toEqual({ status: 202, body: { accepted: 1, rejected: [] } });
+    expect(response).toEqual({ status: 202, body: { accepted: 1, rejected: [], without_consent: 0 } });
   });
 
   it('rejects unknown top-level fields and points at extra', async () => {
@@ -105,6 +105,44 @@ describe('POST /events input handling (through the local HTTP API)', () => {
     }
     const logs = readFileSync(path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log'), 'utf8');
     for (const marker of [ip, userId, visitor]) expect(logs.includes(marker)).toBe(false);
+  });
+
+  itLocal('drops events without analytics consent, valid or not, before anything is stored; counts them in the answer', async () => {
+    const denied = makeEvent({ schema: '1-1-0', consent: { analytics: false } });
+    const deniedInvalid = { ...makeEvent({ schema: '1-1-0', consent: { analytics: false } }), event_type: 'teleport' };
+    const granted = makeEvent({ schema: '1-1-0', consent: { analytics: true } });
+    expect((await postEvents([denied, granted, deniedInvalid])).body).toEqual({ accepted: 1, rejected: [], without_consent: 2 });
+    await drain();
+    const stored = JSON.stringify([...(await lakeRows('raw')), ...(await lakeRows('bad'))]);
+    expect(stored).toContain(granted.event_id);
+    for (const event of [denied, deniedInvalid]) expect(stored).not.toContain(event.event_id);
+  });
+
+  itLocal('runs two contract versions at once: each event is validated against, and stored with, the version it names', async () => {
+    const v100 = makeEvent();
+    const v110 = makeEvent({
+      schema: '1-1-0',
+      consent: { analytics: true },
+      tracker: { name: 'backend', version: '2.0' },
+      context: { timezone: 'Asia/Tokyo' },
+    });
+    // 1-1-0's fields in an event that does not name 1-1-0: a bad row under 1-0-0, recoverable by naming the version.
+    const unnamed = { ...makeEvent(), tracker: { name: 'backend', version: '2.0' } };
+    const future = { ...makeEvent(), schema: '1-2-0' };
+    const answer = (await postEvents([v100, v110, unnamed, future])).body;
+    expect(answer).toMatchObject({
+      accepted: 2,
+      rejected: [
+        { index: 2, errors: [{ path: '/tracker' }] },
+        { index: 3, errors: [{ path: '/schema' }] },
+      ],
+    });
+    await drain();
+    const raw = (await lakeRows<LakeEvent>('raw')).map((r) => r.row);
+    expect(raw.find((r) => r.event_id === v100.event_id)).toMatchObject({ schema_version: '1-0-0' });
+    expect(raw.find((r) => r.event_id === v110.event_id)).toMatchObject({ schema: '1-1-0', schema_version: '1-1-0', tracker: { name: 'backend' } });
+    const bad = (await lakeRows<BadRow>('bad')).map((r) => r.row);
+    expect(bad.filter((r) => [unnamed.event_id, future.event_id].includes(r.event_id!)).map((r) => r.type)).toEqual(['schema_violation', 'schema_violation']);
   });
 
   it('answers unknown routes with 404, not 500', async () => {

@@ -23,7 +23,7 @@ describe('the collector on a Lambda function URL', () => {
     const first = await send(JSON.stringify([beacon]), 'text/plain;charset=UTF-8');
     expect(first.status).toBe(202);
     expect(first.headers.get('access-control-allow-origin')).toBe(demoOrigin());
-    expect(await first.json()).toEqual({ accepted: 1, rejected: [] });
+    expect(await first.json()).toEqual({ accepted: 1, rejected: [], without_consent: 0 });
     expect((await send(JSON.stringify(batch), 'application/json')).status).toBe(202);
     expect((await send('event_type=page_view', 'application/x-www-form-urlencoded')).status).toBe(415);
     await drain();

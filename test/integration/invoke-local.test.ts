@@ -43,7 +43,7 @@ describe('sls invoke local', () => {
 
   it("collect: a beacon (text/plain) is accepted, and its lake row holds the request's source IP (anonymized) and user agent", async () => {
     const response = result(await invokeLocal('collect', 'events/http/collect-beacon.json', outputs().Endpoint));
-    expect([response.statusCode, JSON.parse(response.body)]).toEqual([202, { accepted: 1, rejected: [] }]);
+    expect([response.statusCode, JSON.parse(response.body)]).toEqual([202, { accepted: 1, rejected: [], without_consent: 0 }]);
     await drain();
     const row = (await lakeRows<LakeEvent>('raw')).find((r) => r.row.event_id === '6f7b1e9c-2d3a-4b5c-8d9e-0a1b2c3d4e5f')?.row;
     expect(row).toMatchObject({ observed_ip: '203.0.113.0', observed_user_agent: expect.stringContaining('Chrome/150'), context: { locale: 'en-GB' } });

@@ -78,6 +78,9 @@ describe('serverless.yml, packaged for dev', () => {
       ['bad/', 90],
       ['errors/', 30],
     ]);
+    expect(bucket.LifecycleConfiguration.Rules.find((r: { Id: string }) => r.Id === 'expire-noncurrent-versions').NoncurrentVersionExpiration).toEqual({
+      NoncurrentDays: 30,
+    });
     expect(resources.LakeBucketPolicy!.Properties.PolicyDocument.Statement[0]).toMatchObject({
       Effect: 'Deny',
       Condition: { Bool: { 'aws:SecureTransport': 'false' } },
@@ -101,6 +104,23 @@ describe('serverless.yml, packaged for dev', () => {
     expect(machine.RoleArn).toEqual({ 'Fn::GetAtt': ['TrainingStateMachineRole', 'Arn'] });
     const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].Arn.Ref === 'TrainingStateMachine')!;
     expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'cron(0 3 * * ? *)', State: 'DISABLED' });
+  });
+
+  it('deploys statemachines/erasure.asl.yaml as written; only its functions may rewrite and delete lake objects', () => {
+    const machine = resources.ErasureStateMachine!.Properties;
+    expect(JSON.parse(machine.DefinitionString)).toEqual(readDefinition('erasure'));
+    expect(Object.keys(machine.DefinitionSubstitutions).sort()).toEqual(placeholders('erasure'));
+    expect(machine.RoleArn).toEqual({ 'Fn::GetAtt': ['ErasureStateMachineRole', 'Arn'] });
+    for (const fn of ['PlanErasureLambdaFunction', 'EraseObjectsLambdaFunction', 'FinishErasureLambdaFunction'])
+      expect(resources[fn]!.Properties.Role).toEqual({ 'Fn::GetAtt': ['ErasureRole', 'Arn'] });
+    const deleters = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.Policies ?? []).includes('s3:DeleteObjectVersion'))
+      .map(([id]) => id);
+    expect(deleters).toEqual(['ErasureRole']);
+  });
+
+  it('drops events without consent at the collector; consent is required of events only when the stage says so', () => {
+    expect(resources.CollectLambdaFunction!.Properties.Environment.Variables).toMatchObject({ REQUIRE_CONSENT: 'false' });
   });
 
   it('deploys statemachines/replay.asl.yaml as written, with a substitution for each placeholder', () => {

@@ -17,7 +17,7 @@ function substitute(value: unknown): unknown {
   return value;
 }
 
-describe.each(['training', 'replay'])('statemachines/%s.asl.yaml', (name) => {
+describe.each(['training', 'replay', 'erasure'])('statemachines/%s.asl.yaml', (name) => {
   it('is valid Amazon States Language once its placeholders are filled (asl-validator)', () => {
     const { isValid, errorsText } = aslValidator(substitute(readDefinition(name)) as never);
     expect(errorsText('\n')).toBe('');
@@ -42,6 +42,27 @@ describe('statemachines/training.asl.yaml', () => {
     for (const state of Object.values(definition.States as Record<string, any>)) {
       for (const retrier of state.Retry ?? []) expect(retrier.JitterStrategy).toBe('FULL');
     }
+  });
+});
+
+describe('statemachines/erasure.asl.yaml', () => {
+  const definition = readDefinition('erasure');
+
+  it('plans, erases objects in a Distributed Map over the manifest, then finishes; every retry backs off with jitter', () => {
+    expect(definition.StartAt).toBe('PlanErasure');
+    expect(definition.States.PlanErasure.Next).toBe('EraseObjects');
+    expect(definition.States.EraseObjects).toMatchObject({
+      Type: 'Map',
+      ItemReader: { Resource: 'arn:aws:states:::s3:getObject', ReaderConfig: { InputType: 'JSON' } },
+      ItemProcessor: { ProcessorConfig: { Mode: 'DISTRIBUTED' } },
+      Next: 'FinishErasure',
+    });
+    // The subject travels as digests only: the batches get the field and the digests, never an id.
+    expect(Object.keys(definition.States.EraseObjects.ItemBatcher.BatchInput).sort()).toEqual(['dry_run.$', 'field.$', 'sha256.$', 'versioned.$']);
+    const retriers = [definition.States.PlanErasure, definition.States.FinishErasure, definition.States.EraseObjects.ItemProcessor.States.EraseBatch].flatMap(
+      (s) => s.Retry,
+    );
+    for (const retrier of retriers) expect(retrier.JitterStrategy).toBe('FULL');
   });
 });
 

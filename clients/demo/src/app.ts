@@ -50,9 +50,22 @@ const cart = {
   },
 };
 
+// The consent banner until the visitor answers (remembered by the tracker); declining stops tracking on this device.
+const CONSENT_KEY = 'demo:consent-answered';
+const banner = $('#consent');
+banner.hidden = localStorage.getItem(CONSENT_KEY) !== null;
+banner.addEventListener('click', (e) => {
+  const answer = (e.target as HTMLElement).dataset.consent;
+  if (answer === undefined) return;
+  cs.consent(answer === 'true');
+  localStorage.setItem(CONSENT_KEY, answer);
+  banner.hidden = true;
+});
+
 const productProps = (p: Product) => ({ product: { id: p.id, category: p.category, brand: p.brand, price: p.price, currency: 'USD' } });
 
-function tracked(event: Clickstream.TrackedEvent) {
+function tracked(event: Clickstream.TrackedEvent | undefined) {
+  if (!event) return;
   if (sessionEvents[0] && sessionEvents[0].session_id !== event.session_id) sessionEvents = [];
   sessionEvents = [...sessionEvents, event].slice(-500);
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(sessionEvents));

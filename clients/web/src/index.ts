@@ -1,7 +1,7 @@
 import { createTracker, type EventType, type InitOptions, type Tracker, type TrackedEvent, type TrackProps, type TrackerStats } from './tracker';
 
 /**
- * clickstream-ml's browser tracker: `clickstream.init({ endpoint })`, then `track`, `page`, `identify`, `flush`.
+ * clickstream-ml's browser tracker: `clickstream.init({ endpoint })`, then `track`, `page`, `identify`, `consent`, `flush`.
  * Built to an ES module and an IIFE script that sets `window.clickstream` (npm run build:tracker). Docs: docs/tracker.md.
  */
 
@@ -53,6 +53,8 @@ export function init(options: InitOptions): void {
       clearTimer: (t) => clearTimeout(t as ReturnType<typeof setTimeout>),
       userAgent: navigator.userAgent,
       locale: navigator.language,
+      screen: { width: screen.width, height: screen.height },
+      timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
       // eslint-disable-next-line no-console -- debug mode's whole point
       warn: (...args) => console.warn(...args),
     },
@@ -64,15 +66,18 @@ export function init(options: InitOptions): void {
   void tracker.flush();
 }
 
-/** Queues one event of the contract's types; returns it as it will be sent. */
-export const track = (eventType: EventType, props?: TrackProps): TrackedEvent => need().track(eventType, props);
+/** Queues one event of the contract's types; returns it as it will be sent (undefined: not tracked, for want of consent). */
+export const track = (eventType: EventType, props?: TrackProps): TrackedEvent | undefined => need().track(eventType, props);
 
 /** A page_view of this page (url, referrer, title). */
-export const page = (props?: TrackProps['page']): TrackedEvent =>
+export const page = (props?: TrackProps['page']): TrackedEvent | undefined =>
   need().page({ url: location.href.slice(0, 2048), referrer: document.referrer.slice(0, 2048), title: document.title.slice(0, 512), ...props });
 
 /** Events from now on carry this user_id (null: none again). */
 export const identify = (userId: string | null): void => need().identify(userId);
+
+/** The visitor's analytics consent (remembered): false stops tracking, empties the queue and forgets this device's ids. */
+export const consent = (granted: boolean): void => need().consent(granted);
 
 /** Sends what is queued now. */
 export const flush = (): Promise<void> => need().flush();

@@ -3,7 +3,13 @@
  * localStorage, fetch and sendBeacon), so its logic runs under test with fakes. No runtime dependencies.
  */
 
-/** The contract's event types (schemas/clickstream-event.schema.json). */
+/** The tracker's name and version, sent with every event (the contract's `tracker`). */
+export const TRACKER = { name: 'clickstream-web', version: '1.1.0' } as const;
+
+/** The contract version the tracker sends (schemas/clickstream-event/1-1-0.json). */
+export const SCHEMA = '1-1-0';
+
+/** The contract's event types (schemas/clickstream-event/). */
 export type EventType = 'page_view' | 'product_view' | 'search' | 'add_to_cart' | 'remove_from_cart' | 'begin_checkout' | 'purchase';
 
 export interface TrackProps {
@@ -16,13 +22,16 @@ export interface TrackProps {
 }
 
 export interface TrackedEvent extends TrackProps {
+  schema: typeof SCHEMA;
   event_id: string;
   event_type: EventType;
   event_time: string;
   session_id: string;
   anonymous_id: string;
   user_id?: string;
-  context: { user_agent?: string; locale?: string };
+  consent?: { analytics: true };
+  tracker: typeof TRACKER;
+  context: { user_agent?: string; locale?: string; screen?: { width: number; height: number }; timezone?: string };
 }
 
 export interface InitOptions {
@@ -40,6 +49,8 @@ export interface InitOptions {
   maxQueue?: number;
   /** Logs what the collector rejected, and why, to the console. */
   debug?: boolean;
+  /** Track nothing until `consent(true)` (events before it are dropped and counted). Default: track until `consent(false)`. */
+  requireConsent?: boolean;
 }
 
 /** What the tracker needs from its host: the browser's, or a test's fakes. */
@@ -54,6 +65,8 @@ export interface Host {
   clearTimer(timer: unknown): void;
   userAgent?: string;
   locale?: string;
+  screen?: { width: number; height: number };
+  timezone?: string;
   warn(...args: unknown[]): void;
 }
 
@@ -62,6 +75,8 @@ export interface TrackerStats {
   sent: number;
   dropped: number;
   retries: number;
+  /** Events not tracked because the visitor declined (or, with requireConsent, has not yet granted) analytics. */
+  withoutConsent: number;
 }
 
 // fetch keepalive and sendBeacon bodies are capped at 64 KiB by browsers; one event is at most 32 KiB.
@@ -102,10 +117,11 @@ export function createTracker(host: Host, options: InitOptions) {
   };
 
   let anonymousId = read<string | null>('anonymous_id', null);
-  if (!anonymousId) write('anonymous_id', (anonymousId = host.uuid()));
   let userId = read<string | null>('user_id', null);
+  /** The visitor's analytics consent: granted, declined, or not stated yet (null). */
+  let consent = read<boolean | null>('consent', null);
   const queue = read<TrackedEvent[]>('queue', []);
-  const stats: TrackerStats = { queued: queue.length, sent: 0, dropped: read<number>('dropped', 0), retries: 0 };
+  const stats: TrackerStats = { queued: queue.length, sent: 0, dropped: read<number>('dropped', 0), retries: 0, withoutConsent: 0 };
   const inFlight = new Set<string>();
   /** The send loop in progress: an explicit flush waits for it, then sends what is left. */
   let sending: Promise<void> | undefined;
@@ -134,9 +150,22 @@ export function createTracker(host: Host, options: InitOptions) {
     return id;
   }
 
-  function track(eventType: EventType, props: TrackProps = {}): TrackedEvent {
+  /** Queues one event; undefined when the visitor's consent says not to track (nothing is stored, only counted). */
+  function track(eventType: EventType, props: TrackProps = {}): TrackedEvent | undefined {
+    if (!(consent ?? !options.requireConsent)) {
+      stats.withoutConsent++;
+      return undefined;
+    }
     const now = host.now();
+    if (!anonymousId) write('anonymous_id', (anonymousId = host.uuid()));
+    const context = {
+      ...(host.userAgent ? { user_agent: cut(host.userAgent, 1024) } : {}),
+      ...(host.locale ? { locale: cut(host.locale, 35) } : {}),
+      ...(host.screen ? { screen: host.screen } : {}),
+      ...(host.timezone ? { timezone: cut(host.timezone, 64) } : {}),
+    };
     const event: TrackedEvent = {
+      schema: SCHEMA,
       event_id: host.uuid(),
       event_type: eventType,
       event_time: localTime(now),
@@ -144,7 +173,9 @@ export function createTracker(host: Host, options: InitOptions) {
       anonymous_id: anonymousId!,
       ...(userId ? { user_id: userId } : {}),
       ...props,
-      context: { ...(host.userAgent ? { user_agent: cut(host.userAgent, 1024) } : {}), ...(host.locale ? { locale: cut(host.locale, 35) } : {}) },
+      ...(consent ? { consent: { analytics: true } } : {}),
+      tracker: TRACKER,
+      context,
       ...(options.appId || props.extra ? { extra: { ...props.extra, ...(options.appId ? { app_id: options.appId } : {}) } } : {}),
     };
     if (queue.length >= maxQueue) {
@@ -269,6 +300,19 @@ export function createTracker(host: Host, options: InitOptions) {
     identify(id: string | null) {
       userId = id;
       write('user_id', id);
+    },
+    /**
+     * The visitor's analytics consent, remembered across pages. Declining empties the queue (nothing more is sent)
+     * and forgets the ids kept on this device; events from then on are not tracked, only counted.
+     */
+    consent(granted: boolean) {
+      consent = granted;
+      write('consent', granted);
+      if (granted) return;
+      queue.length = 0;
+      save();
+      anonymousId = userId = null;
+      for (const name of ['anonymous_id', 'user_id', 'session']) write(name, null);
     },
     flush: () => flush(),
     beacon,

@@ -4,7 +4,7 @@ import { ENRICHMENT_OUTPUT_FIELDS, ENRICHMENTS, type Enrichment } from '../enric
 import { deviceClass, type DeviceClass } from '../enrichments/user-agent';
 import type { Observed, ReceivedVia } from './envelope';
 import type { LakeEvent } from './lake-event';
-import { SCHEMA_VERSION, type ClickstreamEvent } from './schema';
+import { DEFAULT_SCHEMA_VERSION, type ClickstreamEvent, type SchemaVersion } from './schema';
 
 export type { DeviceClass };
 
@@ -57,6 +57,8 @@ export function enrich(
     ingestedAt: string;
     window?: EventTimeWindow | 'backfill';
     receivedVia?: ReceivedVia;
+    /** The contract version the event was validated against (validateEvent says which). */
+    schemaVersion?: SchemaVersion;
     replayId?: string;
     observed?: Observed;
     /** How much of an IP the lake keeps (the collector anonymized already; other producers' and older events too). */
@@ -77,7 +79,7 @@ export function enrich(
     ingested_at: meta.ingestedAt,
     // The client's own user agent first: a server-side sender (a backend, the generator) speaks for a browser.
     device_class: deviceClass(event.context?.user_agent ?? meta.observed?.user_agent),
-    schema_version: SCHEMA_VERSION,
+    schema_version: meta.schemaVersion ?? DEFAULT_SCHEMA_VERSION,
     ...(meta.replayId === undefined ? {} : { replay_id: meta.replayId }),
     partition_time: time.partition_time,
     ...(time.status === undefined ? {} : { event_time_status: time.status }),

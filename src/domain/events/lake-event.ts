@@ -3,14 +3,17 @@ import type { DeviceClass, UserAgentFields } from '../enrichments/user-agent';
 import type { ReferrerClass } from '../features/spec';
 import type { ReceivedVia } from './envelope';
 import type { EventTimeStatus } from './event-time';
-import type { ClickstreamEvent } from './schema';
+import type { ClickstreamEvent, SchemaVersion } from './schema';
 
-/** A valid event as stored in the lake's raw zone. */
-export interface LakeEvent extends ClickstreamEvent {
+/** A valid event as stored in the lake's raw zone: the event as sent (of its contract version) and what ingest adds. */
+export type LakeEvent = ClickstreamEvent & LakeFields;
+
+export interface LakeFields {
   received_at: string;
   ingested_at: string;
   device_class: DeviceClass;
-  schema_version: string;
+  /** The contract version the event was validated against (its `schema` field; 1-0-0 when it has none). */
+  schema_version: SchemaVersion;
   replay_id?: string;
   /**
    * The instant the raw zone is partitioned by (dt/hour): `event_time` when it lies in the accepted window around

@@ -35,6 +35,8 @@ function fakeHost(answers: ((body: unknown[]) => { status: number; body?: unknow
     clearTimer: (t) => void timers.delete(t as number),
     userAgent: 'Mozilla/5.0 (test)',
     locale: 'en-GB',
+    screen: { width: 1280, height: 800 },
+    timezone: 'Europe/London',
     warn: (...args) => void warnings.push(args),
   };
   return {
@@ -62,20 +64,21 @@ describe('the web tracker', () => {
   it("builds contract events: ids kept across pages, a session that rotates after inactivity, the client's local time with its offset", () => {
     const fake = fakeHost();
     const tracker = start(fake, { sessionTimeoutMinutes: 30 });
-    const first = tracker.page({ url: 'https://shop.example/', referrer: '', title: 'Home' });
-    const second = tracker.track('product_view', { product: { id: 'p1', price: 9.5, currency: 'EUR' } });
+    const first = tracker.page({ url: 'https://shop.example/', referrer: '', title: 'Home' })!;
+    const second = tracker.track('product_view', { product: { id: 'p1', price: 9.5, currency: 'EUR' } })!;
     fake.advance(31 * 60_000);
     tracker.identify('u-42');
-    const later = tracker.track('purchase', { order: { id: 'o1', revenue: 9.5, currency: 'EUR' } });
-    for (const event of [first, second, later]) expect(validateEvent(JSON.parse(JSON.stringify(event)))).toEqual({ ok: true, event });
+    const later = tracker.track('purchase', { order: { id: 'o1', revenue: 9.5, currency: 'EUR' } })!;
+    for (const event of [first, second, later]) expect(validateEvent(JSON.parse(JSON.stringify(event)))).toEqual({ ok: true, event, version: '1-1-0' });
+    expect(first).toMatchObject({ schema: '1-1-0', tracker: { name: 'clickstream-web', version: expect.any(String) } });
     expect(second.session_id).toBe(first.session_id);
     expect(later.session_id).not.toBe(first.session_id);
     expect(new Set([first.anonymous_id, later.anonymous_id]).size).toBe(1);
     expect([first.user_id, later.user_id]).toEqual([undefined, 'u-42']);
     expect(first.extra).toEqual({ app_id: 'shop' });
-    expect(first.context).toEqual({ user_agent: 'Mozilla/5.0 (test)', locale: 'en-GB' });
+    expect(first.context).toEqual({ user_agent: 'Mozilla/5.0 (test)', locale: 'en-GB', screen: { width: 1280, height: 800 }, timezone: 'Europe/London' });
     // A reload: the same anonymous id and user id from storage.
-    const reloaded = start(fake).track('search', { search: { query: 'tv' } });
+    const reloaded = start(fake).track('search', { search: { query: 'tv' } })!;
     expect([reloaded.anonymous_id, reloaded.user_id]).toEqual([first.anonymous_id, 'u-42']);
   });
 
@@ -103,7 +106,7 @@ describe('the web tracker', () => {
     await new Promise((r) => setImmediate(r));
     await tracker.flush();
     expect(fake.requests.map((r) => r.length)).toEqual([2, 2, 1]);
-    expect(tracker.stats()).toEqual({ queued: 0, sent: 5, dropped: 0, retries: 0 });
+    expect(tracker.stats()).toEqual({ queued: 0, sent: 5, dropped: 0, retries: 0, withoutConsent: 0 });
   });
 
   it('retries network errors, 429 and 5xx with the same events, backing off, and keeps what a partial 503 did not queue', async () => {
@@ -117,10 +120,10 @@ describe('the web tracker', () => {
     await fake.runTimers();
     await fake.runTimers();
     const ids = fake.requests.map((r) => (r as { event_id: string }[]).map((e) => e.event_id));
-    expect(ids[0]).toEqual(events.map((e) => e.event_id));
+    expect(ids[0]).toEqual(events.map((e) => e!.event_id));
     expect(ids.slice(1, 3)).toEqual([ids[0], ids[0]]);
     expect(ids.at(-1)).toEqual([events[1]!.event_id]);
-    expect(tracker.stats()).toEqual({ queued: 0, sent: 3, dropped: 0, retries: 3 });
+    expect(tracker.stats()).toEqual({ queued: 0, sent: 3, dropped: 0, retries: 3, withoutConsent: 0 });
   });
 
   it('drops, counted, a batch the collector refuses (4xx) and what overflows the queue; says why in debug mode', async () => {
@@ -156,6 +159,36 @@ describe('the web tracker', () => {
     const third = start(fakeHostSharing(fake));
     third.beacon();
     expect(third.stats()).toMatchObject({ queued: 0, sent: 2 });
+  });
+
+  it('tracks without consent stated, marks events once consent is given, and stops (queue emptied, ids forgotten) when declined', async () => {
+    const fake = fakeHost();
+    const tracker = start(fake);
+    expect(tracker.track('page_view')).not.toHaveProperty('consent');
+    tracker.consent(true);
+    const granted = tracker.track('page_view')!;
+    expect(granted.consent).toEqual({ analytics: true });
+    tracker.track('search', { search: { query: 'tv' } });
+    tracker.consent(false);
+    expect(tracker.track('page_view')).toBeUndefined();
+    await tracker.flush();
+    expect(fake.requests).toEqual([]);
+    expect(tracker.stats()).toMatchObject({ queued: 0, sent: 0, withoutConsent: 1 });
+    await new Promise((r) => setImmediate(r));
+    expect(['anonymous_id', 'user_id', 'session', 'queue'].map((name) => fake.store.get(`clickstream:shop:${name}`))).toEqual(['null', 'null', 'null', '[]']);
+    // Remembered across pages; granting again starts a new anonymous id.
+    const reloaded = start(fake);
+    expect(reloaded.track('page_view')).toBeUndefined();
+    reloaded.consent(true);
+    expect(reloaded.track('page_view')!.anonymous_id).not.toBe(granted.anonymous_id);
+  });
+
+  it('with requireConsent, tracks nothing until consent is given', () => {
+    const tracker = start(fakeHost(), { requireConsent: true });
+    expect(tracker.track('page_view')).toBeUndefined();
+    tracker.consent(true);
+    expect(tracker.track('page_view')).toMatchObject({ consent: { analytics: true } });
+    expect(tracker.stats()).toMatchObject({ queued: 1, withoutConsent: 1 });
   });
 });
 

@@ -65,4 +65,28 @@ describe('planCollect', () => {
   it('refuses an event that could not be put on the stream once wrapped (a Kinesis record holds 1 MiB)', () => {
     expect(() => planCollect({ ...makeEvent(), extra: { blob: 'x'.repeat(1_100_000) } }, '2026-11-20T12:00:00.000Z')).toThrow(/once wrapped for the stream/);
   });
+
+  describe('consent', () => {
+    const at = '2026-11-20T12:00:00.000Z';
+    const granted = makeEvent({ schema: '1-1-0', consent: { analytics: true } });
+    const denied = makeEvent({ schema: '1-1-0', consent: { analytics: false } });
+    const deniedAndInvalid = { ...makeEvent({ schema: '1-1-0', consent: { analytics: false } }), event_id: 'not-a-uuid' };
+    const malformed = { ...makeEvent({ schema: '1-1-0' }), consent: { analytics: 'yes' } };
+    const unstated = makeEvent();
+    const recordsHold = (plan: ReturnType<typeof planCollect>) => plan.records.flatMap((r) => r.events).sort();
+
+    it("drops events whose analytics consent is not granted, valid or not, and counts them; indexes stay the request's", () => {
+      const plan = planCollect([denied, granted, deniedAndInvalid, malformed, unstated], at);
+      expect(plan).toMatchObject({ accepted: 2, rejected: [], withoutConsent: 3 });
+      expect(recordsHold(plan)).toEqual([1, 4]);
+      const stored = plan.records.map((r) => Buffer.from(r.data).toString()).join('');
+      for (const event of [denied, deniedAndInvalid]) expect(stored).not.toContain(event.event_id);
+    });
+
+    it('drops events that state no consent too when the stage requires it', () => {
+      const plan = planCollect([unstated, granted], at, undefined, { ip: { ipv4KeepOctets: 3, ipv6KeepGroups: 3 }, requireConsent: true });
+      expect(plan).toMatchObject({ accepted: 1, withoutConsent: 1 });
+      expect(recordsHold(plan)).toEqual([1]);
+    });
+  });
 });

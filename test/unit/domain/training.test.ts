@@ -68,6 +68,13 @@ describe('evaluateGate', () => {
     ]);
   });
 
+  it('replaces a production version flagged by an erasure with any candidate that clears the fixed bars', () => {
+    const production = { version: 'v1', test: metrics(0.9, 0.02), mustReplace: true };
+    const gate = evaluateGate({ version: 'v2', test: metrics(0.8, 0.03) }, production, thresholds);
+    expect(gate).toMatchObject({ decision: 'promote', production: { version: 'v1', roc_auc: 0.9, must_replace: true } });
+    expect(evaluateGate({ version: 'v2', test: metrics(0.65, 0.03) }, production, thresholds).decision).toBe('reject');
+  });
+
   it('rejects a candidate whose metrics are not numbers (e.g. a window with one class)', () => {
     expect(evaluateGate({ version: 'v2', test: metrics(Number.NaN, Number.NaN) }, undefined, thresholds).decision).toBe('reject');
   });

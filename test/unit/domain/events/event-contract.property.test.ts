@@ -39,9 +39,13 @@ const events = fc
     session_id: fc.string({ maxLength: 140 }),
     extra: fc.option(fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }), { nil: undefined }),
     title: fc.option(fc.string({ unit: 'grapheme', maxLength: 600 }), { nil: undefined }),
+    version: fc.constantFrom(undefined, '1-1-0'),
+    consent: fc.option(fc.record({ analytics: fc.boolean() }), { nil: undefined }),
   })
-  .map(({ event_time, event_id, session_id, extra, title }) => ({
+  .map(({ event_time, event_id, session_id, extra, title, version, consent }) => ({
     ...makeEvent({ event_time, event_id, session_id }),
+    ...(version === undefined ? {} : { schema: version }),
+    ...(consent === undefined ? {} : { consent }),
     ...(extra === undefined ? {} : { extra }),
     ...(title === undefined ? {} : { page: { title } }),
   }));
@@ -85,6 +89,18 @@ describe('event contract (property-based)', () => {
         // What replay sends again is the event as sent (time canonical), and it passes the contract again.
         expect(originalEvent(row)).toEqual({ ...event, event_time: row.event_time });
         expect(validateEvent(originalEvent(row)).ok).toBe(true);
+      }),
+      { numRuns: 1000, seed },
+    );
+  });
+
+  it('accepts every 1-0-0 event as 1-1-0 once it names it (1-1-0 is an addition)', () => {
+    fc.assert(
+      fc.property(events, (generated) => {
+        const { schema: _version, ...event } = JSON.parse(JSON.stringify(generated)) as typeof generated & { schema?: string };
+        const v100 = validateEvent(event);
+        if (!v100.ok) return;
+        expect(validateEvent({ ...event, schema: '1-1-0' })).toMatchObject({ ok: true, version: '1-1-0' });
       }),
       { numRuns: 1000, seed },
     );

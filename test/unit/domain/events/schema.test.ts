@@ -1,10 +1,10 @@
-import { MAX_EVENT_BYTES, SCHEMA_VERSION, validateEvent } from '#domain/events/schema';
+import { MAX_EVENT_BYTES, SCHEMA_VERSIONS, validateEvent } from '#domain/events/schema';
 import { makeEvent } from '../../../helpers/events';
 
 describe('event contract', () => {
   it('accepts a complete event', () => {
     const event = makeEvent({ user_id: 'u-1', page: { url: 'https://x', referrer: 'https://y', title: 't' }, order: { id: 'o-1', revenue: 10, currency: 'EUR' } });
-    expect(validateEvent(event)).toEqual({ ok: true, event });
+    expect(validateEvent(event)).toEqual({ ok: true, event, version: '1-0-0' });
   });
 
   it.each([
@@ -46,7 +46,36 @@ describe('event contract', () => {
     expect(result).toEqual({ ok: false, errors: [{ path: '/event_time', message: expect.stringMatching(/leap second/) }] });
   });
 
-  it('takes its version from the schema $id', () => {
-    expect(SCHEMA_VERSION).toBe('1-0-0');
+});
+
+describe('contract versions side by side', () => {
+  const v110 = { consent: { analytics: true }, tracker: { name: 'clickstream-web', version: '1.1.0' }, context: { screen: { width: 1280, height: 800 }, timezone: 'Europe/Paris' } };
+
+  it('has every version under schemas/clickstream-event, oldest first', () => {
+    expect(SCHEMA_VERSIONS).toEqual(['1-0-0', '1-1-0']);
+  });
+
+  it('reads an event without "schema" as 1-0-0, which has none of 1-1-0\'s fields', () => {
+    const result = validateEvent(makeEvent(v110));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.errors.map((e) => e.path)).toEqual(expect.arrayContaining(['/consent', '/tracker', '/context/screen']));
+  });
+
+  it('validates an event naming 1-1-0 against 1-1-0', () => {
+    const event = makeEvent({ schema: '1-1-0', ...v110 });
+    expect(validateEvent(event)).toEqual({ ok: true, event, version: '1-1-0' });
+    const wrong = validateEvent({ ...makeEvent({ schema: '1-1-0' }), consent: { analytics: 'yes' } });
+    expect(!wrong.ok && wrong.errors).toEqual([{ path: '/consent/analytics', message: 'must be boolean' }]);
+  });
+
+  it('takes "schema": "1-0-0" (which predates the field) as 1-0-0, checked without it', () => {
+    const event = makeEvent();
+    expect(validateEvent({ ...event, schema: '1-0-0' })).toEqual({ ok: true, event, version: '1-0-0' });
+  });
+
+  it('rejects a version it does not have, saying which it has and what to do', () => {
+    const result = validateEvent({ ...makeEvent(), schema: '1-2-0' });
+    expect(result).toEqual({ ok: false, errors: [{ path: '/schema', message: expect.stringMatching(/"1-2-0".*it has 1-0-0, 1-1-0.*deploy that version, then replay/) }] });
+    expect(validateEvent({ ...makeEvent(), schema: { $ref: 'x' } }).ok).toBe(false);
   });
 });

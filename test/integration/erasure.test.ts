@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { dedupTable } from '#adapters/dedup-table';
+import { getModelVersion } from '#adapters/registry-table';
+import { getObjectBytes, listObjects, putObject } from '#adapters/s3';
+import { ERASED_ZONES, FEATURES_PREFIX } from '#domain/lake';
+import { rawRecord } from '#domain/raw-records';
+import { runFeaturesJob } from '../../local/glue/features-job';
+import { runTsx } from '../helpers/cli';
+import { drain, itLocal, outputs, postEvents, pseudonymOf } from '../helpers/cloud';
+import { makeEvent } from '../helpers/events';
+import { registerVersion } from '../helpers/registry';
+
+const text = (bytes: Buffer) => (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
+
+/** Every object of the zones that hold events, as lines of text (gunzipped; Firehose error lines' rawData too). */
+async function zoneLines(): Promise<Map<string, string[]>> {
+  const bucket = outputs().LakeBucketName!;
+  const objects = new Map<string, string[]>();
+  for (const prefix of ERASED_ZONES)
+    for (const { key } of await listObjects(bucket, prefix)) objects.set(key, text(await getObjectBytes(bucket, key)).split('\n'));
+  return objects;
+}
+
+const erase = (args: string[]) =>
+  runTsx('cli/erase.ts', [...args, '--state-machine-arn', outputs().ErasureStateMachineArn!, '--secret-id', outputs().PseudonymizationSecretName!, '--json']);
+
+// s3rver keeps no object versions: locally "no version holds them" is that no current object does (the bucket
+// says versioning was never enabled, and the receipt says so).
+describe('erasure (npm run erase → the erasure state machine)', () => {
+  const target = `erase-me-${randomUUID()}@example.com`;
+  const today = new Date().toISOString().slice(0, 10);
+
+  itLocal('erases one user among thousands: no object holds them after, every other row is byte-identical, models trained on them are flagged', async () => {
+    const of = await pseudonymOf();
+    const now = Date.now();
+    const at = (i: number) => new Date(now - (i % 600) * 1000).toISOString();
+    // 3,000 events of 60 users (5 sessions of 10 events each), the target among them; one invalid event of theirs (a bad row).
+    const events = Array.from({ length: 60 }, (_, u) => (u === 17 ? target : `user-${u}-${randomUUID()}`)).flatMap((user, u) =>
+      Array.from({ length: 50 }, (_, i) =>
+        makeEvent({ user_id: user, anonymous_id: `visitor-${u}`, session_id: `erasure-${u}-${Math.floor(i / 10)}-${now}`, event_time: at(u * 50 + i) }),
+      ),
+    );
+    const invalid = { ...makeEvent({ user_id: target, anonymous_id: 'visitor-17' }), event_type: 'teleport' };
+    for (let i = 0; i < events.length; i += 500) expect((await postEvents(events.slice(i, i + 500))).status).toBe(202);
+    expect((await postEvents([invalid])).body).toMatchObject({ accepted: 0 });
+    await drain();
+    const [stored, other] = [of(target), of(events[0]!.user_id!)];
+    // What Firehose writes when it cannot deliver a record: the record, whose gzip member holds the target's rows and another user's.
+    const bucket = outputs().LakeBucketName!;
+    const member = rawRecord(Buffer.from(`${JSON.stringify({ user_id: stored, event_id: 'e1' })}\n${JSON.stringify({ user_id: other, event_id: 'e2' })}\n`), {
+      dt: today,
+      hour: '00',
+    });
+    await putObject(
+      bucket,
+      `errors/raw/processing-failed/dt=${today}/erasure-${now}`,
+      `${JSON.stringify({ rawData: member.toString('base64'), errorCode: 'Lambda.FunctionError' })}\n`,
+    );
+    await runFeaturesJob(bucket, today, today);
+    const trained = await registerVersion({
+      model: `erasure-${now}`,
+      version: 'v1',
+      artifact: {},
+      data: { from: today, to: today, partitions: [`dt=${today}`] },
+    });
+    await registerVersion({
+      model: `erasure-${now}`,
+      version: 'v2',
+      artifact: {},
+      data: { from: '2025-01-01', to: '2025-01-02', partitions: ['dt=2025-01-01'] },
+    });
+    const targetIds = events.filter((e) => e.user_id === target).map((e) => e.event_id);
+    const dedup = dedupTable(outputs().DedupTableName!, 24);
+    expect((await dedup.findSeen(targetIds)).size).toBe(50);
+
+    const before = await zoneLines();
+    const holds = (line: string) => line.includes(stored) || line.includes(target);
+    const withTarget = [...before].filter(([, lines]) => lines.some(holds)).map(([key]) => key);
+    // Bad rows' payloads and error records' data are base64: they are found by decoding, not in the text.
+    expect(withTarget.length).toBeGreaterThanOrEqual(1);
+
+    const dry = await erase(['--user-id', target, '--dry-run']);
+    expect([dry.code, dry.json?.message]).toEqual([0, undefined]);
+    expect(dry.json).toMatchObject({ ok: true, dry_run: true, rows_removed: 52, models_flagged: [{ model_name: `erasure-${now}`, version: 'v1' }] });
+    const afterDryRun = await zoneLines();
+    for (const [key, lines] of before) expect([key, afterDryRun.get(key)]).toEqual([key, lines]);
+    expect((await dedup.findSeen(targetIds)).size).toBe(50);
+
+    const run = await erase(['--user-id', target]);
+    expect([run.code, run.json?.message]).toEqual([0, undefined]);
+    const receipt = run.json;
+    expect(receipt).toMatchObject({ ok: true, dry_run: false, field: 'user_id', rows_removed: 52, versioning: 'never enabled', versions_deleted: 0 });
+    // The event ids of their raw rows, their bad row and their error record.
+    expect(receipt.dedup_event_ids).toBe(52);
+    expect(receipt.objects_rewritten).toBe(receipt.rewritten.length);
+    expect(receipt.rewritten).toEqual(expect.arrayContaining(withTarget));
+    expect(receipt.models_flagged).toEqual([{ model_name: `erasure-${now}`, version: 'v1' }]);
+    expect(receipt.feature_objects_deleted).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${FEATURES_PREFIX}dt=${today}/`))]));
+
+    // No object of the lake holds them — in any form, decoded — and every other row of every object is as it was.
+    const after = await zoneLines();
+    for (const [key, lines] of after) {
+      const decoded = lines.map((line) => line.replace(/"(payload_base64|rawData)":"([^"]+)"/g, (_, _f, b64: string) => text(Buffer.from(b64, 'base64'))));
+      expect([key, decoded.some(holds)]).toEqual([key, false]);
+      const was = before.get(key);
+      if (was && !receipt.rewritten.includes(key)) expect(lines).toEqual(was);
+    }
+    for (const key of receipt.rewritten.filter((k: string) => !k.startsWith('errors/'))) {
+      const removed = before.get(key)!.filter((line) => !after.get(key)!.includes(line));
+      expect(after.get(key)).toEqual(before.get(key)!.filter((line) => !removed.includes(line)));
+      for (const line of removed) expect(holds(line) || line.includes('payload_base64')).toBe(true);
+    }
+    // The error record keeps the other user's row, in a gzip member that still names its partition.
+    const errorLine = JSON.parse(after.get(`errors/raw/processing-failed/dt=${today}/erasure-${now}`)![0]!) as { rawData: string };
+    expect(text(Buffer.from(errorLine.rawData, 'base64'))).toBe(`${JSON.stringify({ user_id: other, event_id: 'e2' })}\n`);
+
+    expect((await dedup.findSeen(targetIds)).size).toBe(0);
+    expect((await getModelVersion(outputs().ModelsTableName!, trained.model_name, 'v1'))?.erasures).toEqual([
+      { erasure_id: receipt.erasure_id, at: expect.any(String), partitions: [`dt=${today}`] },
+    ]);
+    expect((await getModelVersion(outputs().ModelsTableName!, trained.model_name, 'v2'))?.erasures).toBeUndefined();
+    // The audit log keeps the receipt, which holds no id in any form.
+    const audit = text(await getObjectBytes(bucket, receipt.receipt_key));
+    expect(JSON.parse(audit)).toMatchObject({ erasure_id: receipt.erasure_id, rows_removed: 52 });
+    for (const form of [target, stored, stored.slice(3)]) expect(audit.includes(form)).toBe(false);
+
+    // A second run finds nothing left.
+    expect((await erase(['--user-id', target])).json).toMatchObject({ ok: true, rows_removed: 0, objects_rewritten: 0 });
+  });
+
+  it('refuses a request without exactly one id, saying what to give', async () => {
+    const run = await erase([]);
+    expect(run.code).toBe(2);
+    expect(run.json).toMatchObject({ ok: false, message: expect.stringContaining('exactly one of --user-id and --anonymous-id') });
+  });
+});
