@@ -50,7 +50,7 @@ export interface ClickstreamEvent_1_0_0 {
 }
 
 /**
- * One clickstream event as sent to POST /events, contract 1-1-0: 1-0-0 plus the `schema` field that names it, the visitor's `consent`, and the tracker's `tracker`, `context.screen` and `context.timezone`. Every 1-0-0 event is a valid 1-1-0 event once it says `"schema": "1-1-0"` (an addition, in SchemaVer). Unknown top-level fields are rejected: put custom data under `extra`. Events are capped at 32 KiB (serialized UTF-8), checked beside this schema.
+ * One clickstream event as sent to POST /events, contract 1-1-0: 1-0-0 plus the `schema` field that names it, the visitor's `consent`, and the tracker's `tracker`, `context.screen` and `context.timezone`. Every 1-0-0 event is a valid 1-1-0 event once it says `"schema": "1-1-0"`: nothing accepted before is refused. Unknown top-level fields are rejected: put custom data under `extra`. Events are capped at 32 KiB (serialized UTF-8), checked beside this schema.
  */
 export interface ClickstreamEvent_1_1_0 {
   /**

@@ -37,6 +37,11 @@ const RAW_INPUT_COLUMNS: Record<string, ColumnType> = {
   product: { id: 'string', category: 'string', price: 'double' },
 };
 
+/** The same, as paths ("product.price"): what features.sql can read of a raw row. */
+export const RAW_INPUT_PATHS: readonly string[] = Object.entries(RAW_INPUT_COLUMNS).flatMap(([name, type]) =>
+  typeof type === 'string' ? [name] : Object.keys(type).map((field) => `${name}.${field}`),
+);
+
 function columnType(type: ColumnType, dialect: SqlDialect): string {
   if (typeof type === 'string') return dialect === 'duckdb' ? { string: 'VARCHAR', double: 'DOUBLE' }[type] : type.toUpperCase();
   const fields = Object.entries(type).map(([name, t]) => (dialect === 'duckdb' ? `${name} ${columnType(t, dialect)}` : `${name}: ${columnType(t, dialect)}`));
