@@ -32,7 +32,7 @@ runCli(async () => {
   const end = values.end ? new Date(values.end) : new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
   if (Number.isNaN(end.getTime())) throw new UsageError(`--end "${values.end}" is not a date.`);
   let bar = progressBar('generate', 0, false);
-  const summary = await generateTraffic({
+  const { anonymousIds: _ids, ...summary } = await generateTraffic({
     url: apiUrl(values.api),
     sessions: intOption(values.sessions, 'sessions', 0, 1),
     seed,

@@ -5,6 +5,7 @@ import { ShopperModel } from '#domain/traffic/shopper-model';
 import { intOption, parseCli, runCli } from '#shared/args';
 import { resetClients } from '#shared/aws-clients';
 import { formatCounts, lakeCounts, total, type LakeCounts } from './lake-summary';
+import { scanForPersonalData, type PrivacyScan } from './privacy-check';
 import { progressBar } from './progress';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 import { generateTraffic } from './traffic';
@@ -79,6 +80,27 @@ async function waitForLake({ cloud, json, say }: Run, traffic: Traffic, started:
     );
   }
   return { pipeline, counts };
+}
+
+/**
+ * Then: nothing stored holds what the traffic sent as it was — its visitors' ids or the client IP it came from
+ * (this machine's) — in any lake object or function log line (README, "Privacy"). A finding fails the run.
+ */
+async function checkPrivacy({ cloud, json, say }: Run, traffic: Traffic): Promise<PrivacyScan> {
+  const scan = await scanForPersonalData(cloud.outputs.LakeBucketName!, [path.join(root, '.local', 'logs', 'offline.log')], {
+    ids: traffic.anonymousIds,
+    ips: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
+  });
+  if (scan.findings.length > 0) {
+    throw new Error(
+      `Personal data stored as sent: ${scan.findings
+        .slice(0, 5)
+        .map((f) => `${f.found} in ${f.where}`)
+        .join('; ')} — check the stage's ipv4KeepOctets/pseudonymizeFields (README, "Privacy").`,
+    );
+  }
+  if (!json) say(`  privacy: ${scan.objects} lake objects and ${scan.logLines} function log lines hold no visitor id as sent and no full client IP`);
+  return scan;
 }
 
 /** Step 4: the training workflow over the traffic's days (it covers the day before the current hour). */
@@ -157,11 +179,12 @@ runCli(async () => {
     const started = Date.now();
     const traffic = await sendTraffic(run);
     const { pipeline, counts } = await waitForLake(run, traffic, started);
+    const privacy = await checkPrivacy(run, traffic);
     training = await train(run);
     const prediction = training.ok && training.decision === 'promote' ? await predictLiveSession(run) : undefined;
     if (json)
       process.stdout.write(
-        `${JSON.stringify({ ok: training.ok, traffic, pipeline, lake: lakeSummary(counts), training, prediction, outputs: cloud.outputs })}\n`,
+        `${JSON.stringify({ ok: training.ok, traffic: { ...traffic, anonymousIds: undefined }, pipeline, lake: lakeSummary(counts), privacy, training, prediction, outputs: cloud.outputs })}\n`,
       );
   } catch (error) {
     await cloud.stop();

@@ -39,5 +39,7 @@ export async function generateTraffic(options: TrafficOptions) {
     seconds,
     events_per_second: Math.round(events.length / seconds),
     truth: options.truthFile,
+    /** The visitors' ids as sent (what must never be stored as such: the lake keeps pseudonyms). */
+    anonymousIds: new Set(events.map((e) => e.anonymous_id)),
   };
 }
