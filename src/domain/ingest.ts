@@ -1,10 +1,10 @@
 import { badRow, type BadRow } from './events/bad-row';
-import { decodeRecord, EnvelopeDecodeError, singleEventEnvelope, type DecodedRecord } from './events/envelope';
+import { decodeRecord, EnvelopeDecodeError, observedWithIp, singleEventEnvelope, type DecodedRecord } from './events/envelope';
 import { enrich, type LakeEvent } from './events/enrich';
 import { DEFAULT_EVENT_TIME_WINDOW, type EventTimeWindow } from './events/event-time';
 import { MAX_EVENT_BYTES, validateEvent } from './events/schema';
 import type { Enrichment } from './enrichments/pipeline';
-import type { IpAnonymization, Pseudonymization } from './privacy';
+import { anonymizeEventIp, anonymizeIp, DEFAULT_IP_ANONYMIZATION, pseudonymizeEvent, type IpAnonymization, type Pseudonymization } from './privacy';
 import { withDeadline } from '#shared/retry';
 
 /**
@@ -70,14 +70,27 @@ export function classify(record: StreamRecord, now: string, settings: IngestSett
   }
   // A record no larger than the event cap bounds each of its events' sizes, so none is serialized again to check it.
   const sizeBound = decoded.several && record.data.length > MAX_EVENT_BYTES ? undefined : record.data.length;
+  const anonymized = ip ?? DEFAULT_IP_ANONYMIZATION;
+  const observedIp = decoded.observed?.ip === undefined ? undefined : anonymizeIp(decoded.observed.ip, anonymized);
+  const keptDecoded =
+    decoded.observed?.ip === undefined || observedIp === decoded.observed.ip ? decoded : { ...decoded, observed: observedWithIp(decoded.observed, observedIp) };
+  /**
+   * What a bad row keeps of an event: its own envelope, as if it had had the record to itself, with ids and IPs as
+   * the lake keeps them — the collector did so for its envelopes (then these are the record's bytes); an event
+   * another producer put on the stream as it was is pseudonymized and anonymized here.
+   */
+  const badPayload = (event: unknown): Buffer => {
+    const kept = pseudonymizeEvent(anonymizeEventIp(event, anonymized), pseudonymize);
+    if (decoded.via === 'stream') return kept === event ? record.data : Buffer.from(JSON.stringify(kept));
+    return decoded.several || kept !== event || keptDecoded !== decoded ? singleEventEnvelope(keptDecoded, kept) : record.data;
+  };
   return decoded.events.map((event, index): Classified => {
     const rejected = (type: 'schema_violation' | 'enrichment_error', errors: { path: string; message: string }[]): Classified => ({
       kind: 'bad',
       row: badRow({
         type,
         errors,
-        // Each bad row keeps its own event's envelope, as if the event had had the record to itself.
-        payload: decoded.several ? singleEventEnvelope(decoded, event) : record.data,
+        payload: badPayload(event),
         failedAt: now,
         source: decoded.several ? { ...source(), event_index: index } : source(),
         eventId: (event as { event_id?: unknown } | null)?.event_id,

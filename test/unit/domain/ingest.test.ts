@@ -126,10 +126,10 @@ describe('a record of several events (one request, one session)', () => {
     expect(outcomes).toEqual(['delivered']);
     expect(summary).toMatchObject({ delivered: 2, badRows: 1, duplicates: 1, failed: 0 });
     expect(delivered.raw.map((r) => r.event_id)).toEqual([a.event_id, b.event_id]);
-    // Another producer's envelope: the lake row keeps the anonymized IP (the record's own bytes are its bad rows' payload).
+    // Another producer's envelope with a full IP: the lake row and the bad row both keep it anonymized.
     expect(delivered.raw[0]).toMatchObject({ observed_ip: '203.0.113.0', received_at: '2026-11-20T11:59:59.000Z' });
     const payload = JSON.parse(Buffer.from(delivered.bad[0].payload_base64, 'base64').toString('utf8'));
-    expect(payload).toEqual({ v: 1, received_at: '2026-11-20T11:59:59.000Z', observed: { ip: '203.0.113.9' }, event: { event_id: 'broken' } });
+    expect(payload).toEqual({ v: 1, received_at: '2026-11-20T11:59:59.000Z', observed: { ip: '203.0.113.0' }, event: { event_id: 'broken' } });
   });
 
   it('fails the whole record when one of its events could not be delivered, so Lambda re-drives it', async () => {
@@ -143,6 +143,35 @@ describe('a record of several events (one request, one session)', () => {
 
   it('an envelope with an empty events list is not an envelope: its bad row says what it is', () => {
     expect(classify(several([]), '2026-11-20T12:00:00.000Z')).toMatchObject([{ kind: 'bad', row: { type: 'schema_violation' } }]);
+  });
+});
+
+describe('bad rows keep ids and IPs as the lake does', () => {
+  const now = '2026-11-20T12:00:00.000Z';
+  const pseudonymize = { fields: ['user_id', 'anonymous_id'] as const, key: Buffer.from('k'.repeat(32)) };
+  const payloadOf = (result: ReturnType<typeof classify>) => {
+    const bad = result[0]!;
+    if (bad.kind !== 'bad') throw new Error('expected a bad row');
+    return Buffer.from(bad.row.payload_base64, 'base64');
+  };
+
+  it('pseudonymizes and anonymizes an invalid event another producer put on the stream as it was', () => {
+    const event = { ...makeEvent({ user_id: 'jane@example.com', anonymous_id: 'visitor-jane', context: { ip: '198.51.100.77' } }), event_type: 'teleport' };
+    const payload = payloadOf(classify({ ...record(''), data: Buffer.from(JSON.stringify(event)) }, now, { pseudonymize }));
+    const kept = JSON.parse(payload.toString('utf8'));
+    expect(kept).toMatchObject({ event_type: 'teleport', context: { ip: '198.51.100.0' }, user_id: expect.stringMatching(/^ps_[0-9a-f]{64}$/) });
+    expect(payload.toString('utf8')).not.toMatch(/jane|198\.51\.100\.77/);
+  });
+
+  it('keeps the record’s own bytes when the collector already did it', () => {
+    const data = Buffer.from(
+      encodeEnvelope({
+        v: 1,
+        received_at: now,
+        event: { ...makeEvent({ anonymous_id: `ps_${'0'.repeat(64)}`, context: { ip: '198.51.100.0' } }), event_type: 'teleport' },
+      }),
+    );
+    expect(payloadOf(classify({ ...record(''), data }, now, { pseudonymize }))).toEqual(data);
   });
 });
 
