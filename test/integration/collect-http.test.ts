@@ -112,6 +112,8 @@ describe('POST /events input handling (through the local HTTP API)', () => {
     const deniedInvalid = { ...makeEvent({ schema: '1-1-0', consent: { analytics: false } }), event_type: 'teleport' };
     const granted = makeEvent({ schema: '1-1-0', consent: { analytics: true } });
     expect((await postEvents([denied, granted, deniedInvalid])).body).toEqual({ accepted: 1, rejected: [], without_consent: 2 });
+    // A request with nothing to keep puts nothing on the stream and is still answered.
+    expect(await postEvents(denied)).toEqual({ status: 202, body: { accepted: 0, rejected: [], without_consent: 1 } });
     await drain();
     const stored = JSON.stringify([...(await lakeRows('raw')), ...(await lakeRows('bad'))]);
     expect(stored).toContain(granted.event_id);
