@@ -109,7 +109,7 @@ async function show(ctx: Context): Promise<Answer> {
           .reverse()
           .map(
             (v) =>
-              `  ${v.version}  ${v.kind.padEnd(19)} test ROC-AUC ${v.test_roc_auc.toFixed(3)}  ECE ${v.test_ece.toFixed(3)}  data ${v.data.from} … ${v.data.to}`,
+              `  ${v.version}  ${v.kind.padEnd(19)} test ROC-AUC ${v.test_roc_auc.toFixed(3)}  ECE ${v.test_ece.toFixed(3)}  data ${v.data.from} … ${v.data.to}${v.flagged_by_erasures ? `  (trained on erased data: ${v.flagged_by_erasures.join(', ')} — retrain)` : ''}`,
           ),
       ].join('\n'),
   };

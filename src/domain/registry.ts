@@ -225,6 +225,8 @@ export const versionSummary = (v: ModelVersion) => ({
   test_roc_auc: v.metrics.test.roc_auc,
   test_ece: v.metrics.test.ece,
   data: { from: v.data.from, to: v.data.to },
+  // Trained on the data of someone since erased: the next training run replaces it (npm run erase).
+  ...(v.erasures?.length ? { flagged_by_erasures: v.erasures.map((e) => e.erasure_id) } : {}),
 });
 
 /**

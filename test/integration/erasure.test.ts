@@ -120,6 +120,8 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
       { erasure_id: receipt.erasure_id, at: expect.any(String), partitions: [`dt=${today}`] },
     ]);
     expect((await getModelVersion(outputs().ModelsTableName!, trained.model_name, 'v2'))?.erasures).toBeUndefined();
+    const listed = await runTsx('cli/models.ts', ['show', trained.model_name, '--models-table', outputs().ModelsTableName!, '--json']);
+    expect(listed.json.versions.find((v: { version: string }) => v.version === 'v1')).toMatchObject({ flagged_by_erasures: [receipt.erasure_id] });
     // The audit log keeps the receipt, which holds no id in any form.
     const audit = text(await getObjectBytes(bucket, receipt.receipt_key));
     expect(JSON.parse(audit)).toMatchObject({ erasure_id: receipt.erasure_id, rows_removed: 52 });
