@@ -1,5 +1,3 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { NothingToRollBackError, rollbackAlias } from '#adapters/registry-use-cases';
 import { getAlias, setAlias } from '#adapters/registry-table';
 import { ALIAS_RULE, AliasConflictError, NAME_RULE, PRODUCTION_ALIAS, VersionNotFoundError } from '#domain/registry';
@@ -7,7 +5,8 @@ import { AdminRequestError, parseAliasMove, parseRollback } from '#domain/regist
 import { servingConfig } from '#shared/config';
 import { RequestError } from '#shared/errors';
 import { httpErrors, json, parseJsonBody, pathParam, type HttpEvent, type HttpResult } from '#shared/http';
-import { logger } from '#shared/logger';
+import { countNow, logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = servingConfig();
 
@@ -28,6 +27,7 @@ const admin = async (event: HttpEvent): Promise<HttpResult> => {
       const alias = input.alias ?? PRODUCTION_ALIAS;
       const { record, from, ended_routing } = await rollbackAlias(config.modelsTableName, name, alias, by, input.reason ?? 'rolled back over the API');
       logger.info('alias rolled back', { name, alias, from, version: record.version, ended_routing, by });
+      countNow('RegistryChanges', 1, { change: 'rolled_back' });
       return json(200, { name, alias, version: record.version, previous: from, ended_routing, history: record.history });
     }
     const alias = pathParam(event, 'alias', ALIAS_RULE);
@@ -40,6 +40,7 @@ const admin = async (event: HttpEvent): Promise<HttpResult> => {
       reason: input.reason ?? 'promoted over the API',
     });
     logger.info('alias moved', { name, alias, from: expected, to: input.version, by });
+    countNow('RegistryChanges', 1, { change: 'alias_moved' });
     return json(200, { name, alias, version: record.version, previous: expected });
   } catch (error) {
     if (error instanceof AdminRequestError) throw new RequestError(400, error.message, error.details);
@@ -49,4 +50,4 @@ const admin = async (event: HttpEvent): Promise<HttpResult> => {
   }
 };
 
-export const handler = middy(admin).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = lambdaHandler(admin).use(httpErrors());

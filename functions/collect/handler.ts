@@ -1,7 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import { putRecords } from '#adapters/kinesis';
 import { pseudonymization } from '#adapters/secrets';
 import { BatchShapeError, MAX_BODY_BYTES, planCollect } from '#domain/collect';
@@ -11,6 +9,7 @@ import { RequestError } from '#shared/errors';
 import { httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
 import { logger, metrics } from '#shared/logger';
 import { DeadlineError, withDeadline } from '#shared/retry';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = collectConfig();
 const pseudonymizationKey = pseudonymization(config.pseudonymization);
@@ -62,4 +61,4 @@ const collect = async (event: HttpEvent): Promise<HttpResult> => {
   return json(202, { accepted: plan.accepted, rejected: plan.rejected, without_consent: plan.withoutConsent });
 };
 
-export const handler = middy(collect).use(injectLambdaContext(logger)).use(logMetrics(metrics)).use(httpErrors());
+export const handler = lambdaHandler(collect).use(logMetrics(metrics)).use(httpErrors());

@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { deleteDedupItems, eraseKey } from '#adapters/erasure';
 import { SubjectMatcher, type ErasureSubject } from '#domain/erasure';
 import { erasureConfig } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = erasureConfig();
 
@@ -43,4 +42,4 @@ const eraseObjects = async (event: EraseBatchEvent) => {
   return summary;
 };
 
-export const handler = middy(eraseObjects).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(eraseObjects);

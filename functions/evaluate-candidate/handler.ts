@@ -1,10 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { getAlias, getModelVersion } from '#adapters/registry-table';
 import { PRODUCTION_ALIAS, VersionNotFoundError } from '#domain/registry';
 import { evaluateGate, type GateDecision, type TrainingPlan } from '#domain/training';
 import { workflowConfig } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = workflowConfig();
 
@@ -32,4 +31,4 @@ const evaluate = async (event: { run: TrainingPlan }): Promise<GateDecision> => 
   return decision;
 };
 
-export const handler = middy(evaluate).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(evaluate);

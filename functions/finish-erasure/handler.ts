@@ -1,9 +1,8 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { deleteFeaturePartitions, flagModels, putReceipt } from '#adapters/erasure';
 import type { ErasureReceipt, SubjectField } from '#domain/erasure';
 import { erasureConfig } from '#shared/config';
-import { logger } from '#shared/logger';
+import { countNow, logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = erasureConfig();
 
@@ -43,8 +42,12 @@ const finishErasure = async (event: FinishEvent): Promise<ErasureReceipt & { rec
     models_flagged: models,
   };
   logger.info('erasure finished', { erasureId: receipt.erasure_id, rowsRemoved: receipt.rows_removed, models: models.length, dryRun });
+  if (!dryRun) {
+    countNow('ErasureRowsRemoved', receipt.rows_removed);
+    countNow('ModelVersionsFlagged', models.length);
+  }
   // A dry run changes nothing, the audit log included.
   return dryRun ? receipt : { ...receipt, receipt_key: await putReceipt(config.lakeBucketName, receipt) };
 };
 
-export const handler = middy(finishErasure).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(finishErasure);

@@ -1,8 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { dedupTable } from '#adapters/dedup-table';
 import { firehoseDelivery } from '#adapters/firehose';
@@ -11,6 +9,7 @@ import { enrichmentsNamed } from '#domain/enrichments/pipeline';
 import { ingestBatch, type StreamRecord } from '#domain/ingest';
 import { ingestConfig } from '#shared/config';
 import { logger, metrics } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = ingestConfig();
 const delivery = firehoseDelivery({ raw: config.rawDeliveryStreamName, bad: config.badDeliveryStreamName });
@@ -63,4 +62,4 @@ const ingest = async (event: KinesisStreamEvent, context: Context) => {
   );
 };
 
-export const handler = middy(ingest).use(injectLambdaContext(logger)).use(logMetrics(metrics));
+export const handler = lambdaHandler(ingest).use(logMetrics(metrics));

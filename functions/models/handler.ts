@@ -1,11 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { getModelVersion, readModel, scanRegistryPage } from '#adapters/registry-table';
 import { aliasHistory, NAME_RULE, runSummary, summarizeModels, versionSummary } from '#domain/registry';
 import { servingConfig } from '#shared/config';
 import { RequestError } from '#shared/errors';
 import { httpErrors, json, pathParam, type HttpEvent, type HttpResult } from '#shared/http';
-import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = servingConfig();
 
@@ -85,4 +83,4 @@ const models = async (event: HttpEvent): Promise<HttpResult> => {
   }
 };
 
-export const handler = middy(models).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = lambdaHandler(models).use(httpErrors());

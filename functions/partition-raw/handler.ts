@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import type { FirehoseTransformationEvent, FirehoseTransformationResult, FirehoseTransformationResultRecord } from 'aws-lambda';
 import { rawRecordPartition, RawRecordError } from '#domain/raw-records';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 /** The gzip header and its FNAME fit in the first bytes; the rest of a record is never decoded. */
 const HEADER_BASE64_CHARS = 1024;
@@ -28,4 +27,4 @@ const partitionRaw = async (event: FirehoseTransformationEvent): Promise<Firehos
   return { records };
 };
 
-export const handler = middy(partitionRaw).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(partitionRaw);

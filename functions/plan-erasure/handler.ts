@@ -1,11 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { bucketVersioning, zoneKeys } from '#adapters/erasure';
 import { putObject } from '#adapters/s3';
 import { ERASURE_MANIFEST_PREFIX, ErasureRequestError, newErasureId, type ErasureSubject } from '#domain/erasure';
 import { ERASED_ZONES } from '#domain/lake';
 import { erasureConfig } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = erasureConfig();
 
@@ -35,4 +34,4 @@ const planErasure = async (request: ErasureRequest) => {
   return { erasure_id: erasureId, requested_at: requestedAt.toISOString(), manifest_key: manifestKey, objects: keys.length, versioned, versioning };
 };
 
-export const handler = middy(planErasure).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(planErasure);

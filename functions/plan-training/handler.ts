@@ -1,8 +1,7 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { planTraining, type TrainingPlan } from '#domain/training';
 import { workflowConfig } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = workflowConfig();
 
@@ -13,4 +12,4 @@ const plan = async (event: { input?: { from?: unknown; to?: unknown }; execution
   return result;
 };
 
-export const handler = middy(plan).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(plan);

@@ -1,5 +1,5 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
 import { registryReader } from '#adapters/registry-use-cases';
 import {
@@ -20,7 +20,8 @@ import {
 import { servingConfig } from '#shared/config';
 import { RequestError } from '#shared/errors';
 import { bodyBytes, header, httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
-import { logger } from '#shared/logger';
+import { countNow, logger, metrics } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = servingConfig();
 // Per container: models stay loaded between requests; aliases are re-read every MODEL_CACHE_TTL_SECONDS.
@@ -49,6 +50,7 @@ function readRequest(event: HttpEvent): PredictRequest {
 
 /** POST /predict: sessions (features, or raw events) → purchase probabilities from the aliased model. */
 const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> => {
+  const started = performance.now();
   let request;
   try {
     request = readRequest(event);
@@ -72,6 +74,13 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
       },
       shadow?.version,
     );
+    recordPredictions(
+      request.model,
+      served,
+      columns.versions ?? columns.probabilities.map(() => served.primary.version),
+      shadow ? columns.probabilities.length : 0,
+      started,
+    );
     return json(200, { ...answer, ...columns });
   }
   const { predictions, shadow } = await predictThroughAlias(served, request.sessions, request.explain, invokeEndpoint);
@@ -81,8 +90,32 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
     () => predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
     shadow?.version,
   );
+  recordPredictions(
+    request.model,
+    served,
+    predictions.map((p) => p.version ?? served.primary.version),
+    shadow ? predictions.length : 0,
+    started,
+  );
   return json(200, { ...answer, predictions });
 };
+
+/**
+ * Metrics (README, "Operating it"): sessions scored per model version and route (production, canary; shadow
+ * scores apart), and the time to answer. The version dimension is bounded: one new value per promotion.
+ */
+function recordPredictions(model: string, served: AliasModels, versions: readonly string[], shadowed: number, started: number): void {
+  const counts = new Map<string, number>();
+  for (const version of versions) counts.set(version, (counts.get(version) ?? 0) + 1);
+  const routes: [string, string, number][] = [...counts].map(([version, n]) => [
+    version,
+    version === served.canary?.model.version ? 'canary' : 'production',
+    n,
+  ]);
+  if (shadowed > 0 && served.shadow) routes.push([served.shadow.version, 'shadow', shadowed]);
+  for (const [version, route, n] of routes) countNow('Predictions', n, { model, alias: served.alias, route, model_version: version });
+  metrics.addMetric('PredictLatency', MetricUnit.Milliseconds, performance.now() - started);
+}
 
 /**
  * One line per request with every session's version and score (and the shadow's), so versions can be compared;
@@ -101,4 +134,4 @@ function logPredictions(request: PredictRequest, served: AliasModels, sessions: 
   });
 }
 
-export const handler = middy(predict).use(injectLambdaContext(logger)).use(httpErrors());
+export const handler = lambdaHandler(predict).use(logMetrics(metrics)).use(httpErrors());

@@ -1,10 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { putRunRecord } from '#adapters/registry-table';
 import { runKey, type RunRecord } from '#domain/registry';
 import type { GateDecision, TrainingPlan } from '#domain/training';
 import { workflowConfig } from '#shared/config';
 import { logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = workflowConfig();
 
@@ -32,4 +31,4 @@ const record = async (event: RecordEvent): Promise<RunRecord> => {
   return { ...item, sk: runKey(item.run_id) };
 };
 
-export const handler = middy(record).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(record);

@@ -1,11 +1,10 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import middy from '@middy/core';
 import { streamTarget } from '#adapters/replay-targets';
 import { readJsonLines } from '#adapters/s3';
 import type { LakeEvent } from '#domain/events/enrich';
 import { RateLimiter, ReplayDeliveryError, selectRawEvents, sendReplay } from '#domain/replay';
 import { replayConfig } from '#shared/config';
-import { logger } from '#shared/logger';
+import { countNow, logger } from '#shared/logger';
+import { lambdaHandler } from '#shared/lambda';
 
 const config = replayConfig();
 
@@ -48,8 +47,10 @@ const replayObjects = async (event: ReplayBatchEvent) => {
     summary.failed += failed;
   }
   logger.info('replayed objects', { replay_id, ...summary });
+  countNow('ReplayEventsSent', summary.sent);
+  countNow('ReplayEventsFailed', summary.failed);
   if (summary.failed > 0) throw new ReplayDeliveryError(`${summary.failed} of ${summary.selected} events could not be put on the stream after retries.`);
   return summary;
 };
 
-export const handler = middy(replayObjects).use(injectLambdaContext(logger));
+export const handler = lambdaHandler(replayObjects);

@@ -2,6 +2,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { MiddlewareStack } from '@smithy/types';
 import { awsSettings } from './config';
 import { EndpointUnreachableError } from './errors';
+import { tracer } from './logger';
 
 /**
  * Where AWS SDK clients are made. Every client honours AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>;
@@ -57,14 +58,15 @@ export type ClientConfig = { region: string; endpoint: string | undefined; reque
 
 /**
  * The one way a client is made: cached per service, with the region, the service's endpoint
- * (AWS_ENDPOINT_URL[_<SERVICE>]) and the unreachable-endpoint message. Each adapter declares its service's
+ * (AWS_ENDPOINT_URL[_<SERVICE>]), the unreachable-endpoint message and X-Ray tracing. Each adapter declares its service's
  * client with it (a function declaration), so a bundle holds, and starts, only the clients its function uses.
  */
 export function cachedClient<T extends ClientLike>(envSuffix: string, make: (config: ClientConfig) => T): T {
   return memo(envSuffix, () => {
     const { region, endpointFor } = awsSettings();
     const endpoint = endpointFor(envSuffix);
-    return explainUnreachableEndpoint(make({ region, endpoint, requestHandler: httpHandler() }), endpoint);
+    // Each call a subsegment of the function's trace (the tracer leaves the client as it is when tracing is off).
+    return tracer.captureAWSv3Client(explainUnreachableEndpoint(make({ region, endpoint, requestHandler: httpHandler() }), endpoint));
   });
 }
 

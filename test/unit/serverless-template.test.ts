@@ -1,30 +1,18 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { glueScripts } from '../../glue/scripts';
+import { packagedTemplate, type PackagedTemplate } from '../helpers/template';
 import { placeholders, readDefinition } from '../helpers/state-machines';
 
 const root = path.resolve(__dirname, '..', '..');
 
 /** `sls package --stage dev` works offline (no credentials) and the template says what the README promises. */
 describe('serverless.yml, packaged for dev', () => {
-  let template: { Resources: Record<string, { Type: string; Properties: any }>; Outputs: Record<string, unknown> };
+  let template: PackagedTemplate;
   let resources: Record<string, { Type: string; Properties: any }>;
 
   // Packaging takes seconds: once, when the tests run (not while Jest collects them).
   beforeAll(() => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'sls-package-'));
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: '',
-      AWS_SECRET_ACCESS_KEY: '',
-      AWS_PROFILE: 'none',
-      AWS_ENDPOINT_URL: '',
-      SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(out, 'esbuild')),
-    };
-    execFileSync(path.join(root, 'node_modules/.bin/sls'), ['package', '--stage', 'dev', '--package', out], { cwd: root, env, stdio: 'pipe' });
-    template = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+    template = packagedTemplate();
     resources = template.Resources;
   }, 120_000);
 
@@ -211,8 +199,8 @@ describe('serverless.yml, packaged for dev', () => {
   it("throttles the HTTP API per stage and route, caps the public functions' concurrency, and writes JSON access logs", () => {
     const stage = resources.HttpApiStage!.Properties;
     expect(stage.DefaultRouteSettings).toEqual({ ThrottlingRateLimit: 2000, ThrottlingBurstLimit: 4000 });
-    expect(stage.RouteSettings['POST /events']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000 });
-    expect(stage.RouteSettings['POST /predict']).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000 });
+    expect(stage.RouteSettings['POST /events']).toEqual({ ThrottlingRateLimit: 1000, ThrottlingBurstLimit: 2000, DetailedMetricsEnabled: true });
+    expect(stage.RouteSettings['POST /predict']).toEqual({ ThrottlingRateLimit: 500, ThrottlingBurstLimit: 1000, DetailedMetricsEnabled: true });
     for (const route of ['GET /models', 'GET /models/{name}', 'POST /models/{name}/rollback'])
       expect(stage.RouteSettings[route]).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
     expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({
@@ -305,14 +293,8 @@ describe('serverless.yml, packaged for dev', () => {
 
   it('puts POST /events on a function URL only when the stage asks (collectFunctionUrl), public, with the same CORS origins', () => {
     expect(Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::Url')).toEqual([]);
-    const out = mkdtempSync(path.join(os.tmpdir(), 'sls-package-url-'));
-    execFileSync(
-      path.join(root, 'node_modules/.bin/sls'),
-      ['package', '--stage', 'dev', '--package', out, '--param=collectFunctionUrl=true', '--param=corsAllowedOrigins=https://shop.example.com'],
-      { cwd: root, env: { ...process.env, AWS_ENDPOINT_URL: '', SLS_ESBUILD_WORK_FOLDER: path.relative(root, path.join(out, 'esbuild')) }, stdio: 'pipe' },
-    );
-    const withUrl = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
-    expect(withUrl.Resources.CollectLambdaFunctionUrl.Properties).toEqual({
+    const withUrl = packagedTemplate(['collectFunctionUrl=true', 'corsAllowedOrigins=https://shop.example.com']);
+    expect(withUrl.Resources.CollectLambdaFunctionUrl!.Properties).toEqual({
       AuthType: 'NONE',
       TargetFunctionArn: { 'Fn::GetAtt': ['CollectLambdaFunction', 'Arn'] },
       Cors: { AllowHeaders: ['Content-Type'], AllowMethods: ['POST'], AllowOrigins: ['https://shop.example.com'], MaxAge: 600 },
