@@ -1,9 +1,6 @@
-import path from 'node:path';
 import { glueScripts } from '../../glue/scripts';
 import { packagedTemplate, type PackagedTemplate } from '../helpers/template';
 import { placeholders, readDefinition } from '../helpers/state-machines';
-
-const root = path.resolve(__dirname, '..', '..');
 
 /** `sls package --stage dev` works offline (no credentials) and the template says what the README promises. */
 describe('serverless.yml, packaged for dev', () => {
