@@ -1,5 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { viewSql, VIEW_NAMES } from '../../local/query';
+import { FEATURE_NAMES } from '#domain/features/spec';
 import { packagedTemplate, type PackagedTemplate } from '../helpers/template';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -120,5 +122,22 @@ describe('operations in the packaged template (sls package --stage dev)', () => 
     }
     for (const id of ['TrainingStateMachine', 'ReplayStateMachine', 'ErasureStateMachine'])
       expect([id, resources[id]!.Properties.TracingConfiguration]).toEqual([id, { Enabled: true }]);
+  });
+
+  it('queries the lake with Athena: a workgroup with encrypted results and a scan limit, tables for bad rows and features, the views as named queries', () => {
+    expect(resources.AthenaWorkGroup!.Properties.WorkGroupConfiguration).toEqual({
+      EnforceWorkGroupConfiguration: true,
+      PublishCloudWatchMetricsEnabled: true,
+      BytesScannedCutoffPerQuery: 10737418240,
+      ResultConfiguration: { OutputLocation: { 'Fn::Sub': 's3://${LakeBucket}/athena-results/' }, EncryptionConfiguration: { EncryptionOption: 'SSE_S3' } },
+    });
+    const table = (id: string) => resources[id]!.Properties.TableInput;
+    expect(table('BadRowsTable')).toMatchObject({ Name: 'bad_clickstream', PartitionKeys: [{ Name: 'dt' }, { Name: 'hour' }] });
+    expect(table('FeaturesTable').StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(['session_id', ...FEATURE_NAMES, 'label']);
+    const named = Object.values(resources).filter((r) => r.Type === 'AWS::Athena::NamedQuery');
+    expect(named.map((q) => q.Properties.Name).sort()).toEqual(VIEW_NAMES());
+    // The same files npm run query runs, rendered for Athena (the crawled raw table, Trino's functions).
+    for (const query of named) expect(query.Properties.QueryString).toBe(viewSql(query.Properties.Name, 'athena'));
+    expect(viewSql('funnel', 'athena')).toContain('FROM raw_clickstream');
   });
 });

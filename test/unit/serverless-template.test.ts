@@ -62,6 +62,7 @@ describe('serverless.yml, packaged for dev', () => {
     ).toEqual([
       ['bad/', 90],
       ['errors/', 30],
+      ['athena-results/', 7],
     ]);
     expect(bucket.LifecycleConfiguration.Rules.find((r: { Id: string }) => r.Id === 'expire-noncurrent-versions').NoncurrentVersionExpiration).toEqual({
       NoncurrentDays: 30,

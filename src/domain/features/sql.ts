@@ -1,24 +1,38 @@
 import { REFERRER_PATTERNS } from './spec';
 
-export type SqlDialect = 'duckdb' | 'spark';
+/** DuckDB (the local Glue job and `npm run query`), Spark SQL (Glue), Trino (Athena). */
+export type SqlDialect = 'duckdb' | 'spark' | 'athena';
 
-/** A SQL string literal (quotes doubled; the same in both dialects). */
+/** A SQL string literal (quotes doubled; the same in every dialect). */
 export const sqlString = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
+/** "x contains p" (DuckDB and Spark: instr; Trino: strpos; LIKE would treat _ as a wildcard). */
+const contains = (x: string, p: string, dialect: SqlDialect) => `${dialect === 'athena' ? 'strpos' : 'instr'}(${x}, ${sqlString(p)}) > 0`;
+
 /**
- * The dialect differences of glue/features.sql, all of them, in one place. Everything else in the file
- * is the SQL subset Spark SQL (Glue 4 / Spark 3.3) and DuckDB both accept.
+ * The dialect differences of the SQL files (glue/features.sql, queries/views/*.sql), all of them, in one place.
+ * Everything else in them is the SQL subset Spark SQL (Glue 4 / Spark 3.3), Trino (Athena v3) and DuckDB accept.
  */
 const MACROS: Record<string, (arg: string, dialect: SqlDialect) => string> = {
   // Seconds since the epoch (fractional) of an ISO 8601 string with offset.
-  EPOCH_S: (x, dialect) => (dialect === 'duckdb' ? `(epoch_us(CAST(${x} AS TIMESTAMPTZ)) / 1e6)` : `(unix_micros(to_timestamp(${x})) / 1e6)`),
-  // Generated from REFERRER_PATTERNS so SQL and TypeScript classify alike (instr: plain substring in both; LIKE would treat _ as a wildcard).
-  REFERRER_CLASS: (x) => {
-    const whens = REFERRER_PATTERNS.map(
-      ([cls, patterns]) => `WHEN ${patterns.map((p) => `instr(${x}, ${sqlString(p)}) > 0`).join(' OR ')} THEN ${sqlString(cls)}`,
-    );
+  EPOCH_S: (x, dialect) =>
+    dialect === 'duckdb'
+      ? `(epoch_us(CAST(${x} AS TIMESTAMPTZ)) / 1e6)`
+      : dialect === 'athena'
+        ? `to_unixtime(from_iso8601_timestamp(${x}))`
+        : `(unix_micros(to_timestamp(${x})) / 1e6)`,
+  // Generated from REFERRER_PATTERNS so SQL and TypeScript classify alike.
+  REFERRER_CLASS: (x, dialect) => {
+    const whens = REFERRER_PATTERNS.map(([cls, patterns]) => `WHEN ${patterns.map((p) => contains(x, p, dialect)).join(' OR ')} THEN ${sqlString(cls)}`);
     return `(CASE WHEN ${x} IS NULL OR ${x} = '' THEN 'direct' ${whens.join(' ')} ELSE 'other' END)`;
   },
+  // The tables the views read: locally views the query runner creates; on Athena the crawled raw table and the bad-rows table.
+  EVENTS: (_, dialect) => (dialect === 'athena' ? 'raw_clickstream' : 'events'),
+  BAD_ROWS: (_, dialect) => (dialect === 'athena' ? 'bad_clickstream' : 'bad_rows'),
+  // `order` is a reserved word: quoted as each dialect quotes names.
+  ORDER_REVENUE: (_, dialect) => (dialect === 'spark' ? '`order`.revenue' : '"order".revenue'),
+  // A bad row's first error message (arrays are 1-based in DuckDB and Trino, 0-based in Spark).
+  FIRST_ERROR: (_, dialect) => (dialect === 'spark' ? 'errors[0].message' : 'errors[1].message'),
 };
 
 type ColumnType = 'string' | 'double' | { [field: string]: ColumnType };
@@ -42,7 +56,7 @@ export const RAW_INPUT_PATHS: readonly string[] = Object.entries(RAW_INPUT_COLUM
   typeof type === 'string' ? [name] : Object.keys(type).map((field) => `${name}.${field}`),
 );
 
-function columnType(type: ColumnType, dialect: SqlDialect): string {
+function columnType(type: ColumnType, dialect: 'duckdb' | 'spark'): string {
   if (typeof type === 'string') return dialect === 'duckdb' ? { string: 'VARCHAR', double: 'DOUBLE' }[type] : type.toUpperCase();
   const fields = Object.entries(type).map(([name, t]) => (dialect === 'duckdb' ? `${name} ${columnType(t, dialect)}` : `${name}: ${columnType(t, dialect)}`));
   return dialect === 'duckdb' ? `STRUCT(${fields.join(', ')})` : `STRUCT<${fields.join(', ')}>`;
@@ -51,7 +65,7 @@ function columnType(type: ColumnType, dialect: SqlDialect): string {
 /** The input columns with their types: DuckDB's read_json `columns` entries, or a Spark DDL schema string. */
 export function rawInputColumns(dialect: 'duckdb'): Record<string, string>;
 export function rawInputColumns(dialect: 'spark'): string;
-export function rawInputColumns(dialect: SqlDialect): Record<string, string> | string {
+export function rawInputColumns(dialect: 'duckdb' | 'spark'): Record<string, string> | string {
   const entries = Object.entries(RAW_INPUT_COLUMNS).map(([name, type]) => [name, columnType(type, dialect)] as const);
   return dialect === 'duckdb' ? Object.fromEntries(entries) : entries.map(([name, type]) => `${name} ${type}`).join(', ');
 }
