@@ -5,6 +5,7 @@ import { getAlias, getModelVersion, putModelVersion } from '#adapters/registry-t
 import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '#domain/registry';
 import { FEATURE_NAMES } from '#domain/features/spec';
 import type { Dataset } from '#domain/model/dataset';
+import type { Curves } from '#domain/model/metrics';
 import { bayesGap, scoreDataset, trainPurchasePropensity, type TrainedModel } from '#domain/model/training-run';
 import { trainConfig } from '#shared/config';
 import { dateRange, parseCli, runCli, UsageError } from '#shared/args';
@@ -32,7 +33,12 @@ function readTruth(file: string): Map<string, number> {
 }
 
 /** The production version, scored on this run's test window; undefined if there is none or it cannot read these features. */
-async function scoreProduction(tableName: string, modelName: string, testData: Dataset, log: (line: string) => void): Promise<ModelVersion['baseline']> {
+async function scoreProduction(
+  tableName: string,
+  modelName: string,
+  testData: Dataset,
+  log: (line: string) => void,
+): Promise<(NonNullable<ModelVersion['baseline']> & { curves: Curves }) | undefined> {
   const alias = await getAlias(tableName, modelName, PRODUCTION_ALIAS);
   if (!alias) return undefined;
   const production = await getModelVersion(tableName, modelName, alias.version);
@@ -42,7 +48,8 @@ async function scoreProduction(tableName: string, modelName: string, testData: D
     return undefined;
   }
   const artifact = (await getArtifact(production.artifact)) as { model: TrainedModel };
-  return { version: alias.version, test: scoreDataset(artifact.model, testData) };
+  const scored = scoreDataset(artifact.model, testData);
+  return { version: alias.version, test: scored.metrics, curves: scored.curves };
 }
 
 runCli(async () => {
@@ -101,7 +108,8 @@ runCli(async () => {
     artifact: stored,
     feature_spec: FEATURE_NAMES,
     metrics: artifact.metrics,
-    ...(baseline ? { baseline } : {}),
+    ...(baseline ? { baseline: { version: baseline.version, test: baseline.test } } : {}),
+    curves: { test: result.testCurves, ...(baseline ? { baseline: baseline.curves } : {}) },
     data: { from: from, to: to, partitions },
     job_id: config.jobId,
     code_version: config.codeVersion,
@@ -117,7 +125,7 @@ runCli(async () => {
     metrics: artifact.metrics.test,
     split: result.split,
     fit: result.fit,
-    ...(baseline ? { baseline } : {}),
+    ...(baseline ? { baseline: { version: baseline.version, test: baseline.test } } : {}),
     ...(bayes ? { bayes } : {}),
   };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);

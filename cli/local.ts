@@ -1,4 +1,5 @@
 import { parseCli, runCli } from '#shared/args';
+import { resetClients } from '#shared/aws-clients';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 
 const USAGE = `
@@ -15,11 +16,15 @@ runCli(async () => {
   const { values } = parseCli(USAGE, CLOUD_FLAGS);
   const json = values.json === true;
   const cloud = await startProjectCloud(values, (line) => (json ? undefined : process.stderr.write(`local: ${line}\n`)));
+  // The operations page reads the local cloud with this process's SDK clients.
+  Object.assign(process.env, cloud.env);
+  resetClients();
   if (json) process.stdout.write(`${JSON.stringify({ ok: true, outputs: cloud.outputs })}\n`);
   else {
     process.stdout.write(`\nLocal cloud ready. Stack outputs (.local/stack-outputs.json):\n`);
     for (const [key, value] of Object.entries(cloud.outputs)) process.stdout.write(`  ${key.padEnd(24)} ${value}\n`);
     process.stdout.write(`\nThe demo store: ${cloud.outputs.DemoUrl}  (the tracker: ${cloud.outputs.TrackerUrl})\n`);
+    process.stdout.write(`The operations page — the pipeline, the lake, training, the registry, live: ${cloud.outputs.OpsUrl}\n`);
     process.stdout.write(
       `\nTry: AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local aws --endpoint-url ${cloud.endpoint} --region us-east-1 kinesis list-streams\nCtrl-C to stop.\n`,
     );

@@ -193,6 +193,7 @@ runCli(async () => {
   if (!json) {
     process.stdout.write(`\nThe demo store — open it, click around, watch your purchase propensity move: ${cloud.outputs.DemoUrl}\n`);
     process.stdout.write(`The web tracker it uses (docs/tracker.md): ${cloud.outputs.TrackerUrl}\n`);
+    process.stdout.write(`The operations page — the pipeline, the lake, training runs, the registry, ROC and calibration: ${cloud.outputs.OpsUrl}\n`);
   }
   if (values.once) return stop(training.ok ? 0 : 1);
   say(`\nLocal cloud on ${cloud.endpoint}, API on ${cloud.outputs.ApiUrl}. Ctrl-C to stop.`);

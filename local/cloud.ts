@@ -24,6 +24,7 @@ import { closeServer, freePort, isAlive, listen, LocalCloudError, waitForPort, t
 import { provision, ProvisionError } from './provision';
 import { fixDelimitedListing } from './s3rver-listing';
 import { lambdaDurations, UsageMeter } from './usage';
+import { opsData } from './ops';
 import { createSite } from './site';
 import { LocalSageMaker } from './sagemaker';
 import { LocalSqs } from './sqs';
@@ -266,7 +267,13 @@ export class LocalCloud {
   /** The tracker and the demo storefront, on an origin of their own (so the demo's calls to the API are cross-origin, as on a real site). */
   private async startSite(apiUrl: string): Promise<string> {
     this.log('building the tracker and the demo storefront');
-    const site = await createSite(this.options.root, () => apiUrl);
+    const ops = opsData({
+      outputs: () => this.outputs ?? {},
+      functionLog: path.join(this.options.dataDir, 'logs', 'offline.log'),
+      mappings: () => this.mappings,
+      firehoseBuffers: () => this.firehose.buffers(),
+    });
+    const site = await createSite(this.options.root, () => apiUrl, ops);
     const port = await listen(site, this.options.sitePort ?? 0, 'demo site');
     this.closables.push(closeServer(site));
     return `http://localhost:${port}`;
@@ -385,6 +392,7 @@ export class LocalCloud {
       Endpoint: this.edgeUrl,
       ApiUrl: apiUrl,
       DemoUrl: `${siteUrl}/demo/`,
+      OpsUrl: `${siteUrl}/ops/`,
       TrackerUrl: `${siteUrl}/tracker/clickstream.min.js`,
     };
     writeFileSync(path.join(this.options.dataDir, 'stack-outputs.json'), `${JSON.stringify(this.outputs, null, 2)}\n`);

@@ -53,7 +53,7 @@ export class KinesisEventSourceMapping {
   private readonly streamName: string;
   readonly functionName: string;
   /** Counters the tests and `npm start` read. */
-  readonly stats = { invocations: 0, records: 0, retries: 0, bisections: 0, sentToOnFailure: 0 };
+  readonly stats = { invocations: 0, records: 0, retries: 0, bisections: 0, sentToOnFailure: 0, iteratorAgeMs: 0 };
 
   constructor(
     private readonly spec: MappingSpec,
@@ -173,6 +173,8 @@ export class KinesisEventSourceMapping {
   /** Invokes the function once; returns the index of the first record to retry, or undefined when all succeeded. */
   private async invokeOnce(shardId: string, records: _Record[]): Promise<number | undefined> {
     this.stats.invocations += 1;
+    // Lambda's IteratorAge metric: how old the batch's last record is when the function gets it.
+    this.stats.iteratorAgeMs = Math.max(0, Date.now() - (records.at(-1)?.ApproximateArrivalTimestamp?.getTime() ?? Date.now()));
     this.stats.records += records.length;
     let result: InvokeResult;
     try {

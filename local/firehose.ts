@@ -375,6 +375,14 @@ export class LocalFirehose {
     buffered.bytes += payload.length;
   }
 
+  /** What each delivery stream holds, per prefix (partition), not yet written: AWS shows no such thing; the operations page does. */
+  buffers(): { stream: string; prefix: string; records: number; bytes: number; ageMs: number }[] {
+    const now = Date.now();
+    return [...this.streams.values()].flatMap((stream) =>
+      [...stream.buffers.values()].map((b) => ({ stream: stream.name, prefix: b.key, records: b.records.length, bytes: b.bytes, ageMs: now - b.firstAt })),
+    );
+  }
+
   /** Writes every buffer that is full or old enough (or all of them on `force`). Serialized, so an object is never written twice. */
   flush(force: boolean): Promise<void> {
     this.flushing = this.flushing.then(() => this.flushNow(force));

@@ -43,3 +43,14 @@ export function streamExists(streamName: string): Promise<boolean> {
     (e) => e.name === 'ResourceNotFoundException',
   );
 }
+
+/** The stream's status, mode and open shards (what the console's summary shows). */
+export async function streamSummary(streamName: string): Promise<{ status: string; mode: string; openShards: number; retentionHours: number }> {
+  const { StreamDescriptionSummary: s } = await kinesisClient().send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+  return {
+    status: s?.StreamStatus ?? 'UNKNOWN',
+    mode: s?.StreamModeDetails?.StreamMode ?? 'PROVISIONED',
+    openShards: s?.OpenShardCount ?? 0,
+    retentionHours: s?.RetentionPeriodHours ?? 24,
+  };
+}

@@ -1,9 +1,11 @@
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
   type DescribeExecutionCommandOutput,
+  type ExecutionListItem,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
 import { cachedClient } from '#shared/aws-clients';
@@ -31,4 +33,10 @@ export async function historySince(executionArn: string, afterId: number): Promi
     nextToken = page.nextToken;
   } while (nextToken);
   return events;
+}
+
+/** A state machine's most recent executions, newest first. */
+export async function recentExecutions(stateMachineArn: string, maxResults = 20): Promise<ExecutionListItem[]> {
+  const { executions = [] } = await sfnClient().send(new ListExecutionsCommand({ stateMachineArn, maxResults }));
+  return executions;
 }

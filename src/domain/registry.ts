@@ -1,6 +1,6 @@
 import adminSchema from '../../schemas/admin-request.schema.json';
 import { ClickstreamError } from '#shared/errors';
-import type { Metrics } from './model/metrics';
+import type { Curves, Metrics } from './model/metrics';
 
 /**
  * Model registry key design (one DynamoDB table, so one Query reads everything about a model):
@@ -43,6 +43,8 @@ export interface ModelVersion {
   /** The production version of the time, scored on this version's test window (absent when there was none). */
   baseline?: { version: string; test: Metrics };
   data: { from: string; to: string; partitions: string[] };
+  /** Its ROC curve and calibration bins on its test window, and production's on the same window (the operations page draws them). */
+  curves?: { test: Curves; baseline?: Curves };
   /** Erasures of people whose data this version was trained on: the next training run must replace it (npm run erase). */
   erasures?: ErasureFlag[];
   job_id: string;

@@ -44,9 +44,9 @@ describe('npm run schema -- check', () => {
     const { code, json } = await check('breaking');
     expect([code, json.ok, json.breaking]).toEqual([1, false, true]);
     expect(json.raw.newly_failing).toBeGreaterThanOrEqual(1);
-    expect(json.raw.examples.flatMap((e: { errors: { path: string }[] }) => e.errors.map((i) => i.path))).toEqual(
-      expect.arrayContaining(['/product/price', '/page/url']),
-    );
+    // The first examples may be other tests' events (the lake is shared): each says which changed field refused it.
+    for (const example of json.raw.examples)
+      expect(['/product/price', '/page/url']).toEqual(expect.arrayContaining(example.errors.map((i: { path: string }) => i.path)));
     expect(json.changes).toEqual([
       { path: 'page.url', change: 'changed' },
       { path: 'product.price', change: 'changed' },

@@ -100,3 +100,46 @@ export function evaluate(y: ArrayLike<number>, p: ArrayLike<number>, threshold =
     positives,
   };
 }
+
+/** What the operations page draws of a model on a test window: its ROC curve and its reliability (calibration) bins. */
+export interface Curves {
+  /** [false positive rate, true positive rate], from (0, 0) to (1, 1), at most `points` + 1 of them. */
+  roc: [number, number][];
+  /** The 10 equal-width probability bins `ece` is computed over (empty ones left out). */
+  calibration: { predicted: number; observed: number; count: number }[];
+}
+
+const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
+
+export function curves(y: ArrayLike<number>, p: ArrayLike<number>, points = 50): Curves {
+  const n = y.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[b]! - p[a]!);
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += y[i]!;
+  const negatives = n - positives;
+  const full: [number, number][] = [[0, 0]];
+  let tp = 0;
+  let fp = 0;
+  for (let i = 0; i < n;) {
+    let j = i;
+    // One point per distinct score: ties move the curve diagonally, as scikit-learn's roc_curve draws them.
+    while (j < n && p[order[j]!] === p[order[i]!]) {
+      if (y[order[j]!] === 1) tp++;
+      else fp++;
+      j++;
+    }
+    full.push([negatives === 0 ? 0 : fp / negatives, positives === 0 ? 0 : tp / positives]);
+    i = j;
+  }
+  const step = Math.max(1, Math.ceil((full.length - 1) / points));
+  const roc = full.filter((_, i) => i % step === 0 || i === full.length - 1).map(([x, t]) => [round4(x), round4(t)] as [number, number]);
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, p: 0, y: 0 }));
+  for (let i = 0; i < n; i++) {
+    const bin = bins[Math.min(9, Math.floor(p[i]! * 10))]!;
+    bin.n++;
+    bin.p += p[i]!;
+    bin.y += y[i]!;
+  }
+  const calibration = bins.filter((b) => b.n > 0).map((b) => ({ predicted: round4(b.p / b.n), observed: round4(b.y / b.n), count: b.n }));
+  return { roc, calibration };
+}

@@ -3,7 +3,7 @@ import type { Dataset } from './dataset';
 import type { FeatureTable } from './feature-table';
 import { predictGbdt, trainGbdt, GBDT_DEFAULTS, type GbdtModel } from './gbdt';
 import { predictLogistic, trainLogistic, LOGISTIC_DEFAULTS, type LogisticModel } from './logistic';
-import { evaluate, rocAuc, type Metrics } from './metrics';
+import { curves, evaluate, rocAuc, type Curves, type Metrics } from './metrics';
 
 export type TrainedModel = GbdtModel | LogisticModel;
 
@@ -16,6 +16,8 @@ export interface TrainingResult {
   testData: Dataset;
   /** The chosen model's probability for each test-window session (to compare with other scorers). */
   testPredictions: { session_id: string; label: number; p: number }[];
+  /** The chosen model's ROC curve and calibration bins on the test window. */
+  testCurves: Curves;
   /** What fitting took: the GBDT's trees (early stopping picks how many) and seconds, the logistic regression's seconds. */
   fit: { gbdt: { seconds: number; trees: number }; logreg: { seconds: number } };
 }
@@ -73,8 +75,11 @@ function score(model: TrainedModel, data: Dataset): Float64Array {
   return p;
 }
 
-/** Metrics of any trained model on a dataset (e.g. the production model on a new test window). */
-export const scoreDataset = (model: TrainedModel, data: Dataset): Metrics => evaluate(data.y, score(model, data));
+/** Metrics and curves of any trained model on a dataset (e.g. the production model on a new test window). */
+export function scoreDataset(model: TrainedModel, data: Dataset): { metrics: Metrics; curves: Curves } {
+  const p = score(model, data);
+  return { metrics: evaluate(data.y, p), curves: curves(data.y, p) };
+}
 
 const info = (table: FeatureTable, indexes: Uint32Array): SplitInfo => {
   let positives = 0;
@@ -129,6 +134,7 @@ export function trainPurchasePropensity(table: FeatureTable): TrainingResult {
     split: { train: info(table, parts.train), validation: info(table, parts.validation), test: info(table, parts.test) },
     testData: test,
     testPredictions: Array.from(parts.test, (r, i) => ({ session_id: sessionIds[r]!, label: test.y[i]!, p: p[i]! })),
+    testCurves: curves(test.y, p),
     fit: { gbdt: { seconds: (logregStarted - gbdtStarted) / 1000, trees: gbdt.trees.length }, logreg: { seconds: (fitted - logregStarted) / 1000 } },
   };
 }
