@@ -14,7 +14,15 @@ const METRICS: Metrics = { roc_auc: 0.8, pr_auc: 0.5, log_loss: 0.3, brier: 0.1,
  * range). `recordedSha256` records another checksum than the artifact's: a corrupt version.
  */
 export async function registerVersion(
-  spec: { model: string; version: string; artifact: unknown; kind?: ModelVersion['kind']; recordedSha256?: string; data?: ModelVersion['data'] },
+  spec: {
+    model: string;
+    version: string;
+    artifact: unknown;
+    kind?: ModelVersion['kind'];
+    recordedSha256?: string;
+    data?: ModelVersion['data'];
+    curves?: ModelVersion['curves'];
+  },
   where: { table: string; bucket: string } = { table: outputs().ModelsTableName!, bucket: outputs().LakeBucketName! },
 ): Promise<ModelVersion> {
   const stored = await putArtifact(where.bucket, `models/${spec.model}/${spec.version}/model.json`, spec.artifact);
@@ -28,6 +36,7 @@ export async function registerVersion(
     feature_spec: FEATURE_NAMES,
     metrics: { validation: METRICS, test: METRICS },
     data: spec.data ?? { from: '2025-01-01', to: '2025-01-02', partitions: [] },
+    ...(spec.curves ? { curves: spec.curves } : {}),
     job_id: 'test',
     code_version: 'test',
   };

@@ -81,7 +81,9 @@ function chart(
         width: Math.max(280, el.clientWidth || 380),
         height: 260,
         scales: { x: { time: opts.time ?? false, ...unit }, y: unit },
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, points: { show: s.points ?? false } }))],
+        axes: [{}, { size: 60 }],
+        // spanGaps: curves on a shared x axis have no value at the other curves' x values.
+        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.stroke, width: 2, spanGaps: true, points: { show: s.points ?? false } }))],
       },
       data,
       el,
@@ -91,7 +93,12 @@ function chart(
 }
 
 /** Several curves on one x axis: the union of their x values, each curve's y where it has one (uPlot joins them). */
-function curveChart(id: string, curves: { label: string; points: [number, number][]; stroke: string }[], withPoints = false) {
+function curveChart(id: string, input: { label: string; points: [number, number][]; stroke: string }[], withPoints = false) {
+  // A ROC curve rises straight up at some x: nudge repeated x values apart so each point keeps its own y.
+  const curves = input.map((c) => ({
+    ...c,
+    points: c.points.map(([x, y], i, all): [number, number] => [x + (i > 0 && all[i - 1]![0] === x ? i * 1e-9 : 0), y]),
+  }));
   const xs = [...new Set(curves.flatMap((c) => c.points.map((p) => p[0])))].sort((a, b) => a - b);
   const series = curves.map((c) => {
     const at = new Map(c.points.map(([x, y]) => [x, y]));
@@ -131,7 +138,9 @@ function render(d: Data): void {
     ['buffered', d.firehose.buffers.reduce((k, b) => k + b.records, 0)],
   ]);
   const last = d.training.runs[0];
-  const model = d.models[0];
+  // ?model=NAME picks the model shown (default: the project's purchase-propensity, else the first).
+  const wanted = new URLSearchParams(location.search).get('model') ?? 'purchase-propensity';
+  const model = d.models.find((x) => x.name === wanted) ?? d.models[0];
   list('training', [
     ['runs', d.training.runs.length],
     ['last', last ? `${last.status}${last.seconds ? ` in ${last.seconds.toFixed(0)} s` : ''}` : null],
@@ -146,7 +155,7 @@ function render(d: Data): void {
   table(
     'partitions',
     ['partition', 'objects', 'rows'],
-    d.lake.raw.partitions.slice(0, 24).map((p) => [p.partition, p.objects, p.rows]),
+    d.lake.raw.partitions.map((p) => [p.partition, p.objects, p.rows]),
   );
   table(
     'buffers',
