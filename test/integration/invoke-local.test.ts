@@ -168,6 +168,36 @@ describe('sls invoke local', () => {
     });
   });
 
+  it('the erasure steps: a plan, an empty batch and a dry-run finish answer as their names say; an id instead of its digest is refused', async () => {
+    const endpoint = outputs().Endpoint;
+    expect(result(await invokeLocal('planErasure', 'events/stepfunctions/plan-erasure-dry-run.json', endpoint))).toMatchObject({
+      erasure_id: expect.stringMatching(/^er-/),
+      manifest_key: expect.stringMatching(/^erasure\/manifests\/er-.*\.json$/),
+      objects: expect.any(Number),
+      versioned: false,
+      versioning: 'never enabled',
+    });
+    expect(await invokeLocal('planErasure', 'events/stepfunctions/plan-erasure-raw-id.json', endpoint)).toContain('ErasureRequestError');
+    expect(result(await invokeLocal('eraseObjects', 'events/stepfunctions/erase-objects-empty-batch.json', endpoint))).toEqual({
+      objects: 0,
+      rows: 0,
+      removed: 0,
+      rewritten: [],
+      versions_deleted: 0,
+      dedup_event_ids: 0,
+      dates: [],
+    });
+    const receipt = result(await invokeLocal('finishErasure', 'events/stepfunctions/finish-erasure-dry-run.json', endpoint));
+    expect(receipt).toMatchObject({
+      erasure_id: 'er-20261129T120000Z-fixture0',
+      dry_run: true,
+      rows_removed: 0,
+      models_flagged: [],
+      feature_objects_deleted: [],
+    });
+    expect(receipt.receipt_key).toBeUndefined();
+  });
+
   it('without a local cloud, says how to start it', async () => {
     const out = await invokeLocal('collect', 'events/http/collect-single.json', 'http://127.0.0.1:9');
     expect(out).toContain('npm run local');

@@ -61,6 +61,19 @@ export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): nu
   return ap;
 }
 
+/** The 10 equal-width probability bins of calibration: per bin, how many scores, their sum, and the positives among them. */
+function calibrationBins(y: ArrayLike<number>, p: ArrayLike<number>): { n: number; p: number; y: number }[] {
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, p: 0, y: 0 }));
+  for (let i = 0; i < y.length; i++) {
+    const pi = Math.min(1 - 1e-15, Math.max(1e-15, p[i]!));
+    const bin = bins[Math.min(9, Math.floor(pi * 10))]!;
+    bin.n++;
+    bin.p += pi;
+    bin.y += y[i]!;
+  }
+  return bins;
+}
+
 export function evaluate(y: ArrayLike<number>, p: ArrayLike<number>, threshold = 0.5): Metrics {
   const n = y.length;
   let logLoss = 0;
@@ -70,7 +83,6 @@ export function evaluate(y: ArrayLike<number>, p: ArrayLike<number>, threshold =
   let fn = 0;
   let correct = 0;
   let positives = 0;
-  const bins = Array.from({ length: 10 }, () => ({ n: 0, p: 0, y: 0 }));
   for (let i = 0; i < n; i++) {
     const yi = y[i]!;
     const pi = Math.min(1 - 1e-15, Math.max(1e-15, p[i]!));
@@ -82,12 +94,8 @@ export function evaluate(y: ArrayLike<number>, p: ArrayLike<number>, threshold =
     if (predicted === 1 && yi === 1) tp++;
     if (predicted === 1 && yi === 0) fp++;
     if (predicted === 0 && yi === 1) fn++;
-    const bin = bins[Math.min(9, Math.floor(pi * 10))]!;
-    bin.n++;
-    bin.p += pi;
-    bin.y += yi;
   }
-  const ece = bins.reduce((s, b) => (b.n === 0 ? s : s + (b.n / n) * Math.abs(b.p / b.n - b.y / b.n)), 0);
+  const ece = calibrationBins(y, p).reduce((s, b) => (b.n === 0 ? s : s + (b.n / n) * Math.abs(b.p / b.n - b.y / b.n)), 0);
   return {
     roc_auc: rocAuc(y, p),
     pr_auc: averagePrecision(y, p),
@@ -133,13 +141,8 @@ export function curves(y: ArrayLike<number>, p: ArrayLike<number>, points = 50):
   }
   const step = Math.max(1, Math.ceil((full.length - 1) / points));
   const roc = full.filter((_, i) => i % step === 0 || i === full.length - 1).map(([x, t]) => [round4(x), round4(t)] as [number, number]);
-  const bins = Array.from({ length: 10 }, () => ({ n: 0, p: 0, y: 0 }));
-  for (let i = 0; i < n; i++) {
-    const bin = bins[Math.min(9, Math.floor(p[i]! * 10))]!;
-    bin.n++;
-    bin.p += p[i]!;
-    bin.y += y[i]!;
-  }
-  const calibration = bins.filter((b) => b.n > 0).map((b) => ({ predicted: round4(b.p / b.n), observed: round4(b.y / b.n), count: b.n }));
+  const calibration = calibrationBins(y, p)
+    .filter((b) => b.n > 0)
+    .map((b) => ({ predicted: round4(b.p / b.n), observed: round4(b.y / b.n), count: b.n }));
   return { roc, calibration };
 }
