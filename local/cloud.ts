@@ -168,7 +168,18 @@ export class LocalCloud {
   private prepareDataDir(): void {
     const { dataDir, root } = this.options;
     if (this.options.reset) {
-      for (const dir of ['kinesis', 'dynamodb', 's3', 'sqs.json', 'secrets.json', 'glue-catalog.json', 'esm-checkpoints.json', 'stack-outputs.json'])
+      // The functions' log too: the operations page reads its metrics from it, which must start from zero with the data.
+      for (const dir of [
+        'kinesis',
+        'dynamodb',
+        's3',
+        'sqs.json',
+        'secrets.json',
+        'glue-catalog.json',
+        'esm-checkpoints.json',
+        'stack-outputs.json',
+        'logs/offline.log',
+      ])
         rmSync(path.join(dataDir, dir), { recursive: true, force: true });
     }
     for (const dir of ['kinesis', 'dynamodb', 's3', 'logs']) mkdirSync(path.join(dataDir, dir), { recursive: true });
