@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { withDuckdbFeatures } from '../local/glue/duckdb-features';
+import { withDuckdbRawFeatures } from '../local/glue/duckdb-features';
 import { sqlString } from '#domain/features/sql';
 import { readParquetFeatures } from '#adapters/feature-store';
 import { trainPurchasePropensity } from '#domain/model/training-run';
@@ -7,7 +7,7 @@ import { trainPurchasePropensity } from '#domain/model/training-run';
 /**
  * One training-benchmark step in a fresh process (so its peak RSS is its own), as production splits them — Glue
  * computes the features, the Batch trainer reads their Parquet and fits:
- *   training-probe.ts features FILE OUT.parquet → {features_s, sessions, rss_mb}: glue/features.sql on DuckDB over raw lake rows
+ *   training-probe.ts features FILE OUT.parquet → {features_s, sessions, rss_mb}: glue/curated.sql and glue/features.sql on DuckDB over raw lake rows
  *   training-probe.ts fit OUT.parquet           → {fit_s, sessions, rss_mb}: the trainer's read of the Parquet, then both trainers
  *   training-probe.ts baseline FILE             → {seconds}: DuckDB count(*) GROUP BY session_id over the raw rows
  */
@@ -25,7 +25,7 @@ async function main(mode: string, file: string, out: string): Promise<unknown> {
     return { seconds: (performance.now() - started) / 1000 };
   }
   if (mode === 'features') {
-    const sessions = await withDuckdbFeatures([file], async (connection) => {
+    const sessions = await withDuckdbRawFeatures([file], async (connection) => {
       await connection.run(`COPY features TO ${sqlString(out)} (FORMAT PARQUET)`);
       return Number((await connection.runAndReadAll('SELECT count(*) AS n FROM features')).getRowObjectsJS()[0]!.n);
     });

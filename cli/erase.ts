@@ -10,8 +10,8 @@ npm run erase -- (--user-id U | --anonymous-id A) [--dry-run] [--json]
 
 Erases one person from the lake (GDPR art. 17) by running the erasure state machine: every object of raw/, bad/
 and errors/ that holds their rows is rewritten without them (older object versions that hold them are deleted),
-their dedup items are deleted, the feature partitions of their dates are deleted (the next training run rebuilds
-them) and every model version trained on those partitions is flagged, so the next training run replaces it.
+their dedup items are deleted, the curated and feature partitions of their dates are deleted (the next training
+run rebuilds them) and every model version trained on those partitions is flagged, so the next training run replaces it.
 Prints the receipt (also kept in the lake under audit/erasures/, with no id in it). --dry-run counts and changes
 nothing.
 
@@ -78,7 +78,7 @@ runCli(async () => {
     `  rows removed              ${receipt.rows_removed}`,
     `  older versions deleted    ${receipt.versions_deleted} (bucket versioning: ${receipt.versioning})`,
     `  dedup event ids deleted   ${receipt.dedup_event_ids}`,
-    `  feature objects deleted   ${receipt.feature_objects_deleted.length} (rebuilt by the next training run)`,
+    `  derived objects deleted   ${receipt.derived_objects_deleted.length} (curated and features; rebuilt by the next training run)`,
     `  model versions flagged    ${receipt.models_flagged.map((m) => `${m.model_name} ${m.version}`).join(', ') || 'none'}`,
     ...(receipt.receipt_key ? [`  receipt                   ${receipt.receipt_key}`] : []),
   ];

@@ -23,7 +23,8 @@ export interface WorkflowResult {
 
 const RUNNING_NOTE: Record<string, string> = {
   WaitForCrawler: 'waiting for the crawler',
-  BuildFeatures: 'Glue job: features.sql over the raw partitions',
+  CompactEvents: 'Glue job: curated.sql, one row per event_id',
+  BuildFeatures: 'Glue job: features.sql over the curated partitions',
   TrainModel: 'Batch job: training both models',
 };
 

@@ -1,8 +1,9 @@
-"""Glue Spark job: session features for a date range, from the raw zone to Parquet.
+"""Glue Spark job: session features for a date range, from the curated zone to Parquet.
 
 A thin runner. The features are defined once, in glue/features.sql; deployment uploads it rendered for Spark
-(features.spark.sql) with the raw-zone input schema (raw-schema.spark.ddl) beside this script, and --extra-files
-puts both in the working directory. Arguments: --from/--to (inclusive UTC dates, session start), --lake_bucket.
+(features.spark.sql) beside this script, and --extra-files puts it in the working directory. It reads the curated
+zone (glue/build_curated.py writes it first, in the same workflow). Arguments: --from/--to (inclusive UTC dates,
+session start), --lake_bucket.
 Re-running a range replaces exactly its dt partitions (dynamic partition overwrite), so the job is idempotent.
 """
 import sys
@@ -28,18 +29,11 @@ if first > last:
 # The day before the range too, so sessions that cross midnight are whole (as the local job does).
 read_from = (first - timedelta(days=1)).isoformat()
 
-with open("raw-schema.spark.ddl") as f:
-    raw_schema = f.read().strip()
 with open("features.spark.sql") as f:
     features_sql = f.read()
 
-raw_base = f"s3://{args['lake_bucket']}/raw/clickstream/"
-events = (
-    spark.read.schema(f"{raw_schema}, dt STRING, hour STRING")
-    .option("basePath", raw_base)
-    .json(raw_base)
-    .where(F.col("dt").between(read_from, args["to"]))
-)
+curated_base = f"s3://{args['lake_bucket']}/curated/clickstream/"
+events = spark.read.option("basePath", curated_base).parquet(curated_base).where(F.col("dt").between(read_from, args["to"])).drop("dt")
 events.createOrReplaceTempView("events")
 
 features = spark.sql(features_sql).where(F.col("dt").between(args["from"], args["to"]))

@@ -1,18 +1,13 @@
--- Purchase-propensity features, one row per session, from the raw events of the lake.
+-- Purchase-propensity features, one row per session, from the curated events of the lake.
 -- One definition: Glue (Spark SQL) and the local Glue job (DuckDB) run this file; double-brace macros mark the
 -- few dialect differences, rendered by src/domain/features/sql.ts (see glue/README.md).
--- Input: a view `events` (the raw zone's columns). Output: session_id, dt (UTC date of the session's
--- first event), the features of src/domain/features/spec.ts in that order, and label.
-WITH ranked AS (
-  -- Dedup by event_id: keep the earliest received copy (replays and re-drives repeat events).
-  SELECT e.*, row_number() OVER (PARTITION BY event_id ORDER BY received_at, ingested_at) AS copy_rank
-  FROM events e
-),
-deduped AS (
+-- Input: a view `events` (the curated zone's columns: glue/curated.sql). Output: session_id, dt (UTC date of the
+-- session's first event), the features of src/domain/features/spec.ts in that order, and label.
+WITH deduped AS (
+  -- The curated zone holds one row per event_id already (glue/curated.sql applies the dedup rule).
   SELECT event_id, event_type, event_time, {{EPOCH_S(event_time)}} AS t, session_id, anonymous_id, device_class,
-         page.referrer AS referrer, product.id AS product_id, product.category AS category, product.price AS price
-  FROM ranked
-  WHERE copy_rank = 1
+         page_referrer AS referrer, product_id, product_category AS category, product_price AS price
+  FROM events
 ),
 bounds AS (
   SELECT session_id, min(CASE WHEN event_type = 'purchase' THEN t END) AS purchase_t

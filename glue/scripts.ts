@@ -6,8 +6,9 @@ import { rawInputColumns, renderSql } from '#domain/features/sql';
 export const GLUE_SCRIPTS_PREFIX = 'glue/scripts/';
 
 /**
- * What deployment uploads for the Glue job: the PySpark runner, features.sql rendered for Spark, and the raw
- * zone's input schema as Spark DDL. Rendered here so the dialect differences stay in src/domain/features/sql.ts.
+ * What deployment uploads for the Glue jobs: the PySpark runners (compaction, features), curated.sql and
+ * features.sql rendered for Spark, and the raw zone's input schema as Spark DDL. Rendered here so the dialect
+ * differences stay in src/domain/features/sql.ts.
  * Used by the deploy plugin (plugins/glue-scripts.js) and by the local cloud, which uploads the same objects.
  */
 export function glueScripts(): { key: string; body: string }[] {
@@ -15,6 +16,8 @@ export function glueScripts(): { key: string; body: string }[] {
   return [
     { key: `${GLUE_SCRIPTS_PREFIX}build_features.py`, body: read('build_features.py') },
     { key: `${GLUE_SCRIPTS_PREFIX}features.spark.sql`, body: renderSql(read('features.sql'), 'spark') },
+    { key: `${GLUE_SCRIPTS_PREFIX}build_curated.py`, body: read('build_curated.py') },
+    { key: `${GLUE_SCRIPTS_PREFIX}curated.spark.sql`, body: renderSql(read('curated.sql'), 'spark') },
     { key: `${GLUE_SCRIPTS_PREFIX}raw-schema.spark.ddl`, body: `${rawInputColumns('spark')}\n` },
   ];
 }

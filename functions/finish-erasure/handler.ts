@@ -1,4 +1,4 @@
-import { deleteFeaturePartitions, flagModels, putReceipt } from '#adapters/erasure';
+import { deleteDerivedPartitions, flagModels, putReceipt } from '#adapters/erasure';
 import type { ErasureReceipt, SubjectField } from '#domain/erasure';
 import { erasureConfig } from '#shared/config';
 import { countNow, logger } from '#shared/logger';
@@ -14,7 +14,7 @@ interface FinishEvent {
 }
 
 /**
- * The erasure state machine's last step: the feature partitions of the subject's dates deleted (rebuilt by the
+ * The erasure state machine's last step: the curated and feature partitions of the subject's dates deleted (rebuilt by the
  * next training run), every model version trained on them flagged for replacement, and the receipt stored in
  * the audit log (audit/erasures/) — counts, keys and versions, no id.
  */
@@ -22,7 +22,7 @@ const finishErasure = async (event: FinishEvent): Promise<ErasureReceipt & { rec
   const { plan, batches, dry_run: dryRun } = event;
   const dates = [...new Set(batches.flatMap((b) => b.dates))].sort();
   const sum = (k: 'removed' | 'versions_deleted' | 'dedup_event_ids') => batches.reduce((n, b) => n + b[k], 0);
-  const featureObjects = await deleteFeaturePartitions(config.lakeBucketName, dates, { dryRun, versioned: plan.versioned });
+  const derivedObjects = await deleteDerivedPartitions(config.lakeBucketName, dates, { dryRun, versioned: plan.versioned });
   const models = await flagModels(config.modelsTableName, dates, { erasure_id: plan.erasure_id, at: plan.requested_at }, dryRun);
   const rewritten = batches.flatMap((b) => b.rewritten).sort();
   const receipt: ErasureReceipt = {
@@ -38,7 +38,7 @@ const finishErasure = async (event: FinishEvent): Promise<ErasureReceipt & { rec
     versions_deleted: sum('versions_deleted'),
     versioning: plan.versioning,
     dedup_event_ids: sum('dedup_event_ids'),
-    feature_objects_deleted: featureObjects,
+    derived_objects_deleted: derivedObjects,
     models_flagged: models,
   };
   logger.info('erasure finished', { erasureId: receipt.erasure_id, rowsRemoved: receipt.rows_removed, models: models.length, dryRun });

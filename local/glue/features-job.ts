@@ -3,8 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { listObjects, stageObjects, uploadFile } from '#adapters/s3';
 import { FEATURE_NAMES } from '#domain/features/spec';
-import { datesBetween, FEATURES_PREFIX, LAKE_PREFIXES } from '#domain/lake';
+import { CURATED_PREFIX, datesBetween, FEATURES_PREFIX } from '#domain/lake';
 import { sqlString } from '#domain/features/sql';
+import { dayBefore } from './curated-job';
 import { withDuckdbFeatures } from './duckdb-features';
 
 export interface FeaturesJobResult {
@@ -17,20 +18,21 @@ export interface FeaturesJobResult {
 }
 
 /**
- * The Glue ETL job, run locally: glue/features.sql on DuckDB over the raw partitions of [from, to]
- * (plus the day before, so sessions that cross midnight are whole), written as Parquet, one partition per
- * session start date, under features/purchase-propensity/dt=…/ (features as DOUBLE, label as INTEGER).
- * Lake objects are staged through the S3 client (DuckDB has no httpfs here). A re-run replaces its partitions.
+ * The Glue ETL job, run locally: glue/features.sql on DuckDB over the curated partitions of [from, to]
+ * (plus the day before, so sessions that cross midnight are whole; the compaction job writes them first), as
+ * Parquet, one partition per session start date, under features/purchase-propensity/dt=…/ (features as DOUBLE,
+ * label as INTEGER). Lake objects are staged through the S3 client (DuckDB has no httpfs here). A re-run replaces
+ * its partitions.
  */
 export async function runFeaturesJob(bucket: string, from: string, to: string, log: (line: string) => void = () => undefined): Promise<FeaturesJobResult> {
-  const dayBefore = new Date(Date.parse(`${from}T00:00:00Z`) - 86_400_000).toISOString().slice(0, 10);
+  const first = dayBefore(from);
   const work = mkdtempSync(path.join(os.tmpdir(), 'features-job-'));
   try {
     const keys: string[] = [];
-    for (const dt of datesBetween(dayBefore, to)) for (const o of await listObjects(bucket, `${LAKE_PREFIXES.raw}dt=${dt}/`)) keys.push(o.key);
-    log(`reading ${keys.length} raw objects (${dayBefore} … ${to})`);
+    for (const dt of datesBetween(first, to)) for (const o of await listObjects(bucket, `${CURATED_PREFIX}dt=${dt}/`)) keys.push(o.key);
+    log(`reading ${keys.length} curated objects (${first} … ${to})`);
     if (keys.length === 0) return { from, to, inputObjects: 0, sessions: 0, positives: 0, partitions: [] };
-    const files = await stageObjects(bucket, keys, work, (key, i) => `raw-${i}${key.endsWith('.gz') ? '.json.gz' : '.json'}`);
+    const files = await stageObjects(bucket, keys, work, (_, i) => `curated-${i}.parquet`);
     const out = path.join(work, 'out');
     const counts = await withDuckdbFeatures(files, async (connection) => {
       const select = `SELECT session_id, ${FEATURE_NAMES.map((n) => `CAST(${n} AS DOUBLE) AS ${n}`).join(', ')}, CAST(label AS INTEGER) AS label, dt FROM features WHERE dt BETWEEN ${sqlString(from)} AND ${sqlString(to)}`;

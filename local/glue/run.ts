@@ -1,6 +1,7 @@
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { s3Client } from '#adapters/s3';
 import { crawlRaw } from './crawler';
+import { runCuratedJob } from './curated-job';
 import { runFeaturesJob } from './features-job';
 
 /**
@@ -8,8 +9,8 @@ import { runFeaturesJob } from './features-job';
  * this file, with the environment a Glue worker would have (endpoint, credentials) and Glue-style arguments.
  *   run.ts crawl <s3 target> <database> <table prefix>   → the catalog table as JSON on stdout
  *   run.ts job --script_location s3://… --from … --to … --lake_bucket …   → the job's result as JSON on stdout
- * The job runs glue/features.sql on DuckDB, as glue/build_features.py runs it on Spark; like AWS Glue, it
- * fails if the job's script is not where the job definition says.
+ * A job runs glue/curated.sql or glue/features.sql on DuckDB, as glue/build_curated.py and build_features.py
+ * run them on Spark; like AWS Glue, it fails if the job's script is not where the job definition says.
  */
 async function main(argv: string[]): Promise<unknown> {
   const [command, ...rest] = argv;
@@ -28,7 +29,10 @@ async function main(argv: string[]): Promise<unknown> {
       .catch((error: Error) => {
         throw new Error(`The job's script ${args.script_location} cannot be read (${error.name}); deployment uploads it (plugins/glue-scripts.js).`);
       });
-    return runFeaturesJob(args.lake_bucket!, args.from!, args.to!, (line) => process.stderr.write(`${line}\n`));
+    // Which job: its script, as on AWS (the compaction's build_curated.py, the features' build_features.py).
+    const log = (line: string) => process.stderr.write(`${line}\n`);
+    if (script[2]!.endsWith('/build_curated.py')) return runCuratedJob(args.lake_bucket!, args.from!, args.to!, log);
+    return runFeaturesJob(args.lake_bucket!, args.from!, args.to!, log);
   }
   throw new Error(`usage: run.ts crawl <target> <database> <prefix> | run.ts job --<arg> <value>…`);
 }

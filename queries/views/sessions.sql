@@ -14,7 +14,7 @@ SELECT session_id,
        sum(CASE WHEN event_type = 'product_view' THEN 1 ELSE 0 END) AS product_views,
        sum(CASE WHEN event_type = 'add_to_cart' THEN 1 ELSE 0 END) AS add_to_carts,
        sum(CASE WHEN event_type = 'purchase' THEN 1 ELSE 0 END) AS purchases,
-       coalesce(sum(CASE WHEN event_type = 'purchase' THEN {{ORDER_REVENUE()}} END), 0) AS revenue
+       coalesce(sum(CASE WHEN event_type = 'purchase' THEN {{NAME(order)}}.revenue END), 0) AS revenue
 FROM deduped
 WHERE copy_rank = 1
 GROUP BY session_id

@@ -1,7 +1,7 @@
 import { DeleteObjectCommand, GetBucketVersioningCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ERASURE_AUDIT_PREFIX, eraseFromObject, modelsTrainedOn, type ErasureReceipt, type ObjectVersion, type SubjectMatcher } from '#domain/erasure';
-import { FEATURES_PREFIX } from '#domain/lake';
+import { CURATED_PREFIX, FEATURES_PREFIX } from '#domain/lake';
 import { mapConcurrent } from '#shared/concurrency';
 import { dynamoDbDocumentClient } from './dynamodb';
 import { flagVersionForErasure, scanTrainedOn } from './registry-table';
@@ -90,19 +90,22 @@ export async function eraseKey(bucket: string, key: string, matcher: SubjectMatc
 }
 
 /**
- * The feature partitions of the subject's dates deleted, every version: features are derived (glue/features.sql
- * over raw/), so they are not edited but rebuilt — by the next training run, which replaces the flagged models.
+ * The curated and feature partitions of the subject's dates deleted, every version: both zones are derived (glue/
+ * curated.sql and glue/features.sql over raw/), so they are not edited but rebuilt — by the next training run,
+ * which compacts and computes them again from the erased raw zone, and replaces the flagged models.
  */
-export async function deleteFeaturePartitions(bucket: string, dates: readonly string[], options: { dryRun: boolean; versioned: boolean }): Promise<string[]> {
+export async function deleteDerivedPartitions(bucket: string, dates: readonly string[], options: { dryRun: boolean; versioned: boolean }): Promise<string[]> {
   const deleted: string[] = [];
-  for (const date of [...dates].sort()) {
-    const prefix = `${FEATURES_PREFIX}dt=${date}/`;
-    const targets = options.versioned
-      ? (await listVersions(bucket, prefix)).map((v) => ({ key: v.key, versionId: v.versionId }))
-      : (await listObjects(bucket, prefix)).map((o) => ({ key: o.key, versionId: undefined }));
-    for (const { key, versionId } of targets) {
-      if (!options.dryRun) await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
-      if (!deleted.includes(key)) deleted.push(key);
+  for (const zone of [CURATED_PREFIX, FEATURES_PREFIX]) {
+    for (const date of [...dates].sort()) {
+      const prefix = `${zone}dt=${date}/`;
+      const targets = options.versioned
+        ? (await listVersions(bucket, prefix)).map((v) => ({ key: v.key, versionId: v.versionId }))
+        : (await listObjects(bucket, prefix)).map((o) => ({ key: o.key, versionId: undefined }));
+      for (const { key, versionId } of targets) {
+        if (!options.dryRun) await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+        if (!deleted.includes(key)) deleted.push(key);
+      }
     }
   }
   return deleted;

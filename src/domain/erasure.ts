@@ -200,7 +200,8 @@ export interface ErasureReceipt {
   /** The bucket's versioning: "Enabled"/"Suspended" (older versions checked and deleted) or "never enabled" (there are none). */
   versioning: string;
   dedup_event_ids: number;
-  feature_objects_deleted: string[];
+  /** Curated and feature objects of the subject's dates (derived zones: rebuilt, not edited). */
+  derived_objects_deleted: string[];
   models_flagged: { model_name: string; version: string }[];
 }
 

@@ -7,6 +7,9 @@ export const ERRORS_PREFIX = 'errors/';
 /** Every zone that stores events as they came (an erasure rewrites their objects; features are rebuilt from them). */
 export const ERASED_ZONES = [LAKE_PREFIXES.raw, LAKE_PREFIXES.bad, ERRORS_PREFIX] as const;
 
+/** The curated zone (Parquet, glue/curated.sql): one row per event_id, fields flattened, by the date of its raw partition. */
+export const CURATED_PREFIX = 'curated/clickstream/';
+
 /** Session features (Parquet), one partition per UTC date of the session's first event. */
 export const FEATURES_PREFIX = 'features/purchase-propensity/';
 

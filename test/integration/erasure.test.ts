@@ -5,6 +5,7 @@ import { getModelVersion } from '#adapters/registry-table';
 import { getObjectBytes, listObjects, putObject } from '#adapters/s3';
 import { ERASED_ZONES, FEATURES_PREFIX } from '#domain/lake';
 import { rawRecord } from '#domain/raw-records';
+import { runCuratedJob } from '../../local/glue/curated-job';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { runTsx } from '../helpers/cli';
 import { drain, itLocal, outputs, postEvents, pseudonymOf } from '../helpers/cloud';
@@ -57,6 +58,7 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
       `errors/raw/processing-failed/dt=${today}/erasure-${now}`,
       `${JSON.stringify({ rawData: member.toString('base64'), errorCode: 'Lambda.FunctionError' })}\n`,
     );
+    await runCuratedJob(bucket, today, today);
     await runFeaturesJob(bucket, today, today);
     const trained = await registerVersion({
       model: `erasure-${now}`,
@@ -96,7 +98,7 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
     expect(receipt.objects_rewritten).toBe(receipt.rewritten.length);
     expect(receipt.rewritten).toEqual(expect.arrayContaining(withTarget));
     expect(receipt.models_flagged).toEqual([{ model_name: `erasure-${now}`, version: 'v1' }]);
-    expect(receipt.feature_objects_deleted).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${FEATURES_PREFIX}dt=${today}/`))]));
+    expect(receipt.derived_objects_deleted).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${FEATURES_PREFIX}dt=${today}/`))]));
 
     // No object of the lake holds them — in any form, decoded — and every other row of every object is as it was.
     const after = await zoneLines();

@@ -193,7 +193,7 @@ describe('sls invoke local', () => {
       dry_run: true,
       rows_removed: 0,
       models_flagged: [],
-      feature_objects_deleted: [],
+      derived_objects_deleted: [],
     });
     expect(receipt.receipt_key).toBeUndefined();
   });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { putObject } from '#adapters/s3';
 import { badRow } from '#domain/events/bad-row';
+import { runCuratedJob } from '../../local/glue/curated-job';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { readFeatureTable } from '#adapters/feature-store';
 import { FEATURE_NAMES } from '#domain/features/spec';
@@ -47,6 +48,7 @@ describe('npm run replay', () => {
   });
 
   it("replays a day through the whole path: every event once more, carrying the run's replay_id, and the features do not change", async () => {
+    await runCuratedJob(outputs().LakeBucketName!, DAY.from, DAY.from);
     await runFeaturesJob(outputs().LakeBucketName!, DAY.from, DAY.from);
     const before = (await readFeatureTable(outputs().LakeBucketName!, DAY.from, DAY.from)).table;
 
@@ -68,6 +70,7 @@ describe('npm run replay', () => {
     expect(new Set(copies.keys())).toEqual(originals);
     for (const replayIds of copies.values()) expect(replayIds.sort()).toEqual([first.summary.replay_id, second.summary.replay_id, undefined].sort());
 
+    await runCuratedJob(outputs().LakeBucketName!, DAY.from, DAY.from);
     await runFeaturesJob(outputs().LakeBucketName!, DAY.from, DAY.from);
     const after = (await readFeatureTable(outputs().LakeBucketName!, DAY.from, DAY.from)).table;
     // The same sessions with the same features (sums may differ in the last bits: DuckDB adds in parallel).

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { runCuratedJob } from '../../local/glue/curated-job';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { ShopperModel } from '#domain/traffic/shopper-model';
 import { getModelVersion, putModelVersion } from '#adapters/registry-table';
@@ -19,6 +20,7 @@ describe('training job (batch/train.ts)', () => {
     writeFileSync(truth, sessions.map((s) => JSON.stringify(s.truth)).join('\n'));
     await backfill(sessions.flatMap((s) => s.events));
     await drain();
+    await runCuratedJob(outputs().LakeBucketName!, '2025-04-01', '2025-04-04');
     await runFeaturesJob(outputs().LakeBucketName!, '2025-04-01', '2025-04-04');
 
     const { code, stdout, stderr } = await runTsx('batch/train.ts', ['--from', '2025-04-01', '--to', '2025-04-04', '--truth', truth, '--json'], {

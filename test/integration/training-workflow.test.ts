@@ -65,6 +65,7 @@ describe('training workflow', () => {
       'WaitForCrawler',
       'GetCrawler',
       'CrawlerDone',
+      'CompactEvents',
       'BuildFeatures',
       'TrainModel',
       'EvaluateCandidate',
@@ -95,7 +96,8 @@ describe('training workflow', () => {
     await addFaults([{ service: 'glue', operation: 'JobRun', type: 'fail', count: 1 }]);
     const { execution, events } = await run(range);
     expect(execution.status).toBe('SUCCEEDED');
-    expect(failedAttempts(events, 'BuildFeatures')).toEqual(['States.TaskFailed']);
+    // The first job run of the workflow is the compaction's.
+    expect(failedAttempts(events, 'CompactEvents')).toEqual(['States.TaskFailed']);
   });
 
   it('records a Batch job that fails for good, leaves production alone and ends in TrainingFailed', async () => {

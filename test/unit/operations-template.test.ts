@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { viewSql, VIEW_NAMES } from '../../local/query';
 import { FEATURE_NAMES } from '#domain/features/spec';
+import { CURATED_COLUMNS } from '#domain/features/sql';
 import { packagedTemplate, type PackagedTemplate } from '../helpers/template';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -124,7 +125,7 @@ describe('operations in the packaged template (sls package --stage dev)', () => 
       expect([id, resources[id]!.Properties.TracingConfiguration]).toEqual([id, { Enabled: true }]);
   });
 
-  it('queries the lake with Athena: a workgroup with encrypted results and a scan limit, tables for bad rows and features, the views as named queries', () => {
+  it('queries the lake with Athena: a workgroup with encrypted results and a scan limit, tables for the curated zone, bad rows and features, the views as named queries', () => {
     expect(resources.AthenaWorkGroup!.Properties.WorkGroupConfiguration).toEqual({
       EnforceWorkGroupConfiguration: true,
       PublishCloudWatchMetricsEnabled: true,
@@ -133,6 +134,7 @@ describe('operations in the packaged template (sls package --stage dev)', () => 
     });
     const table = (id: string) => resources[id]!.Properties.TableInput;
     expect(table('BadRowsTable')).toMatchObject({ Name: 'bad_clickstream', PartitionKeys: [{ Name: 'dt' }, { Name: 'hour' }] });
+    expect(table('CuratedTable').StorageDescriptor.Columns).toEqual(CURATED_COLUMNS.map((c) => ({ Name: c.name, Type: c.type })));
     expect(table('FeaturesTable').StorageDescriptor.Columns.map((c: { Name: string }) => c.Name)).toEqual(['session_id', ...FEATURE_NAMES, 'label']);
     const named = Object.values(resources).filter((r) => r.Type === 'AWS::Athena::NamedQuery');
     expect(named.map((q) => q.Properties.Name).sort()).toEqual(VIEW_NAMES());

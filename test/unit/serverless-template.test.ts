@@ -119,13 +119,15 @@ describe('serverless.yml, packaged for dev', () => {
     const job = resources.FeaturesJob!.Properties;
     const keys = glueScripts().map((s) => s.key);
     const uri = (key: string) => ({ 'Fn::Sub': `s3://\${LakeBucket}/${key}` });
-    expect(job.Command).toMatchObject({ Name: 'glueetl', ScriptLocation: uri(keys[0]!) });
-    expect(job.DefaultArguments['--extra-files']).toEqual({
-      'Fn::Sub': keys
-        .slice(1)
-        .map((k) => `s3://\${LakeBucket}/${k}`)
-        .join(','),
-    });
+    const files = (...names: string[]) => ({ 'Fn::Sub': names.map((n) => `s3://\${LakeBucket}/glue/scripts/${n}`).join(',') });
+    // Every file a job names is one deployment uploads (glue/scripts.ts).
+    for (const name of ['build_features.py', 'features.spark.sql', 'build_curated.py', 'curated.spark.sql', 'raw-schema.spark.ddl'])
+      expect(keys).toContain(`glue/scripts/${name}`);
+    expect(job.Command).toMatchObject({ Name: 'glueetl', ScriptLocation: uri('glue/scripts/build_features.py') });
+    expect(job.DefaultArguments['--extra-files']).toEqual(files('features.spark.sql'));
+    const curated = resources.CuratedJob!.Properties;
+    expect(curated.Command).toMatchObject({ Name: 'glueetl', ScriptLocation: uri('glue/scripts/build_curated.py') });
+    expect(curated.DefaultArguments['--extra-files']).toEqual(files('curated.spark.sql', 'raw-schema.spark.ddl'));
     expect(job.SecurityConfiguration).toEqual({ Ref: 'GlueSecurityConfiguration' });
     expect(resources.RawCrawler!.Properties.Targets.S3Targets[0].Path).toEqual({ 'Fn::Sub': 's3://${LakeBucket}/raw/clickstream/' });
     const definition = resources.TrainingJobDefinition!.Properties;

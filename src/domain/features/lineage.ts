@@ -1,15 +1,18 @@
-import { RAW_INPUT_PATHS } from './sql';
+import { CURATED_COLUMNS } from './sql';
 
 /**
  * Which event fields each column of glue/features.sql reads: every `expr AS name` of the file is followed back,
- * alias by alias, to the raw columns it names (a struct field as its path, "product.price"). Direct reads only —
- * which rows count (dedup, sessions, the purchase cut) is `rowSelection`, read by every feature.
+ * alias by alias, to the curated columns it names, and each of those to the raw field it flattens ("product_price"
+ * → "product.price"). Direct reads only — which rows count (sessions, the purchase cut) is `rowSelection`, read by
+ * every feature.
  */
 
 /** Raw columns ingest derives from the contract: a change to the source changes them. */
 const DERIVED_FROM: Record<string, string[]> = { device_class: ['context.user_agent'] };
-/** The aliases that decide which rows exist (dedup rank, the purchase cut, the session's first event). */
-const ROW_SELECTION_ALIASES = ['copy_rank', 'purchase_t', 'k'];
+/** The aliases that decide which rows exist (the purchase cut, the session's first event). */
+const ROW_SELECTION_ALIASES = ['purchase_t', 'k'];
+/** Each curated column and the raw field it holds. */
+const CURATED_FROM = new Map(CURATED_COLUMNS.map((c) => [c.name, c.from]));
 
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*/g;
 
@@ -61,19 +64,16 @@ export interface FeatureLineage {
 
 export function featureLineage(sql: string, columns: readonly string[]): FeatureLineage {
   const defs = definitions(sql);
-  const structs = new Set(RAW_INPUT_PATHS.filter((p) => p.includes('.')).map((p) => p.split('.')[0]!));
   const resolve = (alias: string, seen: Set<string>, into: Set<string>): Set<string> => {
     if (seen.has(alias)) return into;
     seen.add(alias);
     for (const expr of defs.get(alias) ?? []) {
       for (const [token] of expr.matchAll(IDENTIFIER)) {
-        const parts = token.split('.');
-        if (parts.length > 1 && structs.has(parts[0]!)) into.add(token);
-        else {
-          const name = parts.at(-1)!;
-          if (RAW_INPUT_PATHS.includes(name)) for (const path of DERIVED_FROM[name] ?? [name]) into.add(path);
-          else if (defs.has(name)) resolve(name, seen, into);
-        }
+        // A table alias prefix ("d.price") names the same column.
+        const name = token.split('.').at(-1)!;
+        const from = CURATED_FROM.get(name);
+        if (from !== undefined) for (const path of DERIVED_FROM[from] ?? [from]) into.add(path);
+        else if (defs.has(name)) resolve(name, seen, into);
       }
     }
     return into;

@@ -29,35 +29,62 @@ const MACROS: Record<string, (arg: string, dialect: SqlDialect) => string> = {
   // The tables the views read: locally views the query runner creates; on Athena the crawled raw table and the bad-rows table.
   EVENTS: (_, dialect) => (dialect === 'athena' ? 'raw_clickstream' : 'events'),
   BAD_ROWS: (_, dialect) => (dialect === 'athena' ? 'bad_clickstream' : 'bad_rows'),
-  // `order` is a reserved word: quoted as each dialect quotes names.
-  ORDER_REVENUE: (_, dialect) => (dialect === 'spark' ? '`order`.revenue' : '"order".revenue'),
+  // A name quoted as each dialect quotes names (`order` is a reserved word).
+  NAME: (x, dialect) => (dialect === 'spark' ? `\`${x}\`` : `"${x}"`),
+  // The curated zone's select list: every raw field flattened to its column (CURATED_COLUMNS).
+  CURATED_COLUMNS: (_, dialect) =>
+    CURATED_COLUMNS.map((c) => {
+      const [head, field] = c.from.split('.');
+      const quoted = dialect === 'spark' ? `\`${head}\`` : `"${head}"`;
+      return field === undefined ? `${quoted} AS ${c.name}` : `${quoted}.${field} AS ${c.name}`;
+    }).join(', '),
   // A bad row's first error message (arrays are 1-based in DuckDB and Trino, 0-based in Spark).
   FIRST_ERROR: (_, dialect) => (dialect === 'spark' ? 'errors[0].message' : 'errors[1].message'),
 };
 
-type ColumnType = 'string' | 'double' | { [field: string]: ColumnType };
+type Scalar = 'string' | 'double' | 'boolean';
+type ColumnType = Scalar | { [field: string]: Scalar };
 
-/** The raw zone's columns features.sql reads (missing fields read as NULL; others are ignored). */
+/**
+ * The raw zone's columns the curated job reads (missing fields read as NULL; others are ignored): the contract's
+ * fields and what ingest adds. Each becomes a column of the curated zone, flattened (`CURATED_COLUMNS`).
+ */
 const RAW_INPUT_COLUMNS: Record<string, ColumnType> = {
   event_id: 'string',
   event_type: 'string',
   event_time: 'string',
   session_id: 'string',
   anonymous_id: 'string',
+  user_id: 'string',
+  schema_version: 'string',
+  page: { url: 'string', referrer: 'string', title: 'string' },
+  product: { id: 'string', category: 'string', brand: 'string', price: 'double', currency: 'string' },
+  order: { id: 'string', revenue: 'double', currency: 'string' },
+  search: { query: 'string' },
+  context: { user_agent: 'string', locale: 'string' },
+  consent: { analytics: 'boolean' },
+  device_class: 'string',
+  ua: { browser: 'string', os: 'string', device_type: 'string', bot: 'boolean' },
+  campaign: { source: 'string', medium: 'string', name: 'string', click_id_type: 'string' },
+  referrer_class: 'string',
+  observed_ip: 'string',
+  received_via: 'string',
+  replay_id: 'string',
+  event_time_status: 'string',
   received_at: 'string',
   ingested_at: 'string',
-  device_class: 'string',
-  page: { referrer: 'string' },
-  product: { id: 'string', category: 'string', price: 'double' },
+  partition_time: 'string',
 };
 
-/** The same, as paths ("product.price"): what features.sql can read of a raw row. */
-export const RAW_INPUT_PATHS: readonly string[] = Object.entries(RAW_INPUT_COLUMNS).flatMap(([name, type]) =>
-  typeof type === 'string' ? [name] : Object.keys(type).map((field) => `${name}.${field}`),
+/** The curated zone's columns: each raw field flattened ("product.price" → product_price), with its type. */
+export const CURATED_COLUMNS: readonly { name: string; from: string; type: Scalar }[] = Object.entries(RAW_INPUT_COLUMNS).flatMap(([name, type]) =>
+  typeof type === 'string'
+    ? [{ name, from: name, type }]
+    : Object.entries(type).map(([field, t]) => ({ name: `${name}_${field}`, from: `${name}.${field}`, type: t })),
 );
 
 function columnType(type: ColumnType, dialect: 'duckdb' | 'spark'): string {
-  if (typeof type === 'string') return dialect === 'duckdb' ? { string: 'VARCHAR', double: 'DOUBLE' }[type] : type.toUpperCase();
+  if (typeof type === 'string') return dialect === 'duckdb' ? { string: 'VARCHAR', double: 'DOUBLE', boolean: 'BOOLEAN' }[type] : type.toUpperCase();
   const fields = Object.entries(type).map(([name, t]) => (dialect === 'duckdb' ? `${name} ${columnType(t, dialect)}` : `${name}: ${columnType(t, dialect)}`));
   return dialect === 'duckdb' ? `STRUCT(${fields.join(', ')})` : `STRUCT<${fields.join(', ')}>`;
 }
