@@ -223,7 +223,7 @@ export function monthlyBill(usage: MeasuredUsage, prices: Prices, scenario: Scen
   return { lines, total: lines.reduce((n, l) => n + l.usd, 0), events, requests };
 }
 
-/** One training run: the crawler, the Glue features job, the Batch (Fargate) training job, and the workflow's transitions. */
+/** One training run: the crawler, the Glue compaction and features jobs, the Batch (Fargate) training job, and the workflow's transitions. */
 export interface TrainingRun {
   crawlerMinutes: number;
   crawlerDpus: number;
@@ -241,6 +241,7 @@ export function trainingRunCost(prices: Prices, run: TrainingRun): Bill {
     lines.push(costLine(prices, service, item, quantity, unit, name, scale));
   // Crawlers bill a 10-minute minimum; Glue jobs a 1-minute minimum.
   add('Glue', 'crawler', run.crawlerDpus * (Math.max(10, run.crawlerMinutes) / 60), 'DPU-hours', 'glueDpuHour');
+  add('Glue', 'compaction job (G.1X = 1 DPU per worker)', run.glueWorkers * (Math.max(1, run.glueMinutes) / 60), 'DPU-hours', 'glueDpuHour');
   add('Glue', 'features job (G.1X = 1 DPU per worker)', run.glueWorkers * (Math.max(1, run.glueMinutes) / 60), 'DPU-hours', 'glueDpuHour');
   add('Batch (Fargate)', 'training job vCPU', run.fargateVcpus * (run.fargateMinutes / 60), 'vCPU-hours', 'fargateVcpuHour');
   add('Batch (Fargate)', 'training job memory', run.fargateGb * (run.fargateMinutes / 60), 'GB-hours', 'fargateGbHour');
