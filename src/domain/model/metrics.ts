@@ -35,17 +35,18 @@ export function rocAuc(y: ArrayLike<number>, p: ArrayLike<number>): number {
   return (rankSumPositive - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
-/** Average precision (scikit-learn's PR-AUC): Σ (Rₙ − Rₙ₋₁) Pₙ over distinct thresholds. */
-export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): number {
+/**
+ * The true and false positives above each distinct score, highest score first (ties step together, as
+ * scikit-learn's curves do), and the positives in all.
+ */
+function thresholdSteps(y: ArrayLike<number>, p: ArrayLike<number>): { steps: { tp: number; fp: number }[]; positives: number } {
   const n = y.length;
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[b]! - p[a]!);
-  let total = 0;
-  for (let i = 0; i < n; i++) total += y[i]!;
-  if (total === 0) return Number.NaN;
+  let positives = 0;
+  for (let i = 0; i < n; i++) positives += y[i]!;
+  const steps: { tp: number; fp: number }[] = [];
   let tp = 0;
   let fp = 0;
-  let previousRecall = 0;
-  let ap = 0;
   for (let i = 0; i < n;) {
     let j = i;
     while (j < n && p[order[j]!] === p[order[i]!]) {
@@ -53,10 +54,22 @@ export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): nu
       else fp++;
       j++;
     }
-    const recall = tp / total;
+    steps.push({ tp, fp });
+    i = j;
+  }
+  return { steps, positives };
+}
+
+/** Average precision (scikit-learn's PR-AUC): Σ (Rₙ − Rₙ₋₁) Pₙ over distinct thresholds. */
+export function averagePrecision(y: ArrayLike<number>, p: ArrayLike<number>): number {
+  const { steps, positives } = thresholdSteps(y, p);
+  if (positives === 0) return Number.NaN;
+  let previousRecall = 0;
+  let ap = 0;
+  for (const { tp, fp } of steps) {
+    const recall = tp / positives;
     ap += (recall - previousRecall) * (tp / (tp + fp));
     previousRecall = recall;
-    i = j;
   }
   return ap;
 }
@@ -120,25 +133,12 @@ export interface Curves {
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 export function curves(y: ArrayLike<number>, p: ArrayLike<number>, points = 50): Curves {
-  const n = y.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => p[b]! - p[a]!);
-  let positives = 0;
-  for (let i = 0; i < n; i++) positives += y[i]!;
-  const negatives = n - positives;
-  const full: [number, number][] = [[0, 0]];
-  let tp = 0;
-  let fp = 0;
-  for (let i = 0; i < n;) {
-    let j = i;
-    // One point per distinct score: ties move the curve diagonally, as scikit-learn's roc_curve draws them.
-    while (j < n && p[order[j]!] === p[order[i]!]) {
-      if (y[order[j]!] === 1) tp++;
-      else fp++;
-      j++;
-    }
-    full.push([negatives === 0 ? 0 : fp / negatives, positives === 0 ? 0 : tp / positives]);
-    i = j;
-  }
+  const { steps, positives } = thresholdSteps(y, p);
+  const negatives = y.length - positives;
+  const full: [number, number][] = [
+    [0, 0],
+    ...steps.map(({ tp, fp }): [number, number] => [negatives === 0 ? 0 : fp / negatives, positives === 0 ? 0 : tp / positives]),
+  ];
   const step = Math.max(1, Math.ceil((full.length - 1) / points));
   const roc = full.filter((_, i) => i % step === 0 || i === full.length - 1).map(([x, t]) => [round4(x), round4(t)] as [number, number]);
   const calibration = calibrationBins(y, p)
