@@ -63,6 +63,7 @@ describe('serverless.yml, packaged for dev', () => {
       ['bad/', 90],
       ['errors/', 30],
       ['athena-results/', 7],
+      ['erasure/manifests/', 7],
     ]);
     expect(bucket.LifecycleConfiguration.Rules.find((r: { Id: string }) => r.Id === 'expire-noncurrent-versions').NoncurrentVersionExpiration).toEqual({
       NoncurrentDays: 30,
