@@ -15,13 +15,17 @@ const server = http.createServer((req, res) => {
     let n = 0;
     for (let at = body.indexOf(DATA); at !== -1; at = body.indexOf(DATA, at + DATA.length)) n++;
     // DynamoDB (the dedup table): no key was seen before, every write is taken.
-    const answer = target.startsWith('DynamoDB_20120810.BatchGetItem')
-      ? { Responses: {}, UnprocessedKeys: {} }
-      : target.startsWith('DynamoDB_20120810.BatchWriteItem')
-        ? { UnprocessedItems: {} }
-        : target.startsWith('Firehose')
-          ? { FailedPutCount: 0, Encrypted: false, RequestResponses: Array.from({ length: n }, (_, i) => ({ RecordId: String(i) })) }
-          : { FailedRecordCount: 0, Records: Array.from({ length: n }, (_, i) => ({ SequenceNumber: String(i), ShardId: 'shardId-000000000000' })) };
+    // Secrets Manager (the pseudonymization key, read once per container).
+    const answer =
+      target === 'secretsmanager.GetSecretValue'
+        ? { Name: 'bench', SecretString: 'bench-pseudonymization-key-0123456789abcdef0123456789abcdef' }
+        : target.startsWith('DynamoDB_20120810.BatchGetItem')
+          ? { Responses: {}, UnprocessedKeys: {} }
+          : target.startsWith('DynamoDB_20120810.BatchWriteItem')
+            ? { UnprocessedItems: {} }
+            : target.startsWith('Firehose')
+              ? { FailedPutCount: 0, Encrypted: false, RequestResponses: Array.from({ length: n }, (_, i) => ({ RecordId: String(i) })) }
+              : { FailedRecordCount: 0, Records: Array.from({ length: n }, (_, i) => ({ SequenceNumber: String(i), ShardId: 'shardId-000000000000' })) };
     const payload = JSON.stringify(answer);
     res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(payload) });
     res.end(payload);
