@@ -1,4 +1,5 @@
-import { queryLake, VIEW_NAMES, viewSql } from '../local/query';
+import { queryLake } from '../local/query';
+import { VIEW_NAMES, viewSql } from '../queries/views';
 import { parseCli, runCli, UsageError } from '#shared/args';
 
 const USAGE = `

@@ -74,8 +74,14 @@ const percentile = (values: readonly number[], q: number) => {
   return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! * 10) / 10;
 };
 
-/** Rows per object, read once per object (an object changes only when an erasure rewrites it: its size changes). */
-const rowCounts = new Map<string, { size: number; rows: number; byType?: Record<string, number> }>();
+type LastBadRow = { failed_at: string; type: string; event_id?: string; errors: { path: string; message: string }[] };
+const LAST_BAD_ROWS = 10;
+
+/**
+ * Rows per object (and a bad-row object's last rows), read once per object: an object changes only when an
+ * erasure rewrites it, and then its size changes.
+ */
+const rowCounts = new Map<string, { size: number; rows: number; byType?: Record<string, number>; last?: LastBadRow[] }>();
 
 async function zone(bucket: string, prefix: string, bad: boolean) {
   const objects = await listObjects(bucket, prefix);
@@ -87,7 +93,11 @@ async function zone(bucket: string, prefix: string, bad: boolean) {
       const rows = await readJsonLines<BadRow>(bucket, key);
       const types: Record<string, number> = {};
       if (bad) for (const row of rows) types[row.type] = (types[row.type] ?? 0) + 1;
-      counted = { size, rows: rows.length, ...(bad ? { byType: types } : {}) };
+      const last = rows
+        .slice(-LAST_BAD_ROWS)
+        .reverse()
+        .map((r) => ({ failed_at: r.failed_at, type: r.type, ...(r.event_id ? { event_id: r.event_id } : {}), errors: r.errors }));
+      counted = { size, rows: rows.length, ...(bad ? { byType: types, last } : {}) };
       rowCounts.set(key, counted);
     }
     const partition = partitionOf(key) ?? '(none)';
@@ -107,16 +117,7 @@ async function zone(bucket: string, prefix: string, bad: boolean) {
 }
 
 /** The newest bad rows (the newest objects first), with their errors: what an operator looks at first. */
-async function lastBadRows(bucket: string, keys: readonly string[], n = 10) {
-  const rows: { failed_at: string; type: string; event_id?: string; errors: { path: string; message: string }[] }[] = [];
-  for (const key of keys) {
-    if (rows.length >= n) break;
-    const text = (await readJsonLines<BadRow>(bucket, key)).reverse();
-    for (const r of text.slice(0, n - rows.length))
-      rows.push({ failed_at: r.failed_at, type: r.type, ...(r.event_id ? { event_id: r.event_id } : {}), errors: r.errors });
-  }
-  return rows;
-}
+const lastBadRows = (keys: readonly string[]): LastBadRow[] => keys.flatMap((key) => rowCounts.get(key)?.last ?? []).slice(0, LAST_BAD_ROWS);
 
 const versionView = (v: ModelVersion) => ({
   version: v.version,
@@ -190,7 +191,7 @@ export function opsData(sources: OpsSources): () => Promise<unknown> {
       firehose: { buffers: sources.firehoseBuffers() },
       lake: {
         raw: { objects: raw.objects, rows: raw.rows, partitions: raw.partitions },
-        bad: { objects: bad.objects, rows: bad.rows, partitions: bad.partitions, by_type: bad.byType, last: await lastBadRows(bucket, bad.newest) },
+        bad: { objects: bad.objects, rows: bad.rows, partitions: bad.partitions, by_type: bad.byType, last: lastBadRows(bad.newest) },
       },
       training: {
         runs: executions.map((e) => ({

@@ -1,9 +1,9 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listObjects, stageObjects } from '#adapters/s3';
-import { renderSql, sqlString } from '#domain/features/sql';
+import { sqlString } from '#domain/features/sql';
 import { datesBetween, FEATURES_PREFIX, LAKE_PREFIXES } from '#domain/lake';
 import { RAW_COLUMNS } from './glue/crawler';
 
@@ -11,10 +11,8 @@ import { RAW_COLUMNS } from './glue/crawler';
  * Athena's stand-in for `npm run query`: DuckDB over the lake's objects of a date range, staged through the S3
  * client (DuckDB has no httpfs here). Tables: `events` (the raw zone, every column of every contract version and
  * what ingest adds), `bad_rows` (the bad zone) and `features` (the feature partitions). The views of
- * queries/views/ run as Athena runs them, rendered for DuckDB.
+ * queries/views/ (queries/views.ts) run on them as Athena runs them, rendered for DuckDB.
  */
-
-const VIEWS_DIR = path.resolve(__dirname, '..', 'queries', 'views');
 
 /** Glue/Hive types (what the crawler records) as DuckDB types. */
 function duckdbType(glue: string): string {
@@ -50,18 +48,6 @@ const BAD_ROW_COLUMNS: Record<string, string> = {
   received_at: 'VARCHAR',
   source: 'STRUCT(stream VARCHAR, partition_key VARCHAR, sequence_number VARCHAR, approximate_arrival VARCHAR, event_index BIGINT)',
 };
-
-export const VIEW_NAMES = (): string[] =>
-  readdirSync(VIEWS_DIR)
-    .filter((f) => f.endsWith('.sql'))
-    .map((f) => f.slice(0, -'.sql'.length))
-    .sort();
-
-/** A view's SQL, rendered for a dialect (the same file Athena's named query is rendered from). */
-export function viewSql(name: string, dialect: 'duckdb' | 'athena'): string {
-  if (!VIEW_NAMES().includes(name)) throw new Error(`No view "${name}"; the views: ${VIEW_NAMES().join(', ')}.`);
-  return renderSql(readFileSync(path.join(VIEWS_DIR, `${name}.sql`), 'utf8'), dialect);
-}
 
 export interface QueryResult {
   columns: string[];

@@ -2,7 +2,7 @@
 // and feature tables' columns (src/domain/features/), so the template cannot drift from the files the code runs.
 const tsx = require('tsx/cjs/api');
 
-const { viewSql, VIEW_NAMES } = tsx.require('../local/query.ts', __filename);
+const { viewSql, VIEW_NAMES } = tsx.require('../queries/views.ts', __filename);
 const { FEATURE_NAMES } = tsx.require('../src/domain/features/spec.ts', __filename);
 const { CURATED_COLUMNS } = tsx.require('../src/domain/features/sql.ts', __filename);
 

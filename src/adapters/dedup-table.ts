@@ -40,22 +40,42 @@ export function dedupTable(tableName: string, ttlHours: number, backoff: Backoff
     },
     async markSeen(eventIds) {
       const expiresAt = Math.floor(Date.now() / 1000) + Math.round(ttlHours * 3600);
-      await mapConcurrent(chunks(eventIds, WRITE_BATCH), PARALLEL_CALLS, async (ids) => {
-        const unwritten = await sendWithRetries(
-          ids,
-          async (batch) => {
-            const response = await client.send(
-              new BatchWriteCommand({
-                RequestItems: { [tableName]: batch.map((event_id) => ({ PutRequest: { Item: { event_id, expires_at: expiresAt } } })) },
-              }),
-            );
-            const unprocessed = response.UnprocessedItems?.[tableName] ?? [];
-            return { failed: unprocessed.map((r) => ({ item: r.PutRequest?.Item?.event_id as string, error: 'UnprocessedItems' })) };
-          },
-          backoff,
-        );
-        if (unwritten.length > 0) throw new DeliveryError(`marking ${unwritten.length} event ids as seen failed after retries`, unwritten.length);
-      });
+      await writeAll(tableName, eventIds, (event_id) => ({ PutRequest: { Item: { event_id, expires_at: expiresAt } } }), 'marking', backoff);
     },
   };
+}
+
+type WriteRequest = { PutRequest: { Item: Record<string, unknown> } } | { DeleteRequest: { Key: Record<string, unknown> } };
+
+/** Every event id's write (25 a call, a few calls at once), UnprocessedItems retried with backoff; what is left after that throws. */
+async function writeAll(
+  tableName: string,
+  eventIds: readonly string[],
+  request: (eventId: string) => WriteRequest,
+  doing: string,
+  backoff: BackoffOptions,
+): Promise<void> {
+  const client = dynamoDbDocumentClient();
+  await mapConcurrent(chunks(eventIds, WRITE_BATCH), PARALLEL_CALLS, async (ids) => {
+    const unwritten = await sendWithRetries(
+      ids,
+      async (batch) => {
+        const response = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: batch.map(request) } }));
+        const unprocessed = (response.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
+        return {
+          failed: unprocessed.map((r) => ({
+            item: String('PutRequest' in r ? r.PutRequest.Item.event_id : r.DeleteRequest.Key.event_id),
+            error: 'UnprocessedItems',
+          })),
+        };
+      },
+      backoff,
+    );
+    if (unwritten.length > 0) throw new DeliveryError(`${doing} ${unwritten.length} event ids failed after retries`, unwritten.length);
+  });
+}
+
+/** Deletes the items of these event ids (an erasure: the person's event ids leave the table too). */
+export function forgetEventIds(tableName: string, eventIds: readonly string[], backoff: BackoffOptions = DEFAULT_BACKOFF): Promise<void> {
+  return writeAll(tableName, eventIds, (event_id) => ({ DeleteRequest: { Key: { event_id } } }), 'forgetting', backoff);
 }

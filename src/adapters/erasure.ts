@@ -1,9 +1,7 @@
 import { DeleteObjectCommand, GetBucketVersioningCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { ERASURE_AUDIT_PREFIX, eraseFromObject, modelsTrainedOn, type ErasureReceipt, type ObjectVersion, type SubjectMatcher } from '#domain/erasure';
 import { CURATED_PREFIX, FEATURES_PREFIX } from '#domain/lake';
-import { mapConcurrent } from '#shared/concurrency';
-import { dynamoDbDocumentClient } from './dynamodb';
+import { forgetEventIds } from './dedup-table';
 import { flagVersionForErasure, scanTrainedOn } from './registry-table';
 import { listObjects, s3Client } from './s3';
 
@@ -113,17 +111,7 @@ export async function deleteDerivedPartitions(bucket: string, dates: readonly st
 
 /** The subject's event ids out of the dedup table (keyed by event_id); returns how many were asked for. */
 export async function deleteDedupItems(tableName: string, eventIds: readonly string[], dryRun: boolean): Promise<number> {
-  if (dryRun) return eventIds.length;
-  const batches = Array.from({ length: Math.ceil(eventIds.length / 25) }, (_, i) => eventIds.slice(i * 25, (i + 1) * 25));
-  await mapConcurrent(batches, 4, async (ids) => {
-    let requests = ids.map((event_id) => ({ DeleteRequest: { Key: { event_id } } }));
-    for (let attempt = 0; requests.length > 0; attempt++) {
-      if (attempt === 8) throw new Error(`DynamoDB left ${requests.length} dedup deletes unprocessed after 8 attempts; run the erasure again.`);
-      const response = await dynamoDbDocumentClient().send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
-      requests = (response.UnprocessedItems?.[tableName] ?? []) as typeof requests;
-      if (requests.length > 0) await new Promise((r) => setTimeout(r, 50 * 2 ** attempt));
-    }
-  });
+  if (!dryRun) await forgetEventIds(tableName, eventIds);
   return eventIds.length;
 }
 

@@ -71,17 +71,19 @@ export function classify(record: StreamRecord, now: string, settings: IngestSett
   // A record no larger than the event cap bounds each of its events' sizes, so none is serialized again to check it.
   const sizeBound = decoded.several && record.data.length > MAX_EVENT_BYTES ? undefined : record.data.length;
   const anonymized = ip ?? DEFAULT_IP_ANONYMIZATION;
-  const observedIp = decoded.observed?.ip === undefined ? undefined : anonymizeIp(decoded.observed.ip, anonymized);
-  const keptDecoded =
-    decoded.observed?.ip === undefined || observedIp === decoded.observed.ip ? decoded : { ...decoded, observed: observedWithIp(decoded.observed, observedIp) };
   /**
    * What a bad row keeps of an event: its own envelope, as if it had had the record to itself, with ids and IPs as
    * the lake keeps them — the collector did so for its envelopes (then these are the record's bytes); an event
-   * another producer put on the stream as it was is pseudonymized and anonymized here.
+   * another producer put on the stream as it was is pseudonymized and anonymized here. Only bad rows pay for it.
    */
   const badPayload = (event: unknown): Buffer => {
     const kept = pseudonymizeEvent(anonymizeEventIp(event, anonymized), pseudonymize);
     if (decoded.via === 'stream') return kept === event ? record.data : Buffer.from(JSON.stringify(kept));
+    const observedIp = decoded.observed?.ip === undefined ? undefined : anonymizeIp(decoded.observed.ip, anonymized);
+    const keptDecoded =
+      decoded.observed?.ip === undefined || observedIp === decoded.observed.ip
+        ? decoded
+        : { ...decoded, observed: observedWithIp(decoded.observed, observedIp) };
     return decoded.several || kept !== event || keptDecoded !== decoded ? singleEventEnvelope(keptDecoded, kept) : record.data;
   };
   return decoded.events.map((event, index): Classified => {

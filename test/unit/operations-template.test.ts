@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { viewSql, VIEW_NAMES } from '../../local/query';
+import { viewSql, VIEW_NAMES } from '../../queries/views';
 import { FEATURE_NAMES } from '#domain/features/spec';
 import { CURATED_COLUMNS } from '#domain/features/sql';
 import { packagedTemplate, type PackagedTemplate } from '../helpers/template';

@@ -59,7 +59,6 @@ function chart(
 ) {
   const el = $(id);
   const data = [x, ...series.map((s) => s.y)] as uPlot.AlignedData;
-  const key = `${id}:${series.map((s) => s.label).join('|')}`;
   const existing = charts.get(id);
   if (
     existing &&
@@ -89,7 +88,6 @@ function chart(
       el,
     ),
   );
-  el.dataset.key = key;
 }
 
 /** Several curves on one x axis: the union of their x values, each curve's y where it has one (uPlot joins them). */
