@@ -110,6 +110,7 @@ runCli(async () => {
     metrics: artifact.metrics,
     ...(baseline ? { baseline: { version: baseline.version, test: baseline.test } } : {}),
     curves: { test: result.testCurves, ...(baseline ? { baseline: baseline.curves } : {}) },
+    reference: result.reference,
     data: { from: from, to: to, partitions },
     job_id: config.jobId,
     code_version: config.codeVersion,

@@ -1,4 +1,6 @@
 import { getArtifact } from '#adapters/model-artifacts';
+import { latestMonitorReports } from '#adapters/monitoring';
+import { startExecution } from '#adapters/stepfunctions';
 import { getAlias, getModelVersion, readModel, scanRegistry, setAlias, setAliasRouting } from '#adapters/registry-table';
 import { rollbackAlias } from '#adapters/registry-use-cases';
 import { putObject } from '#adapters/s3';
@@ -7,6 +9,7 @@ import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type A
 import { parseCli, runCli, UsageError } from '#shared/args';
 import { tarGz } from '#shared/tar';
 import { useLocalCloud } from './local-env';
+import { formatReport, runToEnd } from './monitor-report';
 
 const USAGE = `
 npm run models -- <command> [--alias A] [--reason TEXT] [--weight W] [--off] [--models-table NAME] [--json]
@@ -17,7 +20,13 @@ npm run models -- <command> [--alias A] [--reason TEXT] [--weight W] [--off] [--
   rollback <name>               set an alias (default production) back to where it pointed before its last change
   history <name>                every alias change: when, from, to, by whom, why
   canary <name> <version> --weight W   send a share W (0 < W < 1) of sessions, sticky by session id, to a version
+                                       (--version V works too); --auto then starts the canary analysis, which
+                                       promotes it or rolls it back by itself (--wait follows it to its decision;
+                                       --check-seconds S between checks, default 900; on AWS
+                                       --canary-state-machine-arn, stack output CanaryStateMachineArn)
   canary <name> --off                  end the canary
+  monitor <name>                live quality and drift of each version, from the latest monitoring reports
+                                (npm run monitor runs the monitoring)
   shadow <name> <version>       also score every session with a version (logged, not returned); --off ends it
   deploy-endpoint <name> <version> [--instance-type ml.m5.large]
                                 package the version as model.tar.gz and deploy it to a SageMaker endpoint
@@ -41,6 +50,11 @@ const OPTIONS = {
   'lake-bucket': { type: 'string' },
   'serving-image': { type: 'string' },
   'role-arn': { type: 'string' },
+  version: { type: 'string' },
+  auto: { type: 'boolean', default: false },
+  wait: { type: 'boolean', default: false },
+  'check-seconds': { type: 'string' },
+  'canary-state-machine-arn': { type: 'string' },
 } as const;
 
 /** What every command gets: the table, the positionals, the options, and who is acting. */
@@ -154,7 +168,7 @@ async function history(ctx: Context): Promise<Answer> {
 async function experiment(ctx: Context): Promise<Answer> {
   const name = modelName(ctx);
   const { off, weight: weightOption } = ctx.values;
-  const version = off ? undefined : need(ctx, ctx.positionals[1], 'a version (or --off)');
+  const version = off ? undefined : need(ctx, ctx.positionals[1] ?? ctx.values.version, 'a version (or --off)');
   const current = await currentAlias(ctx, name);
   let routing: Pick<AliasRouting, 'canary' | 'shadow'> | { canary: null } | { shadow: null };
   let what: string;
@@ -167,10 +181,54 @@ async function experiment(ctx: Context): Promise<Answer> {
     routing = version ? { shadow: { version } } : { shadow: null };
     what = version ? `shadow ${version}` : 'shadow off';
   }
+  if (ctx.values.auto && !(ctx.command === 'canary' && version))
+    throw new UsageError('--auto starts the analysis of a canary: canary <name> <version> --weight W --auto.');
   const record = await setAliasRouting(ctx.table, name, ctx.alias, routing, { expected: current.version, by: ctx.by, reason: ctx.values.reason ?? what });
+  const analysis = ctx.values.auto && record.canary ? await startCanaryAnalysis(ctx, name, record.version, record.canary, record.updated_at) : undefined;
   return {
-    value: { alias: ctx.alias, version: record.version, canary: record.canary ?? null, shadow: record.shadow ?? null },
-    text: () => `${name} ${ctx.alias}: ${record.version}; ${what}`,
+    value: { alias: ctx.alias, version: record.version, canary: record.canary ?? null, shadow: record.shadow ?? null, ...(analysis ? { analysis } : {}) },
+    text: () =>
+      [
+        `${name} ${ctx.alias}: ${record.version}; ${what}`,
+        ...(analysis
+          ? [
+              `canary analysis ${analysis.run}: ${analysis.decision ? `${analysis.decision} — ${analysis.reason}` : `started (execution ${analysis.execution_arn}); npm run models -- history ${name} shows its decision`}`,
+            ]
+          : []),
+      ].join('\n'),
+  };
+}
+
+/** Starts the canary state machine on the canary just set (and, with --wait, follows it to its decision). */
+async function startCanaryAnalysis(ctx: Context, name: string, production: string, canary: { version: string; weight: number }, startedAt: string) {
+  const arn = ctx.values['canary-state-machine-arn'] ?? ctx.stack.CanaryStateMachineArn;
+  if (!arn) throw new UsageError('--auto needs the canary state machine: --canary-state-machine-arn (stack output CanaryStateMachineArn).');
+  const run = `${name}-${canary.version}-${startedAt.replace(/[-:.]/g, '')}`.slice(0, 80);
+  const input = {
+    model: name,
+    alias: ctx.alias,
+    production_version: production,
+    canary_version: canary.version,
+    weight: canary.weight,
+    started_at: startedAt,
+    run,
+    check: 1,
+    check_seconds: ctx.values['check-seconds'] === undefined ? 900 : Number(ctx.values['check-seconds']),
+  };
+  if (!(input.check_seconds > 0)) throw new UsageError('--check-seconds must be a positive number.');
+  const say = (line: string) => (ctx.json ? undefined : process.stderr.write(`${line}\n`));
+  if (!ctx.values.wait) return { run, execution_arn: await startExecution(arn, input) };
+  const { arn: executionArn, output } = await runToEnd(arn, input, 'canary analysis', say);
+  const result = output as { decision: string; reason: string };
+  return { run, execution_arn: executionArn, decision: result.decision, reason: result.reason };
+}
+
+async function monitor(ctx: Context): Promise<Answer> {
+  const name = modelName(ctx);
+  const reports = await latestMonitorReports(ctx.table, name);
+  return {
+    value: { name, reports },
+    text: () => (reports.length === 0 ? `No monitoring reports for ${name} yet: npm run monitor.` : reports.map(formatReport).join('\n')),
   };
 }
 
@@ -242,6 +300,7 @@ const COMMANDS: Record<string, (ctx: Context) => Promise<Answer>> = {
   shadow: experiment,
   'deploy-endpoint': deployEndpointCommand,
   endpoint,
+  monitor,
 };
 
 runCli(async () => {

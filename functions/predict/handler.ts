@@ -1,10 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import type { Context } from 'aws-lambda';
+import { firehoseCapture } from '#adapters/prediction-capture';
 import { registryReader } from '#adapters/registry-use-cases';
+import { captureRows } from '#domain/monitoring/capture';
 import {
   isMatrixRequest,
   MAX_PREDICT_BODY_BYTES,
+  namedSessions,
   ModelCache,
   parseBinaryPredictRequest,
   parsePredictRequest,
@@ -14,10 +17,11 @@ import {
   sessionIds,
   UnknownModelError,
   type AliasModels,
+  type NamedSession,
   type PredictRequest,
   type RemoteScorer,
 } from '#domain/serving';
-import { servingConfig } from '#shared/config';
+import { captureConfig, servingConfig } from '#shared/config';
 import { RequestError } from '#shared/errors';
 import { bodyBytes, header, httpErrors, json, parseJsonBody, type HttpEvent, type HttpResult } from '#shared/http';
 import { countNow, logger, metrics } from '#shared/logger';
@@ -29,6 +33,16 @@ const models = new ModelCache(registryReader(config.modelsTableName), config.mod
 // Loaded on first use: only aliases routed to a SageMaker endpoint need its client, which would slow every cold start.
 const invokeEndpoint: RemoteScorer = async (endpoint, sessions, explain) =>
   (await import('#adapters/sagemaker-runtime')).invokeModelEndpoint(endpoint, { instances: sessions, explain });
+
+const captureSettings = captureConfig();
+// Served predictions to the lake's predictions/ zone, in the background (README, "Monitoring models").
+const capture =
+  captureSettings.deliveryStreamName === undefined
+    ? undefined
+    : firehoseCapture(captureSettings.deliveryStreamName, captureSettings.bufferRows, ({ sent, failed, dropped }) => {
+        if (sent > 0) countNow('PredictionsCaptured', sent);
+        if (failed + dropped > 0) countNow('CaptureFailures', failed + dropped);
+      });
 
 const BINARY_TYPE = /^application\/octet-stream\b/i;
 const INFO_LOGGED = new Set(['TRACE', 'DEBUG', 'INFO']);
@@ -74,13 +88,9 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
       },
       shadow?.version,
     );
-    recordPredictions(
-      request.model,
-      served,
-      columns.versions ?? columns.probabilities.map(() => served.primary.version),
-      shadow ? columns.probabilities.length : 0,
-      started,
-    );
+    const versions = columns.versions ?? columns.probabilities.map(() => served.primary.version);
+    recordPredictions(request.model, served, versions, shadow ? columns.probabilities.length : 0, started);
+    captureAnswered(context.awsRequestId, request, served, { versions, probabilities: columns.probabilities }, shadow);
     return json(200, { ...answer, ...columns });
   }
   const { predictions, shadow } = await predictThroughAlias(served, request.sessions, request.explain, invokeEndpoint);
@@ -90,15 +100,41 @@ const predict = async (event: HttpEvent, context: Context): Promise<HttpResult> 
     () => predictions.map((p, i) => [p.session_id, p.version, p.probability, ...(shadow ? [shadow.probabilities[i]] : [])]),
     shadow?.version,
   );
-  recordPredictions(
-    request.model,
-    served,
-    predictions.map((p) => p.version ?? served.primary.version),
-    shadow ? predictions.length : 0,
-    started,
-  );
+  const versions = predictions.map((p) => p.version ?? served.primary.version);
+  recordPredictions(request.model, served, versions, shadow ? predictions.length : 0, started);
+  captureAnswered(context.awsRequestId, request, served, { versions, probabilities: predictions.map((p) => p.probability) }, shadow);
   return json(200, { ...answer, predictions });
 };
+
+/** Hands the answered sessions to the capture (sampled by session); a failure there is a metric, never the caller's. */
+function captureAnswered(
+  requestId: string,
+  request: PredictRequest,
+  served: AliasModels,
+  answered: { versions: readonly string[]; probabilities: readonly number[] },
+  shadow: { version: string; probabilities: number[] } | undefined,
+): void {
+  if (!capture) return;
+  try {
+    const named = Array.isArray(request.sessions) ? (request.sessions as NamedSession[]) : undefined;
+    let fromMatrix: NamedSession[] | undefined;
+    const rows = captureRows({
+      requestId,
+      at: new Date(),
+      model: request.model,
+      alias: served.alias,
+      ids: sessionIds(request.sessions),
+      session: (i) => named?.[i] ?? (fromMatrix ??= namedSessions(request.sessions))[i]!,
+      answered: { ...answered, ...(served.canary ? { canaryVersion: served.canary.model.version } : {}) },
+      ...(shadow ? { shadow } : {}),
+      rate: captureSettings.rate,
+    });
+    capture.add(rows);
+  } catch (error) {
+    countNow('CaptureFailures', sessionIds(request.sessions).length);
+    logger.warn('prediction capture failed', { error });
+  }
+}
 
 /**
  * Metrics (README, "Operating it"): sessions scored per model version and route (production, canary; shadow

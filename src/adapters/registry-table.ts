@@ -195,7 +195,9 @@ async function queryModel(tableName: string, modelName: string): Promise<Record<
       new QueryCommand({
         TableName: tableName,
         KeyConditionExpression: 'model_name = :name',
-        ExpressionAttributeValues: { ':name': modelName },
+        // Monitoring and canary items are many and read by their own queries (src/adapters/monitoring.ts).
+        FilterExpression: 'NOT begins_with(sk, :monitor) AND NOT begins_with(sk, :canary)',
+        ExpressionAttributeValues: { ':name': modelName, ':monitor': ITEM_PREFIX.monitor, ':canary': ITEM_PREFIX.canary },
         ExclusiveStartKey: start,
       }),
     );

@@ -1,6 +1,7 @@
 import adminSchema from '../../schemas/admin-request.schema.json';
 import { ClickstreamError } from '#shared/errors';
 import type { Curves, Metrics } from './model/metrics';
+import type { DriftReference } from './monitoring/drift';
 
 /**
  * Model registry key design (one DynamoDB table, so one Query reads everything about a model):
@@ -10,8 +11,11 @@ import type { Curves, Metrics } from './model/metrics';
  *                             item, so moving an alias and recording why is one conditional write (optimistic lock
  *                             on the version it pointed at)
  *   sk = "run#<run id>"       the outcome of one training workflow run (promoted, rejected, failed)
+ *   sk = "monitor#<window end>#<version>"  a version's live quality and drift over one window (npm run monitor)
+ *   sk = "canary#<run>#<check>"            one check of a canary analysis: its figures and decision
+ *   (the last two expire, DynamoDB TTL on expires_at, and are left out of a model's reads)
  */
-export const ITEM_PREFIX = { version: 'version#', alias: 'alias#', run: 'run#' } as const;
+export const ITEM_PREFIX = { version: 'version#', alias: 'alias#', run: 'run#', monitor: 'monitor#', canary: 'canary#' } as const;
 export const versionKey = (version: string) => `${ITEM_PREFIX.version}${version}`;
 
 /** A version's time part: the UTC instant to the second, compact ("20261125T030007Z"), so versions sort by time. */
@@ -45,6 +49,8 @@ export interface ModelVersion {
   data: { from: string; to: string; partitions: string[] };
   /** Its ROC curve and calibration bins on its test window, and production's on the same window (the operations page draws them). */
   curves?: { test: Curves; baseline?: Curves };
+  /** Its training data's feature histograms and its test scores' (drift is measured against them: npm run monitor). */
+  reference?: DriftReference;
   /** Erasures of people whose data this version was trained on: the next training run must replace it (npm run erase). */
   erasures?: ErasureFlag[];
   job_id: string;

@@ -35,6 +35,8 @@ export class ModelUnavailableError extends UnavailableError {}
 export interface NamedSession {
   session_id: string | null;
   features: Record<string, number | null>;
+  /** Given events: the time of the last one the features count (before any purchase) and how many they count. */
+  observed?: { as_of: string; events: number };
 }
 
 /**
@@ -191,9 +193,18 @@ export function parsePredictRequest(body: unknown): PredictRequest {
     });
     const sessionId = input.session_id ?? events[0]!.session_id;
     if (events.some((e) => e.session_id !== sessionId)) throw new PredictRequestError(`${where}/events: every event must belong to session ${sessionId}.`);
-    return { session_id: sessionId, features: sessionFeatures(events, { previousSessions: input.previous_sessions ?? 0 }) };
+    const features = sessionFeatures(events, { previousSessions: input.previous_sessions ?? 0 });
+    return { session_id: sessionId, features, observed: { as_of: lastCountedEvent(events), events: features.n_events ?? 0 } };
   });
   return { ...base, sessions };
+}
+
+/** The time of the latest event before the session's first purchase (what the features count; all of them without one). */
+function lastCountedEvent(events: readonly { event_type: string; event_time: string }[]): string {
+  const times = events.map((e) => Date.parse(e.event_time));
+  const purchase = Math.min(...events.flatMap((e, i) => (e.event_type === 'purchase' ? [times[i]!] : [])));
+  const counted = times.filter((t) => t < purchase);
+  return new Date(counted.length > 0 ? Math.max(...counted) : Math.min(...times)).toISOString();
 }
 
 const checkFeatureNames = (names: readonly string[], where: string) => {

@@ -124,6 +124,41 @@ export const servingConfig = (env: Env = process.env) => ({
   modelCacheTtlSeconds: requireNumber('MODEL_CACHE_TTL_SECONDS', 30, env),
 });
 
+/** POST /predict's capture (README, "Monitoring models"): the delivery stream to predictions/ (none: nothing captured) and the share of sessions. */
+export const captureConfig = (env: Env = process.env) => ({
+  deliveryStreamName: optionalString('PREDICTIONS_DELIVERY_STREAM_NAME', env),
+  rate: requireNumber('PREDICTION_CAPTURE_RATE', 1, env),
+  /** Rows waiting to be sent, at most: past it new rows are dropped (and counted), so a stalled stream costs no memory. */
+  bufferRows: requireNumber('PREDICTION_CAPTURE_BUFFER_ROWS', 20_000, env),
+});
+
+/** The monitoring job and the canary analysis (src/domain/monitoring/): where to read, and every threshold. */
+export const monitorConfig = (env: Env = process.env) => ({
+  modelsTableName: requireString('MODELS_TABLE_NAME', env),
+  lakeBucketName: requireString('LAKE_BUCKET_NAME', env),
+  /** Monitoring items in the registry expire after this many days (DynamoDB TTL). */
+  retentionDays: requireNumber('MONITOR_RETENTION_DAYS', 30, env),
+  windowHours: requireNumber('MONITOR_WINDOW_HOURS', 24, env),
+  settings: {
+    horizonMinutes: requireNumber('MONITOR_HORIZON_MINUTES', 30, env),
+    labelDelaySeconds: requireNumber('MONITOR_LABEL_DELAY_SECONDS', 600, env),
+    minLabelled: requireNumber('MONITOR_MIN_LABELLED', 200, env),
+    psiThreshold: requireNumber('MONITOR_PSI_THRESHOLD', 0.2, env),
+    maxAucDrop: requireNumber('MONITOR_MAX_AUC_DROP', 0.05, env),
+    maxEce: requireNumber('MONITOR_MAX_ECE', 0.1, env),
+    confidence: 0.95,
+    resamples: 200,
+  },
+  canary: {
+    minLabelled: requireNumber('CANARY_MIN_LABELLED', 150, env),
+    minPositives: requireNumber('CANARY_MIN_POSITIVES', 10, env),
+    margin: requireNumber('CANARY_AUC_MARGIN', 0.02, env),
+    maxEce: requireNumber('MONITOR_MAX_ECE', 0.1, env),
+    confidence: requireNumber('CANARY_CONFIDENCE', 0.99, env),
+    maxChecks: requireNumber('CANARY_MAX_CHECKS', 48, env),
+  },
+});
+
 export const authorizerConfig = (env: Env = process.env) => ({
   /**
    * The SSM parameters holding the SHA-256 hashes of the keys this authorizer accepts (comma-separated names;

@@ -17,3 +17,10 @@ export function countNow(name: string, value: number, dimensions: Record<string,
   if (Object.keys(dimensions).length > 0) single.addDimensions(dimensions);
   single.addMetric(name, MetricUnit.Count, value);
 }
+
+/** A measured value (no unit) published at once with its own dimensions, like `countNow`. */
+export function gaugeNow(name: string, value: number, dimensions: Record<string, string> = {}): void {
+  const single = metrics.singleMetric();
+  if (Object.keys(dimensions).length > 0) single.addDimensions(dimensions);
+  single.addMetric(name, MetricUnit.NoUnit, value);
+}

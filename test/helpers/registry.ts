@@ -22,6 +22,8 @@ export async function registerVersion(
     recordedSha256?: string;
     data?: ModelVersion['data'];
     curves?: ModelVersion['curves'];
+    metrics?: ModelVersion['metrics'];
+    reference?: ModelVersion['reference'];
   },
   where: { table: string; bucket: string } = { table: outputs().ModelsTableName!, bucket: outputs().LakeBucketName! },
 ): Promise<ModelVersion> {
@@ -34,9 +36,10 @@ export async function registerVersion(
     created_at: new Date().toISOString(),
     artifact: spec.recordedSha256 ? { ...stored, sha256: spec.recordedSha256 } : stored,
     feature_spec: FEATURE_NAMES,
-    metrics: { validation: METRICS, test: METRICS },
+    metrics: spec.metrics ?? { validation: METRICS, test: METRICS },
     data: spec.data ?? { from: '2025-01-01', to: '2025-01-02', partitions: [] },
     ...(spec.curves ? { curves: spec.curves } : {}),
+    ...(spec.reference ? { reference: spec.reference } : {}),
     job_id: 'test',
     code_version: 'test',
   };

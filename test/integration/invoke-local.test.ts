@@ -168,6 +168,18 @@ describe('sls invoke local', () => {
     });
   });
 
+  it('the monitoring and canary steps: a window of no predictions, a window that is not one, a canary that is not the alias’s', async () => {
+    const endpoint = outputs().Endpoint;
+    expect(result(await invokeLocal('monitorModels', 'events/stepfunctions/monitor-models-one-model.json', endpoint))).toMatchObject({
+      window: { from: '2026-11-28T12:00:00.000Z', to: '2026-11-29T12:00:00.000Z' },
+      reports: [{ model: 'purchase-propensity', groups: [] }],
+      alerts: [],
+    });
+    expect(await invokeLocal('monitorModels', 'events/stepfunctions/monitor-models-bad-window.json', endpoint)).toContain('MonitorRequestError');
+    expect(await invokeLocal('analyzeCanary', 'events/stepfunctions/analyze-canary-changed.json', endpoint)).toContain('CanaryChangedError');
+    expect(await invokeLocal('concludeCanary', 'events/stepfunctions/conclude-canary-rollback-unknown.json', endpoint)).toContain('AliasConflictError');
+  });
+
   it('the erasure steps: a plan, an empty batch and a dry-run finish answer as their names say; an id instead of its digest is refused', async () => {
     const endpoint = outputs().Endpoint;
     expect(result(await invokeLocal('planErasure', 'events/stepfunctions/plan-erasure-dry-run.json', endpoint))).toMatchObject({

@@ -12,7 +12,7 @@ function publishedMetrics(): Set<string> {
   const names = new Set<string>();
   for (const dir of ['functions', 'src/shared']) {
     for (const file of readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
-      for (const m of readFileSync(path.join(root, dir, file), 'utf8').matchAll(/(?:addMetric|countNow)\('(\w+)'/g)) names.add(m[1]!);
+      for (const m of readFileSync(path.join(root, dir, file), 'utf8').matchAll(/(?:addMetric|countNow|gaugeNow)\('(\w+)'/g)) names.add(m[1]!);
     }
   }
   return names;
@@ -35,6 +35,18 @@ const ALARMS = [
   'CollectorClientErrorRateAlarm',
   'PredictLatencyAlarm',
   'PredictServerErrorsAlarm',
+  'ModelAucDropAlarm',
+  'ModelCalibrationAlarm',
+  'ModelDriftAlarm',
+  'PredictionCaptureFailuresAlarm',
+];
+
+/** The model alarms watch one model's production route: the monitor publishes their metrics with these dimensions. */
+const MODEL_DIMENSIONS = [
+  { Name: 'service', Value: 'clickstream-ml' },
+  { Name: 'model', Value: 'purchase-propensity' },
+  { Name: 'alias', Value: 'production' },
+  { Name: 'route', Value: 'production' },
 ];
 
 /** The resource type a dimension must name. */
@@ -88,7 +100,7 @@ describe('operations in the packaged template (sls package --stage dev)', () => 
       for (const metric of metricsOf(resources[id]!.Properties)) {
         if (metric.Namespace === 'ClickstreamMl') {
           expect([id, metric.MetricName, published.has(metric.MetricName)]).toEqual([id, metric.MetricName, true]);
-          expect(metric.Dimensions).toEqual([{ Name: 'service', Value: 'clickstream-ml' }]);
+          expect([id, metric.Dimensions]).toEqual([id, id.startsWith('Model') ? MODEL_DIMENSIONS : [{ Name: 'service', Value: 'clickstream-ml' }]]);
           continue;
         }
         for (const { Name, Value } of metric.Dimensions ?? []) {
@@ -110,7 +122,7 @@ describe('operations in the packaged template (sls package --stage dev)', () => 
     expect(dashboard.widgets[0]!.properties.alarms).toEqual(ALARMS.map((id) => `\${${id}.Arn}`));
     const steps = dashboard.widgets.slice(1).map((w) => Number(/^(\d)/.exec(w.properties.title)?.[1]));
     expect(steps).toEqual([...steps].sort());
-    expect(new Set(steps)).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+    expect(new Set(steps)).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
   });
 
   it('traces every function, its SDK calls and the state machines with X-Ray (stage param tracing)', () => {

@@ -62,6 +62,7 @@ describe('serverless.yml, packaged for dev', () => {
     ).toEqual([
       ['bad/', 90],
       ['errors/', 30],
+      ['predictions/', 90],
       ['athena-results/', 7],
       ['erasure/manifests/', 7],
     ]);
@@ -104,6 +105,33 @@ describe('serverless.yml, packaged for dev', () => {
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.Policies ?? []).includes('s3:DeleteObjectVersion'))
       .map(([id]) => id);
     expect(deleters).toEqual(['ErasureRole']);
+  });
+
+  it('deploys the monitoring and canary state machines as written (monitoring on a schedule); predictions go to their own delivery stream', () => {
+    for (const [id, name] of [
+      ['MonitoringStateMachine', 'monitoring'],
+      ['CanaryStateMachine', 'canary'],
+    ] as const) {
+      const machine = resources[id]!.Properties;
+      expect(JSON.parse(machine.DefinitionString)).toEqual(readDefinition(name));
+      expect(Object.keys(machine.DefinitionSubstitutions).sort()).toEqual(placeholders(name));
+      expect(machine.RoleArn).toEqual({ 'Fn::GetAtt': ['MonitoringStateMachineRole', 'Arn'] });
+    }
+    const schedule = Object.values(resources).find((r) => r.Type === 'AWS::Events::Rule' && r.Properties.Targets[0].Arn.Ref === 'MonitoringStateMachine')!;
+    expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
+    const stream = resources.PredictionsDeliveryStream!.Properties.ExtendedS3DestinationConfiguration;
+    expect(stream).toMatchObject({ Prefix: 'predictions/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/', CompressionFormat: 'GZIP' });
+    expect(resources.PredictLambdaFunction!.Properties.Environment.Variables).toMatchObject({ PREDICTION_CAPTURE_RATE: '1' });
+    // predict may put records on that stream and nothing else of the kind; the monitor reads predictions/ and raw/ only.
+    const serving = JSON.stringify(resources.ServingRole!.Properties.Policies);
+    expect(serving).toContain('firehose:PutRecordBatch');
+    expect(serving).toContain('PredictionsDeliveryStream');
+    const monitoring = resources.MonitoringRole!.Properties.Policies[0].PolicyDocument.Statement as { Action: string[]; Resource: unknown }[];
+    expect(monitoring.find((st) => st.Action.includes('s3:GetObject'))!.Resource).toEqual([
+      { 'Fn::Sub': '${LakeBucket.Arn}/predictions/*' },
+      { 'Fn::Sub': '${LakeBucket.Arn}/raw/clickstream/*' },
+    ]);
+    expect(resources.ModelsTable!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: 'expires_at', Enabled: true });
   });
 
   it('drops events without consent at the collector; consent is required of events only when the stage says so', () => {

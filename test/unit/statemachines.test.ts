@@ -17,7 +17,7 @@ function substitute(value: unknown): unknown {
   return value;
 }
 
-describe.each(['training', 'replay', 'erasure'])('statemachines/%s.asl.yaml', (name) => {
+describe.each(['training', 'replay', 'erasure', 'monitoring', 'canary'])('statemachines/%s.asl.yaml', (name) => {
   it('is valid Amazon States Language once its placeholders are filled (asl-validator)', () => {
     const { isValid, errorsText } = aslValidator(substitute(readDefinition(name)) as never);
     expect(errorsText('\n')).toBe('');
@@ -80,5 +80,34 @@ describe('statemachines/replay.asl.yaml', () => {
       ErrorEquals: expect.arrayContaining(['ReplayDeliveryError']),
       JitterStrategy: 'FULL',
     });
+  });
+});
+
+describe('statemachines/canary.asl.yaml', () => {
+  const definition = readDefinition('canary');
+  const states = definition.States as Record<string, any>;
+
+  it('waits, analyses, and then promotes or rolls back (one conclusion step), or waits again', () => {
+    expect(definition.StartAt).toBe('WaitForEvidence');
+    expect(states.WaitForEvidence).toMatchObject({ Type: 'Wait', SecondsPath: '$.check_seconds', Next: 'AnalyzeCanary' });
+    expect(states.AnalyzeCanary.Next).toBe('Decide');
+    expect(states.Decide.Choices.map((c: any) => [c.StringEquals, c.Next])).toEqual([
+      ['promote', 'Conclude'],
+      ['rollback', 'Conclude'],
+    ]);
+    expect(states.Decide.Default).toBe('WaitForEvidence');
+    expect(states.Conclude.End).toBe(true);
+  });
+
+  it('stops without changing anything when the alias was changed meanwhile (stable error names)', () => {
+    expect(states.AnalyzeCanary.Catch).toEqual([{ ErrorEquals: ['CanaryChangedError'], ResultPath: '$.error', Next: 'AliasChanged' }]);
+    expect(states.Conclude.Catch).toEqual([{ ErrorEquals: ['AliasConflictError'], ResultPath: '$.error', Next: 'AliasChanged' }]);
+    expect(states.AliasChanged).toMatchObject({ Type: 'Fail', Error: 'CanaryChangedError' });
+  });
+
+  it('backs off with jitter on every retry', () => {
+    for (const name of ['canary', 'monitoring'])
+      for (const state of Object.values(readDefinition(name).States as Record<string, any>))
+        for (const r of state.Retry ?? []) expect(r.JitterStrategy).toBe('FULL');
   });
 });

@@ -4,6 +4,7 @@ import type { FeatureTable } from './feature-table';
 import { predictGbdt, trainGbdt, GBDT_DEFAULTS, type GbdtModel } from './gbdt';
 import { predictLogistic, trainLogistic, LOGISTIC_DEFAULTS, type LogisticModel } from './logistic';
 import { curves, evaluate, rocAuc, type Curves, type Metrics } from './metrics';
+import { driftReference, type DriftReference } from '../monitoring/drift';
 
 export type TrainedModel = GbdtModel | LogisticModel;
 
@@ -18,6 +19,8 @@ export interface TrainingResult {
   testPredictions: { session_id: string; label: number; p: number }[];
   /** The chosen model's ROC curve and calibration bins on the test window. */
   testCurves: Curves;
+  /** The data's feature histograms (every session of the window) and the chosen model's test scores': what drift is measured against. */
+  reference: DriftReference;
   /** What fitting took: the GBDT's trees (early stopping picks how many) and seconds, the logistic regression's seconds. */
   fit: { gbdt: { seconds: number; trees: number }; logreg: { seconds: number } };
 }
@@ -135,6 +138,7 @@ export function trainPurchasePropensity(table: FeatureTable): TrainingResult {
     testData: test,
     testPredictions: Array.from(parts.test, (r, i) => ({ session_id: sessionIds[r]!, label: test.y[i]!, p: p[i]! })),
     testCurves: curves(test.y, p),
+    reference: driftReference(table.columns, p),
     fit: { gbdt: { seconds: (logregStarted - gbdtStarted) / 1000, trees: gbdt.trees.length }, logreg: { seconds: (fitted - logregStarted) / 1000 } },
   };
 }

@@ -52,23 +52,76 @@ function catalogue(random: Random) {
 /** Sessions start more often in the evening (UTC hour weights). */
 const HOUR_WEIGHTS = [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 5, 6, 6, 5, 5, 6, 7, 9, 10, 10, 8, 5, 3].map((w, h) => [h, w] as const);
 
+/**
+ * What a drift may change (`npm run generate -- --drift`): the hidden intent's mean (shoppers browse and cart less
+ * or more: the features move), the share of mobile sessions (%), and the weights of carts, checkout, returning
+ * visitors and mobile in the purchase probability (what a session's behaviour means changes: a model trained
+ * before is wrong in a way no feature shows).
+ */
+export interface Behaviour {
+  intent: number;
+  mobile: number;
+  cart: number;
+  checkout: number;
+  returning: number;
+  mobile_effect: number;
+}
+
+export const BEHAVIOUR: Behaviour = { intent: 0, mobile: 55, cart: 0.55, checkout: 1.6, returning: 0.6, mobile_effect: -0.45 };
+
+/** Sessions starting at or after `at` (ms) behave as `behaviour` says. */
+export interface Drift {
+  at: number;
+  behaviour: Behaviour;
+}
+
+export class DriftSpecError extends Error {
+  override name = 'DriftSpecError';
+}
+
+/** A drift from its spec: "at=<ISO time>,<parameter>=<number>,…" (no `at`: from the first session). */
+export function parseDrift(spec: string): Drift {
+  let at = Number.NEGATIVE_INFINITY;
+  const behaviour = { ...BEHAVIOUR };
+  for (const part of spec
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)) {
+    const [name, value] = part.split('=').map((x) => x.trim()) as [string, string | undefined];
+    if (value === undefined || value === '') throw new DriftSpecError(`"${part}" is not name=value.`);
+    if (name === 'at') {
+      at = Date.parse(value);
+      if (Number.isNaN(at)) throw new DriftSpecError(`at=${value} is not a date (ISO 8601, e.g. 2025-06-01T00:00:00Z).`);
+    } else if (name in BEHAVIOUR) {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new DriftSpecError(`${name}=${value} is not a number.`);
+      behaviour[name as keyof Behaviour] = n;
+    } else throw new DriftSpecError(`Unknown drift parameter "${name}"; known: at, ${Object.keys(BEHAVIOUR).join(', ')}.`);
+  }
+  if (behaviour.mobile < 0 || behaviour.mobile > 100) throw new DriftSpecError(`mobile is a share of sessions in %, 0–100; got ${behaviour.mobile}.`);
+  return { at, behaviour };
+}
+
 /** The purchase probability given what the session did: the model's "truth". */
-export function purchaseProbability(s: {
-  netCartItems: number;
-  checkout: boolean;
-  productViews: number;
-  returning: boolean;
-  device: Device;
-  referrer: Referrer;
-}): number {
+export function purchaseProbability(
+  s: {
+    netCartItems: number;
+    checkout: boolean;
+    productViews: number;
+    returning: boolean;
+    device: Device;
+    referrer: Referrer;
+  },
+  b: Behaviour = BEHAVIOUR,
+): number {
   if (s.netCartItems === 0) return 0.004;
   return sigmoid(
     -3.1 +
-      0.55 * Math.min(s.netCartItems, 4) +
-      1.6 * (s.checkout ? 1 : 0) +
+      b.cart * Math.min(s.netCartItems, 4) +
+      b.checkout * (s.checkout ? 1 : 0) +
       0.25 * Math.sqrt(s.productViews) +
-      0.6 * (s.returning ? 1 : 0) -
-      0.45 * (s.device === 'mobile' ? 1 : 0) +
+      b.returning * (s.returning ? 1 : 0) +
+      b.mobile_effect * (s.device === 'mobile' ? 1 : 0) +
       0.5 * (s.referrer === 'email' ? 1 : 0) -
       0.3 * (s.referrer === 'social' ? 1 : 0),
   );
@@ -84,14 +137,17 @@ export class ShopperModel {
     seed: number,
     private readonly windowStart: Date,
     private readonly windowMs: number,
+    private readonly drift?: Drift,
+    /** The shop (its catalogue's seed; default the seed): other shoppers of the same shop come from another seed and the same shop. */
+    shop: number = seed,
   ) {
     this.random = new Random(seed);
-    this.products = catalogue(new Random(seed ^ 0x5eed));
+    this.products = catalogue(new Random(shop ^ 0x5eed));
   }
 
   session(): GeneratedSession {
     const r = this.random;
-    const device = r.weighted<Device>([
+    let device = r.weighted<Device>([
       ['mobile', 55],
       ['desktop', 35],
       ['tablet', 10],
@@ -107,7 +163,7 @@ export class ShopperModel {
     const anonymousId = returning ? r.pick(this.visitors) : r.uuid();
     if (!returning) this.visitors.push(anonymousId);
     const sessionId = r.uuid();
-    const intent = r.normal();
+    let intent = r.normal();
 
     const days = Math.max(1, Math.round(this.windowMs / 86_400_000));
     const day = r.int(0, days - 1);
@@ -116,6 +172,19 @@ export class ShopperModel {
       this.windowStart.getTime() + this.windowMs - 3_600_000,
       this.windowStart.getTime() + day * 86_400_000 + hour * 3_600_000 + r.next() * 3_600_000,
     );
+
+    // A drifted session draws its device again (only then: undrifted traffic stays what the seed always gave).
+    const drifted = this.drift !== undefined && t >= this.drift.at;
+    const behaviour = drifted ? this.drift!.behaviour : BEHAVIOUR;
+    if (drifted) {
+      intent += behaviour.intent;
+      const others = 100 - behaviour.mobile;
+      device = r.weighted<Device>([
+        ['mobile', behaviour.mobile],
+        ['desktop', (others * 35) / 45],
+        ['tablet', (others * 10) / 45],
+      ]);
+    }
 
     const events: ClickstreamEvent[] = [];
     const base = {
@@ -150,7 +219,7 @@ export class ShopperModel {
     const checkout = cart.length > 0 && r.bernoulli(sigmoid(-0.6 + 0.7 * intent + 0.3 * cart.length));
     if (checkout) emit('begin_checkout', { page: { url: 'https://shop.example.com/checkout' } });
 
-    const p = purchaseProbability({ netCartItems: cart.length, checkout, productViews, returning, device, referrer });
+    const p = purchaseProbability({ netCartItems: cart.length, checkout, productViews, returning, device, referrer }, behaviour);
     const purchased = r.bernoulli(p);
     if (purchased) {
       const revenue = Math.round(cart.reduce((s, item) => s + item.price, 0) * 100) / 100;

@@ -1,0 +1,58 @@
+import { describeExecution, startExecution } from '#adapters/stepfunctions';
+import type { GroupReport, MonitorReport } from '#domain/monitoring/report';
+import { sleep } from '#shared/retry';
+
+/** Runs a state machine to its end (a line every 5 s while it runs); its output, or an error that says where to look. */
+export async function runToEnd(stateMachineArn: string, input: unknown, what: string, say: (line: string) => void): Promise<{ arn: string; output: unknown }> {
+  const arn = await startExecution(stateMachineArn, input);
+  say(`${what}: execution ${arn}`);
+  const started = Date.now();
+  let execution = await describeExecution(arn);
+  for (let polls = 1; execution.status === 'RUNNING'; polls++) {
+    await sleep(500);
+    execution = await describeExecution(arn);
+    if (polls % 10 === 0) say(`  … running ${Math.round((Date.now() - started) / 1000)} s`);
+  }
+  if (execution.status !== 'SUCCEEDED')
+    throw new Error(
+      `${what} ended ${execution.status ?? 'in an unknown state'}: ${execution.error ?? ''} ${execution.cause ?? ''} — see the execution ${arn}.`,
+    );
+  return { arn, output: JSON.parse(execution.output ?? 'null') as unknown };
+}
+
+const interval = (e: { value: number; low: number; high: number } | null | undefined) =>
+  e ? `${e.value.toFixed(3)} [${e.low.toFixed(3)}, ${e.high.toFixed(3)}]` : '–';
+const pct = (x: number | undefined) => (x === undefined ? '–' : `${(x * 100).toFixed(1)} %`);
+
+function groupLines(g: GroupReport): string[] {
+  const q = g.quality;
+  const lines = [
+    `  ${g.version}  ${g.alias}/${g.route}`,
+    `    sessions ${g.sessions} (${g.predictions} predictions): labelled ${q?.labelled ?? 0}, waiting for their outcome ${g.pending}, without a session id ${g.unlabellable}`,
+    `    buyers ${pct(q?.positive_rate)} (mean predicted ${pct(q?.mean_probability)})`,
+    `    ROC-AUC ${interval(q?.roc_auc)}   offline ${g.offline ? g.offline.roc_auc.toFixed(3) : '–'}${g.auc_drop_at_least !== null && g.auc_drop_at_least > 0 ? `   drop at least ${g.auc_drop_at_least.toFixed(3)}` : ''}`,
+    `    PR-AUC ${interval(q?.pr_auc)}   log loss ${interval(q?.log_loss)}   ECE ${interval(q?.ece)}`,
+  ];
+  if (g.drift) {
+    const top = g.drift.features
+      .slice(0, 3)
+      .map((f) => `${f.feature} ${f.psi.toFixed(3)}`)
+      .join(', ');
+    lines.push(
+      `    drift PSI: score ${g.drift.score_psi.toFixed(3)}; features ${top}${g.drift.drifted.length ? `; over the threshold: ${g.drift.drifted.join(', ')}` : ''}`,
+    );
+  } else lines.push('    drift: – (fewer than 100 sessions, or a version trained before drift references were stored)');
+  lines.push(`    alerts: ${g.alerts.length ? g.alerts.join(', ') : 'none'}`);
+  return lines;
+}
+
+/** A report as lines for a person: one block per version and route. */
+export function formatReport(report: MonitorReport): string {
+  const s = report.settings;
+  return [
+    `${report.model} — predictions captured ${report.window.from} → ${report.window.to}; a session is a buyer if it purchased within ${s.horizonMinutes} min after the prediction; intervals at ${Math.round(s.confidence * 100)} %`,
+    ...(report.groups.length === 0
+      ? ['  no captured predictions in this window (POST /predict captures them; npm run generate -- --predict makes some)']
+      : report.groups.flatMap(groupLines)),
+  ].join('\n');
+}

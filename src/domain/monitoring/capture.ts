@@ -1,0 +1,94 @@
+/**
+ * Prediction capture: what POST /predict keeps of each scored session (README, "Monitoring models"), one JSON line
+ * per session and route in the lake's predictions/ zone. No visitor id is kept: the session id joins a prediction
+ * to the session's later events, the features measure drift.
+ */
+
+export type Route = 'production' | 'canary' | 'shadow';
+
+export interface CapturedPrediction {
+  request_id: string;
+  captured_at: string;
+  model: string;
+  alias: string;
+  route: Route;
+  version: string;
+  /** Null when the request gave none (binary rows): such a prediction counts for drift, never for quality. */
+  session_id: string | null;
+  /** The time of the last event the prediction saw (null when the request gave features): its outcome is what follows. */
+  as_of: string | null;
+  events_seen: number | null;
+  probability: number;
+  /** The features scored, by name (null = missing). */
+  features: Record<string, number | null>;
+}
+
+/** The session's place in [0, 1): FNV-1a of its id, so a session is captured by every request or by none. */
+function sessionBucket(sessionId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < sessionId.length; i++) h = Math.imul(h ^ sessionId.charCodeAt(i), 0x01000193);
+  // A different offset from the canary split's hash, so capture sampling does not follow the canary's share.
+  h = Math.imul(h ^ 0x9e37, 0x01000193);
+  return (h >>> 0) / 4294967296;
+}
+
+/** Whether a session is captured at this rate (0–1); sessions without an id are drawn at random. */
+export const captured = (sessionId: string | null, rate: number, random: () => number = Math.random): boolean =>
+  rate >= 1 || (rate > 0 && (sessionId === null ? random() : sessionBucket(sessionId)) < rate);
+
+export class CaptureRowError extends Error {
+  override name = 'CaptureRowError';
+}
+
+/** A captured line read back from the lake, checked for the fields the monitor relies on. */
+export function toCapturedPrediction(line: unknown): CapturedPrediction {
+  const row = line as Partial<CapturedPrediction>;
+  const ok =
+    typeof row === 'object' &&
+    row !== null &&
+    typeof row.captured_at === 'string' &&
+    typeof row.model === 'string' &&
+    typeof row.version === 'string' &&
+    (row.route === 'production' || row.route === 'canary' || row.route === 'shadow') &&
+    typeof row.probability === 'number' &&
+    typeof row.features === 'object' &&
+    row.features !== null;
+  if (!ok) throw new CaptureRowError('Not a captured prediction (predictions/ holds only what POST /predict writes).');
+  return row as CapturedPrediction;
+}
+
+/** A scored session as the capture needs it (src/domain/serving.ts's NamedSession). */
+export interface ScoredSession {
+  session_id: string | null;
+  features: Record<string, number | null>;
+  observed?: { as_of: string; events: number };
+}
+
+/**
+ * The lines to capture for one request: one per sampled session for the version that answered it (production or
+ * canary), and one more for the shadow version when the alias has one. `session(i)` is asked only for sampled sessions.
+ */
+export function captureRows(input: {
+  requestId: string;
+  at: Date;
+  model: string;
+  alias: string;
+  ids: readonly (string | null)[];
+  session: (i: number) => ScoredSession;
+  answered: { versions: readonly string[]; probabilities: readonly number[]; canaryVersion?: string };
+  shadow?: { version: string; probabilities: readonly number[] };
+  rate: number;
+}): CapturedPrediction[] {
+  const rows: CapturedPrediction[] = [];
+  const base = { request_id: input.requestId, captured_at: input.at.toISOString(), model: input.model, alias: input.alias };
+  input.ids.forEach((id, i) => {
+    if (!captured(id, input.rate)) return;
+    const s = input.session(i);
+    const common = { session_id: s.session_id, as_of: s.observed?.as_of ?? null, events_seen: s.observed?.events ?? null, features: s.features };
+    const version = input.answered.versions[i]!;
+    const route: Route = version === input.answered.canaryVersion ? 'canary' : 'production';
+    rows.push({ ...base, route, version, probability: input.answered.probabilities[i]!, ...common });
+    if (input.shadow) rows.push({ ...base, route: 'shadow', version: input.shadow.version, probability: input.shadow.probabilities[i]!, ...common });
+  });
+  return rows;
+}
