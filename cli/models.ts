@@ -1,6 +1,5 @@
 import { getArtifact } from '#adapters/model-artifacts';
 import { latestMonitorReports } from '#adapters/monitoring';
-import { startExecution } from '#adapters/stepfunctions';
 import { getAlias, getModelVersion, readModel, scanRegistry, setAlias, setAliasRouting } from '#adapters/registry-table';
 import { rollbackAlias } from '#adapters/registry-use-cases';
 import { putObject } from '#adapters/s3';
@@ -9,7 +8,7 @@ import { aliasHistory, PRODUCTION_ALIAS, summarizeModels, versionSummary, type A
 import { parseCli, runCli, UsageError } from '#shared/args';
 import { tarGz } from '#shared/tar';
 import { useLocalCloud } from './local-env';
-import { formatReport, runToEnd } from './monitor-report';
+import { formatReport, startCanaryAnalysis } from './monitoring';
 
 const USAGE = `
 npm run models -- <command> [--alias A] [--reason TEXT] [--weight W] [--off] [--models-table NAME] [--json]
@@ -184,7 +183,7 @@ async function experiment(ctx: Context): Promise<Answer> {
   if (ctx.values.auto && !(ctx.command === 'canary' && version))
     throw new UsageError('--auto starts the analysis of a canary: canary <name> <version> --weight W --auto.');
   const record = await setAliasRouting(ctx.table, name, ctx.alias, routing, { expected: current.version, by: ctx.by, reason: ctx.values.reason ?? what });
-  const analysis = ctx.values.auto && record.canary ? await startCanaryAnalysis(ctx, name, record.version, record.canary, record.updated_at) : undefined;
+  const analysis = ctx.values.auto && record.canary ? await startCanary(ctx, name, record.version, record.canary, record.updated_at) : undefined;
   return {
     value: { alias: ctx.alias, version: record.version, canary: record.canary ?? null, shadow: record.shadow ?? null, ...(analysis ? { analysis } : {}) },
     text: () =>
@@ -199,28 +198,25 @@ async function experiment(ctx: Context): Promise<Answer> {
   };
 }
 
-/** Starts the canary state machine on the canary just set (and, with --wait, follows it to its decision). */
-async function startCanaryAnalysis(ctx: Context, name: string, production: string, canary: { version: string; weight: number }, startedAt: string) {
+/** Starts the canary analysis on the canary just set (and, with --wait, follows it to its decision). */
+async function startCanary(ctx: Context, name: string, production: string, canary: { version: string; weight: number }, startedAt: string) {
   const arn = ctx.values['canary-state-machine-arn'] ?? ctx.stack.CanaryStateMachineArn;
   if (!arn) throw new UsageError('--auto needs the canary state machine: --canary-state-machine-arn (stack output CanaryStateMachineArn).');
-  const run = `${name}-${canary.version}-${startedAt.replace(/[-:.]/g, '')}`.slice(0, 80);
-  const input = {
-    model: name,
-    alias: ctx.alias,
-    production_version: production,
-    canary_version: canary.version,
-    weight: canary.weight,
-    started_at: startedAt,
-    run,
-    check: 1,
-    check_seconds: ctx.values['check-seconds'] === undefined ? 900 : Number(ctx.values['check-seconds']),
-  };
-  if (!(input.check_seconds > 0)) throw new UsageError('--check-seconds must be a positive number.');
-  const say = (line: string) => (ctx.json ? undefined : process.stderr.write(`${line}\n`));
-  if (!ctx.values.wait) return { run, execution_arn: await startExecution(arn, input) };
-  const { arn: executionArn, output } = await runToEnd(arn, input, 'canary analysis', say);
-  const result = output as { decision: string; reason: string };
-  return { run, execution_arn: executionArn, decision: result.decision, reason: result.reason };
+  const checkSeconds = ctx.values['check-seconds'] === undefined ? 900 : Number(ctx.values['check-seconds']);
+  if (!(checkSeconds > 0)) throw new UsageError('--check-seconds must be a positive number.');
+  return startCanaryAnalysis(
+    arn,
+    {
+      model: name,
+      alias: ctx.alias,
+      production_version: production,
+      canary_version: canary.version,
+      weight: canary.weight,
+      started_at: startedAt,
+      check_seconds: checkSeconds,
+    },
+    { wait: ctx.values.wait === true, say: (line) => (ctx.json ? undefined : process.stderr.write(`${line}\n`)) },
+  );
 }
 
 async function monitor(ctx: Context): Promise<Answer> {

@@ -1,9 +1,9 @@
 import type { MonitorReport } from '#domain/monitoring/report';
 import { intOption, parseCli, runCli, UsageError } from '#shared/args';
-import { formatReport, runToEnd } from './monitor-report';
+import { formatReport, runToEnd } from './monitoring';
 
 const USAGE = `
-npm run monitor -- [--model NAME] [--hours H] [--to ISO] [--state-machine-arn ARN] [--json]
+npm run monitor -- [--model NAME] [--hours H | --from ISO] [--to ISO] [--state-machine-arn ARN] [--json]
 
 Runs the monitoring state machine (statemachines/monitoring.asl.yaml; on AWS it also runs on the stage's
 monitorSchedule): the predictions POST /predict captured in the window are labelled by whether their session
@@ -11,7 +11,7 @@ purchased within the horizon, and each model version and route gets its live ROC
 calibration with intervals, beside its offline test figures, and its drift (PSI) from its training data.
 The reports are stored in the registry (npm run models -- monitor <name> shows the latest).
   --model   one model (default: every model with an alias)
-  --hours   the window's length (default: the stage's monitorWindowHours, 24)
+  --hours   the window's length (default: the stage's monitorWindowHours, 24), or --from its start
   --to      the window's end (default: now)
 Locally the state machine is the running local cloud's; on AWS pass the stack output MonitoringStateMachineArn.
 `;
@@ -21,9 +21,12 @@ runCli(async () => {
     model: { type: 'string' },
     hours: { type: 'string' },
     to: { type: 'string' },
+    from: { type: 'string' },
     'state-machine-arn': { type: 'string' },
   });
-  if (values.to !== undefined && Number.isNaN(Date.parse(values.to))) throw new UsageError(`--to "${values.to}" is not a date.`);
+  for (const name of ['from', 'to'] as const)
+    if (values[name] !== undefined && Number.isNaN(Date.parse(values[name]))) throw new UsageError(`--${name} "${values[name]}" is not a date.`);
+  if (values.from !== undefined && values.hours !== undefined) throw new UsageError('Give --hours or --from, not both.');
   const outputs: Record<string, string | undefined> = values['state-machine-arn'] === undefined ? (await import('./local-env')).useLocalCloud() : {};
   const arn = values['state-machine-arn'] ?? outputs.MonitoringStateMachineArn;
   if (!arn) throw new UsageError('No monitoring state machine: pass --state-machine-arn (stack output MonitoringStateMachineArn).');
@@ -33,6 +36,7 @@ runCli(async () => {
     {
       ...(values.model ? { model: values.model } : {}),
       ...(values.to ? { to: values.to } : {}),
+      ...(values.from ? { from: values.from } : {}),
       ...(values.hours ? { hours: intOption(values.hours, 'hours', 24, 1) } : {}),
     },
     'monitor',

@@ -3,12 +3,14 @@ import { useLocalCloud } from './local-env';
 import { describeOutcome, runTrainingWorkflow } from './training-workflow';
 
 const USAGE = `
-npm run train -- [--from YYYY-MM-DD --to YYYY-MM-DD] [--state-machine-arn ARN --models-table NAME] [--json]
+npm run train -- [--from YYYY-MM-DD --to YYYY-MM-DD] [--candidate] [--state-machine-arn ARN --models-table NAME] [--json]
 
 Runs the training workflow (statemachines/training.asl.yaml): crawler → Glue feature job → Batch training job →
 evaluation gate → promote or reject. Dates are inclusive UTC session-start dates; without them the run covers
 the days before today (stage param trainingLookbackDays). Prints each state as it runs and the final metrics;
-exits 1 if the run fails.
+exits 1 if the run fails. --candidate keeps a version that passes the gate as a candidate instead of promoting it:
+start a canary with it (npm run models -- canary <name> <version> --weight W --auto), which promotes it or rolls it
+back on live outcomes (README, "Monitoring models").
 Locally (default) it starts the state machine in the running local cloud (\`npm run local\` or \`npm start\`).
 On AWS: pass --state-machine-arn and --models-table (stack outputs TrainingStateMachineArn, ModelsTableName).
 `;
@@ -19,6 +21,7 @@ runCli(async () => {
     to: { type: 'string' },
     'state-machine-arn': { type: 'string' },
     'models-table': { type: 'string' },
+    candidate: { type: 'boolean', default: false },
   });
   if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError(`Give both --from and --to, or neither.\n${USAGE.trim()}`);
   for (const name of ['from', 'to'] as const) {
@@ -40,7 +43,7 @@ runCli(async () => {
   say(`▶ training workflow ${values.from ? `${values.from} … ${values.to}` : '(default range)'}`);
   const result = await runTrainingWorkflow({
     ...target,
-    input: values.from ? { from: values.from, to: values.to! } : {},
+    input: { ...(values.from ? { from: values.from, to: values.to! } : {}), ...(values.candidate ? { release: 'candidate' as const } : {}) },
     say,
     tty: !json && process.stderr.isTTY,
   });

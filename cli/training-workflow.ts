@@ -16,6 +16,8 @@ export interface WorkflowResult {
   /** What the workflow recorded for a failed run (its RecordFailure step's result): the error that ended it. */
   failure?: RunRecord['error'];
   decision?: GateDecision['decision'];
+  /** The run asked to keep a passing candidate for a canary: it was recorded, not promoted. */
+  kept_as_candidate?: boolean;
   reasons?: string[];
   version?: Pick<ModelVersion, 'version' | 'kind' | 'metrics' | 'baseline' | 'artifact' | 'data'>;
   production?: string | null;
@@ -36,7 +38,7 @@ const RUNNING_NOTE: Record<string, string> = {
 export async function runTrainingWorkflow(options: {
   stateMachineArn: string;
   modelsTableName: string;
-  input: { from?: string; to?: string };
+  input: { from?: string; to?: string; release?: 'candidate' };
   say: (line: string) => void;
   tty: boolean;
 }): Promise<WorkflowResult> {
@@ -89,7 +91,7 @@ export async function runTrainingWorkflow(options: {
   }
 
   const execution = await describeExecution(executionArn);
-  const output = execution.output ? (JSON.parse(execution.output) as { run?: TrainingPlan; gate?: GateDecision }) : {};
+  const output = execution.output ? (JSON.parse(execution.output) as { run?: TrainingPlan; gate?: GateDecision; record?: RunRecord }) : {};
   const result: WorkflowResult = {
     ok: execution.status === 'SUCCEEDED',
     execution_arn: executionArn,
@@ -111,6 +113,7 @@ export async function runTrainingWorkflow(options: {
     ...result,
     run,
     ...(output.gate ? { decision: output.gate.decision, reasons: output.gate.reasons } : {}),
+    ...(output.record?.outcome === 'candidate' ? { kept_as_candidate: true } : {}),
     ...(version
       ? {
           version: {
@@ -148,9 +151,11 @@ export function describeOutcome(result: WorkflowResult): string {
     lines.push(`  artifact ${v.artifact.uri}`);
   }
   lines.push(
-    result.decision === 'promote'
-      ? `Promoted: production → ${result.production}`
-      : `Rejected (production stays ${result.production ?? 'unset'}): ${(result.reasons ?? []).join('; ')}`,
+    result.kept_as_candidate
+      ? `Passed the gate; kept as a candidate (production stays ${result.production ?? 'unset'}): npm run models -- canary ${result.run!.model_name} ${result.run!.version} --weight 0.1 --auto`
+      : result.decision === 'promote'
+        ? `Promoted: production → ${result.production}`
+        : `Rejected (production stays ${result.production ?? 'unset'}): ${(result.reasons ?? []).join('; ')}`,
   );
   return lines.join('\n');
 }

@@ -69,6 +69,9 @@ export async function measureUsage(options: {
       if (!response.ok) throw new Error(`POST /predict answered ${response.status}`);
     }
     const predict = cloud.usageReport().lambda.predict;
+    // The capture sends in the background: what it put on the predictions stream, once Firehose has written it.
+    await cloud.drain();
+    const captured = cloud.usageReport().firehose;
 
     const n = events.length;
     const collect = usage.lambda.collect;
@@ -101,6 +104,7 @@ export async function measureUsage(options: {
       },
       per_request: { collect_billed_ms: collect.billedMs / collect.invocations },
       predict_billed_ms: predict.billedMs / predict.invocations,
+      prediction_capture: { billed_bytes: captured.billedBytes / options.predictions, stored_bytes: captured.objectBytes / options.predictions },
       partition_billed_ms_per_mb: partition.billedMs / (usage.firehose.bytes / 1024 ** 2),
     };
   } finally {

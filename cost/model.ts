@@ -42,6 +42,8 @@ export interface MeasuredUsage {
   };
   per_request: { collect_billed_ms: number };
   predict_billed_ms: number;
+  /** Prediction capture (README, "Monitoring models"), per prediction: Firehose's billed bytes (5 KB rounding per record) and what S3 keeps (GZIP). */
+  prediction_capture?: { billed_bytes: number; stored_bytes: number };
   /** The raw stream's transform (partitionRaw): billed ms per MB of records it reads. */
   partition_billed_ms_per_mb: number;
 }
@@ -258,6 +260,11 @@ export function predictionsCost(usage: MeasuredUsage, prices: Prices, memoryMb: 
   lines.push(
     costLine(prices, 'Lambda (predict)', `duration at ${memoryMb} MB`, (n * usage.predict_billed_ms * memoryMb) / 1024 / 1000, 'GB-s', 'lambdaArmGbSecond'),
   );
+  const capture = usage.prediction_capture;
+  if (capture) {
+    lines.push(costLine(prices, 'Firehose (predictions)', 'ingestion (5 KB rounding per record)', (n * capture.billed_bytes) / GB, 'GB', 'firehoseIngestionGb', 1));
+    lines.push(costLine(prices, 'S3', 'captured predictions stored a month (GZIP)', (n * capture.stored_bytes) / GB, 'GB-month', 's3StandardGbMonth', 1));
+  }
   return { lines, total: lines.reduce((s, l) => s + l.usd, 0), events: 0, requests: n };
 }
 

@@ -11,8 +11,9 @@ const config = monitorConfig();
 interface MonitorEvent {
   /** One model (default: every model with an alias). */
   model?: string;
-  /** The window's end (default: now) and length in hours (default: the stage's monitorWindowHours). */
+  /** The window's end (default: now), and its start (default: its length in hours before, monitorWindowHours by default). */
   to?: string;
+  from?: string;
   hours?: number;
 }
 
@@ -23,10 +24,11 @@ interface MonitorEvent {
  */
 const monitorModels = async (event: MonitorEvent) => {
   const to = event.to ? new Date(event.to) : new Date();
-  const hours = event.hours ?? config.windowHours;
-  if (Number.isNaN(to.getTime()) || !(hours > 0))
-    throw new MonitorRequestError(`The window must end at a date and last some hours; got to=${event.to}, hours=${event.hours}.`);
-  const from = new Date(to.getTime() - hours * 3_600_000);
+  const from = event.from ? new Date(event.from) : new Date(to.getTime() - (event.hours ?? config.windowHours) * 3_600_000);
+  if (!(from.getTime() < to.getTime()))
+    throw new MonitorRequestError(
+      `The window must start before it ends, at dates; got from=${event.from ?? '–'}, to=${event.to ?? 'now'}, hours=${event.hours ?? '–'}.`,
+    );
   const models = event.model
     ? [event.model]
     : summarizeModels(await scanRegistry(config.modelsTableName))

@@ -8,13 +8,13 @@ import { lambdaHandler } from '#shared/lambda';
 const config = workflowConfig();
 
 interface RecordEvent {
-  outcome: 'rejected' | 'failed';
+  outcome: 'candidate' | 'rejected' | 'failed';
   execution: string;
   /** The workflow state at the point of rejection or failure (run is absent if planning itself failed). */
   state: { run?: TrainingPlan; gate?: GateDecision; error?: { Error: string; Cause: string } };
 }
 
-/** Records a rejected candidate or a failed run in the models table, so every run leaves a trace. */
+/** Records a candidate kept for a canary, a rejected candidate or a failed run in the models table, so every run leaves a trace. */
 const record = async (event: RecordEvent): Promise<RunRecord> => {
   const { run, gate, error } = event.state;
   const item = {

@@ -187,23 +187,32 @@ export async function readModel(tableName: string, modelName: string): Promise<M
   return items.length === 0 ? undefined : groupModelItems(items);
 }
 
+/**
+ * A model's versions, aliases and runs. Its monitoring and canary items are many and read by their own queries
+ * (src/adapters/monitoring.ts): DynamoDB filters no key attribute in a Query, so the sort key's ranges around them
+ * are read instead — "alias#…" sorts before "canary#…" and "monitor#…", "run#…" and "version#…" after.
+ */
 async function queryModel(tableName: string, modelName: string): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const page = await dynamoDbDocumentClient().send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'model_name = :name',
-        // Monitoring and canary items are many and read by their own queries (src/adapters/monitoring.ts).
-        FilterExpression: 'NOT begins_with(sk, :monitor) AND NOT begins_with(sk, :canary)',
-        ExpressionAttributeValues: { ':name': modelName, ':monitor': ITEM_PREFIX.monitor, ':canary': ITEM_PREFIX.canary },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start);
+  const ranges = [
+    ['sk < :bound', ITEM_PREFIX.canary],
+    ['sk >= :bound', ITEM_PREFIX.run],
+  ] as const;
+  for (const [range, bound] of ranges) {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await dynamoDbDocumentClient().send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: `model_name = :name AND ${range}`,
+          ExpressionAttributeValues: { ':name': modelName, ':bound': bound },
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+  }
   return items;
 }
 

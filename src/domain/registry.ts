@@ -110,7 +110,8 @@ export interface AliasRecord extends AliasRouting {
   history: AliasChange[];
 }
 
-export type RunOutcome = 'promoted' | 'rejected' | 'failed';
+/** "candidate": it passed the gate and was kept for a canary (the run's input asked for it) instead of promoted. */
+export type RunOutcome = 'promoted' | 'candidate' | 'rejected' | 'failed';
 
 export interface RunRecord {
   model_name: string;

@@ -2,6 +2,7 @@ import {
   aliasKey,
   cutAtModelBoundary,
   groupModelItems,
+  ITEM_PREFIX,
   movedBy,
   previousVersion,
   redactRunError,
@@ -22,6 +23,11 @@ const change = (from: string | null, to: string, kind?: AliasChange['kind'], by 
 });
 
 describe('registry rules', () => {
+  it('sorts the monitoring and canary items between aliases and runs, so a model is read around them (queryModel)', () => {
+    const prefixes = [ITEM_PREFIX.alias, ITEM_PREFIX.canary, ITEM_PREFIX.monitor, ITEM_PREFIX.run, ITEM_PREFIX.version];
+    expect([...prefixes].sort()).toEqual(prefixes);
+  });
+
   it('rolls back to the version before the last version move, passing over canary/shadow/endpoint changes', () => {
     expect(previousVersion([change(null, 'v1'), change('v1', 'v2'), change('v2', 'v2', 'routing')])).toBe('v1');
     // Entries written before `kind` existed: a routing change was recorded as from = to.

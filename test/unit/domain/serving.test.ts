@@ -35,10 +35,14 @@ describe('parsePredictRequest', () => {
       explain: true,
     });
     expect(request).toMatchObject({ model: 'purchase-propensity', alias: 'production', explain: true });
+    const features = sessionFeatures(events, { previousSessions: 2 });
+    // What the features counted: the events before the purchase, the last of them the prediction's time (its outcome is what follows).
+    const counted = events.filter((e) => e.event_type !== 'purchase');
     expect(namedSessions(request.sessions)).toEqual([
       { session_id: 'a', features: { n_product_views: 3 } },
-      { session_id: events[0]!.session_id, features: sessionFeatures(events, { previousSessions: 2 }) },
+      { session_id: events[0]!.session_id, features, observed: { as_of: counted.at(-1)!.event_time, events: counted.length } },
     ]);
+    expect(features.n_events).toBe(counted.length);
   });
 
   it.each([

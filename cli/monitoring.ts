@@ -56,3 +56,31 @@ export function formatReport(report: MonitorReport): string {
       : report.groups.flatMap(groupLines)),
   ].join('\n');
 }
+
+/** A canary analysis to start: the alias's version and canary as they are now, since when, and how often to check. */
+export interface CanaryStart {
+  model: string;
+  alias: string;
+  production_version: string;
+  canary_version: string;
+  weight: number;
+  started_at: string;
+  check_seconds: number;
+}
+
+/**
+ * Starts the canary state machine (statemachines/canary.asl.yaml) on a canary the alias routes; with `wait`, follows
+ * it to its decision (promote or roll back, with the reason it recorded in the alias's history).
+ */
+export async function startCanaryAnalysis(
+  stateMachineArn: string,
+  canary: CanaryStart,
+  options: { wait: boolean; say: (line: string) => void },
+): Promise<{ run: string; execution_arn: string; decision?: string; reason?: string }> {
+  const run = `${canary.model}-${canary.canary_version}-${canary.started_at.replace(/[-:.]/g, '')}`.slice(0, 80);
+  const input = { ...canary, run, check: 1 };
+  if (!options.wait) return { run, execution_arn: await startExecution(stateMachineArn, input) };
+  const { arn, output } = await runToEnd(stateMachineArn, input, 'canary analysis', options.say);
+  const result = output as { decision: string; reason: string };
+  return { run, execution_arn: arn, decision: result.decision, reason: result.reason };
+}
