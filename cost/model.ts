@@ -262,7 +262,9 @@ export function predictionsCost(usage: MeasuredUsage, prices: Prices, memoryMb: 
   );
   const capture = usage.prediction_capture;
   if (capture) {
-    lines.push(costLine(prices, 'Firehose (predictions)', 'ingestion (5 KB rounding per record)', (n * capture.billed_bytes) / GB, 'GB', 'firehoseIngestionGb', 1));
+    lines.push(
+      costLine(prices, 'Firehose (predictions)', 'ingestion (5 KB rounding per record)', (n * capture.billed_bytes) / GB, 'GB', 'firehoseIngestionGb', 1),
+    );
     lines.push(costLine(prices, 'S3', 'captured predictions stored a month (GZIP)', (n * capture.stored_bytes) / GB, 'GB-month', 's3StandardGbMonth', 1));
   }
   return { lines, total: lines.reduce((s, l) => s + l.usd, 0), events: 0, requests: n };
