@@ -34,13 +34,15 @@ function groupLines(g: GroupReport): string[] {
     `    PR-AUC ${interval(q?.pr_auc)}   log loss ${interval(q?.log_loss)}   ECE ${interval(q?.ece)}`,
   ];
   if (g.drift) {
+    const { not_judged: notJudged } = g.drift;
     const top = g.drift.features
+      .filter((f) => !notJudged.includes(f.feature))
       .slice(0, 3)
       .map((f) => `${f.feature} ${f.psi.toFixed(3)}`)
       .join(', ');
-    lines.push(
-      `    drift PSI: score ${g.drift.score_psi.toFixed(3)}; features ${top}${g.drift.drifted.length ? `; over the threshold: ${g.drift.drifted.join(', ')}` : ''}`,
-    );
+    const over = g.drift.drifted.length ? `; over the threshold: ${g.drift.drifted.join(', ')}` : '';
+    const skipped = notJudged.length ? `; not judged (the sessions span less than their cycle): ${notJudged.join(', ')}` : '';
+    lines.push(`    drift PSI: score ${g.drift.score_psi.toFixed(3)}; features ${top}${over}${skipped}`);
   } else lines.push('    drift: – (fewer than 100 sessions, or a version trained before drift references were stored)');
   lines.push(`    alerts: ${g.alerts.length ? g.alerts.join(', ') : 'none'}`);
   return lines;

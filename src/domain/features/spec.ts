@@ -34,6 +34,12 @@ export const FEATURE_NAMES = [
 
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
+/**
+ * Features of the calendar and their cycle (ms): served sessions cover a day of week only over a week, so drift in
+ * `start_dow` is judged only when the sessions compared span most of a week (src/domain/monitoring/report.ts).
+ */
+export const CALENDAR_CYCLES: Partial<Record<FeatureName, number>> = { start_hour: 86_400_000, start_dow: 7 * 86_400_000 };
+
 /** null = not observed (no viewed product had a price); the model's preprocessing decides what that means. */
 export type FeatureVector = Record<FeatureName, number | null>;
 

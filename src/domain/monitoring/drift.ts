@@ -91,19 +91,28 @@ export interface DriftFigures {
   score_psi: number;
   /** Features whose PSI is above the threshold. */
   drifted: string[];
+  /** Features not judged (their PSI is shown, never counted): calendar features whose cycle the served sessions do not cover. */
+  not_judged: string[];
 }
 
 /** Drift of served rows (feature values by name, and the scores given) from a version's reference. */
-export function driftFigures(reference: DriftReference, served: { features: Record<string, number[]>; scores: number[] }, threshold: number): DriftFigures {
+export function driftFigures(
+  reference: DriftReference,
+  served: { features: Record<string, number[]>; scores: number[] },
+  threshold: number,
+  notJudged: readonly string[] = [],
+): DriftFigures {
   const features = Object.entries(reference.features)
     .filter(([name]) => served.features[name] !== undefined)
     .map(([feature, h]) => ({ feature, psi: round6(psi(h, served.features[feature]!)) }))
     .sort((a, b) => b.psi - a.psi);
+  const judged = features.filter((f) => !notJudged.includes(f.feature));
   return {
     rows: served.scores.length,
     features,
-    max_feature_psi: features[0]?.psi ?? 0,
+    max_feature_psi: judged[0]?.psi ?? 0,
     score_psi: round6(psi(reference.score, served.scores)),
-    drifted: features.filter((f) => f.psi > threshold).map((f) => f.feature),
+    drifted: judged.filter((f) => f.psi > threshold).map((f) => f.feature),
+    not_judged: features.filter((f) => notJudged.includes(f.feature)).map((f) => f.feature),
   };
 }

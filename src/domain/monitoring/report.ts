@@ -1,4 +1,5 @@
 import { ClickstreamError } from '#shared/errors';
+import { CALENDAR_CYCLES } from '../features/spec';
 import type { Metrics } from '../model/metrics';
 import type { CapturedPrediction, Route } from './capture';
 import { driftFigures, type DriftFigures, type DriftReference } from './drift';
@@ -157,6 +158,12 @@ export function monitorReport(input: {
     const offline = facts ? { roc_auc: facts.test.roc_auc, ece: facts.test.ece } : null;
     const aucDrop = offline && quality?.roc_auc ? Math.round((offline.roc_auc - quality.roc_auc.high) * 1e4) / 1e4 : null;
     const served = [...last.values(), ...anonymous];
+    const times = served.map((p) => Date.parse(p.as_of ?? p.captured_at));
+    const span = served.length > 0 ? Math.max(...times) - Math.min(...times) : 0;
+    // A cycle counts as covered when the sessions span 90 % of it (a day's sessions end before the day does).
+    const notJudged = Object.entries(CALENDAR_CYCLES)
+      .filter(([, cycle]) => span < 0.9 * cycle!)
+      .map(([name]) => name);
     const drift =
       facts?.reference && served.length >= MIN_DRIFT_ROWS
         ? driftFigures(
@@ -166,6 +173,7 @@ export function monitorReport(input: {
               scores: served.map((p) => p.probability),
             },
             settings.psiThreshold,
+            notJudged,
           )
         : null;
     const alerts: Alert[] = [];

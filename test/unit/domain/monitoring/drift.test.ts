@@ -44,5 +44,15 @@ describe('drift: population stability index over bins fixed at training time', (
     expect(figures).toMatchObject({ rows: 1000, drifted: ['moved'] });
     expect(figures.max_feature_psi).toBe(figures.features[0]!.psi);
     expect(figures.score_psi).toBeLessThan(0.1);
+    expect(figures.not_judged).toEqual([]);
+    // A feature not judged (a calendar feature whose cycle the sessions do not cover) is shown, never counted.
+    const skipping = driftFigures(
+      reference,
+      { features: { stable: normal(random, 1000), moved: normal(random, 1000, 1) }, scores: normal(random, 1000) },
+      0.2,
+      ['moved'],
+    );
+    expect(skipping).toMatchObject({ drifted: [], not_judged: ['moved'] });
+    expect(skipping.max_feature_psi).toBe(skipping.features.find((f) => f.feature === 'stable')!.psi);
   });
 });

@@ -1,4 +1,5 @@
 import { captured, captureRows, type CapturedPrediction } from '#domain/monitoring/capture';
+import { driftReference } from '#domain/monitoring/drift';
 import { DEFAULT_MONITOR_SETTINGS, monitorReport, outcomeHours, outcomeOf } from '#domain/monitoring/report';
 import type { Metrics } from '#domain/model/metrics';
 
@@ -74,6 +75,39 @@ describe('the monitoring report', () => {
     // Two labelled sessions say little: no quality alert below minLabelled, and no drift under 100 sessions.
     expect(production).toMatchObject({ alerts: [], drift: null });
     expect(report.groups[1]!.offline).toBeNull();
+  });
+});
+
+describe('drift in the monitoring report', () => {
+  it('does not judge a calendar feature whose cycle the sessions do not span (a day of sessions says nothing of the day of week)', () => {
+    const test: Metrics = { roc_auc: 0.9, pr_auc: 0.5, log_loss: 0.3, brier: 0.1, f1: 0.5, accuracy: 0.9, ece: 0.02, count: 100, positives: 10 };
+    const reference = driftReference(
+      { start_dow: Float64Array.from({ length: 700 }, (_, i) => i % 7), start_hour: Float64Array.from({ length: 700 }, (_, i) => i % 24) },
+      Float64Array.from({ length: 700 }, (_, i) => (i % 100) / 100),
+    );
+    const served = (hours: number) =>
+      Array.from({ length: 240 }, (_, i) => {
+        const at = new Date(Date.parse('2026-11-27T00:00:00Z') + (i / 240) * hours * 3_600_000);
+        return prediction({
+          session_id: `s${i}`,
+          as_of: at.toISOString(),
+          probability: (i % 100) / 100,
+          features: { start_dow: at.getUTCDay(), start_hour: at.getUTCHours() },
+        });
+      });
+    const report = (hours: number) =>
+      monitorReport({
+        model: 'm',
+        window: { from: '', to: '' },
+        predictions: served(hours),
+        purchases: new Map(),
+        versions: new Map([['v1', { test, reference }]]),
+        settings,
+        now: NOW,
+      }).groups[0]!.drift!;
+    expect(report(24)).toMatchObject({ not_judged: ['start_dow'], drifted: [] });
+    expect(report(2)).toMatchObject({ not_judged: expect.arrayContaining(['start_dow', 'start_hour']), drifted: [] });
+    expect(report(2).max_feature_psi).toBe(0);
   });
 });
 
