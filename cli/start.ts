@@ -194,6 +194,9 @@ runCli(async () => {
     process.stdout.write(`\nThe demo store — open it, click around, watch your purchase propensity move: ${cloud.outputs.DemoUrl}\n`);
     process.stdout.write(`The web tracker it uses (docs/tracker.md): ${cloud.outputs.TrackerUrl}\n`);
     process.stdout.write(`The operations page — the pipeline, the lake, training runs, the registry, ROC and calibration: ${cloud.outputs.OpsUrl}\n`);
+    process.stdout.write(
+      'Every prediction is captured: npm run monitor checks them against what the sessions did next; npm run demo:drift shows the loop (drift → retrain → canary → promotion).\n',
+    );
   }
   if (values.once) return stop(training.ok ? 0 : 1);
   say(`\nLocal cloud on ${cloud.endpoint}, API on ${cloud.outputs.ApiUrl}. Ctrl-C to stop.`);
