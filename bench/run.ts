@@ -183,8 +183,12 @@ function registryItems(name: string, model: TrainedModel): Record<string, unknow
 async function predictBench(): Promise<Figure[]> {
   const models = { gbdt: trainedModel('gbdt', 4000), logistic_regression: trainedModel('logistic_regression', 4000) };
   const registry = await startRegistrySink(Object.entries(models).flatMap(([name, model]) => registryItems(name, model)));
+  // As deployed: every scored session captured (predictionCaptureRate 1), sent to a Firehose stand-in in the background.
+  const firehose = await startSink();
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_DYNAMODB: registry.url,
+    AWS_ENDPOINT_URL_FIREHOSE: firehose.url,
+    PREDICTIONS_DELIVERY_STREAM_NAME: 'bench-predictions',
     MODELS_TABLE_NAME: 'bench',
     LOG_LEVEL: 'ERROR',
     AWS_ACCESS_KEY_ID: 'bench',
@@ -267,6 +271,7 @@ async function predictBench(): Promise<Figure[]> {
     }
   }
   await registry.close();
+  await firehose.close();
   return figures;
 }
 

@@ -1,8 +1,7 @@
 import { pseudonymization } from '#adapters/secrets';
-import { describeExecution, startExecution } from '#adapters/stepfunctions';
 import { erasureSubject, ErasureRequestError, type ErasureReceipt, type SubjectField } from '#domain/erasure';
 import { parseCli, runCli, UsageError } from '#shared/args';
-import { sleep } from '#shared/retry';
+import { runToEnd } from './executions';
 
 const USAGE = `
 npm run erase -- (--user-id U | --anonymous-id A) [--dry-run] [--json]
@@ -52,21 +51,14 @@ runCli(async () => {
     if (error instanceof ErasureRequestError) throw new UsageError(error.message);
     throw error;
   }
-  const executionArn = await startExecution(stateMachineArn, { ...subject, dry_run: values['dry-run'] });
-  say(`erase: ${values['dry-run'] ? 'dry run, ' : ''}execution ${executionArn}`);
-  const started = Date.now();
-  let execution = await describeExecution(executionArn);
-  for (let polls = 1; execution.status === 'RUNNING'; polls++) {
-    await sleep(500);
-    execution = await describeExecution(executionArn);
-    if (polls % 10 === 0) say(`  … running ${Math.round((Date.now() - started) / 1000)} s`);
-  }
-  if (execution.status !== 'SUCCEEDED') {
-    throw new Error(
-      `The erasure ended ${execution.status ?? 'in an unknown state'}: ${execution.error ?? ''} ${execution.cause ?? ''} — see the execution ${executionArn}; running it again is safe.`,
-    );
-  }
-  const receipt = JSON.parse(execution.output ?? '{}') as ErasureReceipt & { receipt_key?: string };
+  const { arn: executionArn, output } = await runToEnd(
+    stateMachineArn,
+    { ...subject, dry_run: values['dry-run'] },
+    `erase${values['dry-run'] ? ' (dry run)' : ''}`,
+    say,
+    'running it again is safe',
+  );
+  const receipt = output as ErasureReceipt & { receipt_key?: string };
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ ok: true, execution_arn: executionArn, ...receipt })}\n`);
     return;

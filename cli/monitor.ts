@@ -1,6 +1,7 @@
 import type { MonitorReport } from '#domain/monitoring/report';
 import { intOption, parseCli, runCli, UsageError } from '#shared/args';
-import { formatReport, runToEnd } from './monitoring';
+import { runToEnd } from './executions';
+import { formatReport } from './monitoring';
 
 const USAGE = `
 npm run monitor -- [--model NAME] [--hours H | --from ISO] [--to ISO] [--state-machine-arn ARN] [--json]

@@ -1,24 +1,7 @@
-import { describeExecution, startExecution } from '#adapters/stepfunctions';
+import { startExecution } from '#adapters/stepfunctions';
+import type { CanaryState } from '#domain/monitoring/canary';
 import type { GroupReport, MonitorReport } from '#domain/monitoring/report';
-import { sleep } from '#shared/retry';
-
-/** Runs a state machine to its end (a line every 5 s while it runs); its output, or an error that says where to look. */
-export async function runToEnd(stateMachineArn: string, input: unknown, what: string, say: (line: string) => void): Promise<{ arn: string; output: unknown }> {
-  const arn = await startExecution(stateMachineArn, input);
-  say(`${what}: execution ${arn}`);
-  const started = Date.now();
-  let execution = await describeExecution(arn);
-  for (let polls = 1; execution.status === 'RUNNING'; polls++) {
-    await sleep(500);
-    execution = await describeExecution(arn);
-    if (polls % 10 === 0) say(`  … running ${Math.round((Date.now() - started) / 1000)} s`);
-  }
-  if (execution.status !== 'SUCCEEDED')
-    throw new Error(
-      `${what} ended ${execution.status ?? 'in an unknown state'}: ${execution.error ?? ''} ${execution.cause ?? ''} — see the execution ${arn}.`,
-    );
-  return { arn, output: JSON.parse(execution.output ?? 'null') as unknown };
-}
+import { runToEnd } from './executions';
 
 const interval = (e: { value: number; low: number; high: number } | null | undefined) =>
   e ? `${e.value.toFixed(3)} [${e.low.toFixed(3)}, ${e.high.toFixed(3)}]` : '–';
@@ -60,15 +43,7 @@ export function formatReport(report: MonitorReport): string {
 }
 
 /** A canary analysis to start: the alias's version and canary as they are now, since when, and how often to check. */
-export interface CanaryStart {
-  model: string;
-  alias: string;
-  production_version: string;
-  canary_version: string;
-  weight: number;
-  started_at: string;
-  check_seconds: number;
-}
+export type CanaryStart = Omit<CanaryState, 'run' | 'check' | 'decision' | 'reason'>;
 
 /**
  * Starts the canary state machine (statemachines/canary.asl.yaml) on a canary the alias routes; with `wait`, follows

@@ -23,9 +23,22 @@ const days = (from: Date, to: Date): string[] => {
   return out;
 };
 
-/** Every prediction of `model` captured in [from, to). */
+const HOUR_OF_KEY = /\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
+
+/**
+ * Every prediction of `model` captured in [from, to). Only the hours that can hold them are read: Firehose files a
+ * record under the hour it arrived, seconds after its capture (later when the capture retried); an hour either side.
+ */
 export async function readCapturedPredictions(bucket: string, model: string, from: Date, to: Date): Promise<CapturedPrediction[]> {
-  const keys = (await Promise.all(days(from, to).map((dt) => listObjects(bucket, `predictions/dt=${dt}/`)))).flat().map((o) => o.key);
+  const first = Math.floor(from.getTime() / HOUR) * HOUR - HOUR;
+  const keys = (await Promise.all(days(new Date(first), new Date(to.getTime() + HOUR)).map((dt) => listObjects(bucket, `predictions/dt=${dt}/`))))
+    .flat()
+    .map((o) => o.key)
+    .filter((key) => {
+      const [, dt, hour] = HOUR_OF_KEY.exec(key) ?? [];
+      const at = Date.parse(`${dt}T${hour}:00:00Z`);
+      return Number.isNaN(at) || (at >= first && at <= to.getTime() + HOUR);
+    });
   const [lo, hi] = [from.toISOString(), to.toISOString()];
   const rows = await mapConcurrent(keys, READS_IN_FLIGHT, async (key) =>
     (await readJsonLines(bucket, key)).map(toCapturedPrediction).filter((p) => p.model === model && p.captured_at >= lo && p.captured_at < hi),
