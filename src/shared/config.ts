@@ -1,3 +1,5 @@
+import { DEFAULT_CANARY_SETTINGS } from '#domain/monitoring/canary';
+import { DEFAULT_MONITOR_SETTINGS } from '#domain/monitoring/report';
 import { ConfigurationError } from './errors';
 
 /** Every environment read in the project goes through here, so a missing setting fails loudly and early. */
@@ -140,22 +142,21 @@ export const monitorConfig = (env: Env = process.env) => ({
   retentionDays: requireNumber('MONITOR_RETENTION_DAYS', 30, env),
   windowHours: requireNumber('MONITOR_WINDOW_HOURS', 24, env),
   settings: {
-    horizonMinutes: requireNumber('MONITOR_HORIZON_MINUTES', 30, env),
-    labelDelaySeconds: requireNumber('MONITOR_LABEL_DELAY_SECONDS', 600, env),
-    minLabelled: requireNumber('MONITOR_MIN_LABELLED', 200, env),
-    psiThreshold: requireNumber('MONITOR_PSI_THRESHOLD', 0.2, env),
-    maxAucDrop: requireNumber('MONITOR_MAX_AUC_DROP', 0.05, env),
-    maxEce: requireNumber('MONITOR_MAX_ECE', 0.1, env),
-    confidence: 0.95,
-    resamples: 200,
+    ...DEFAULT_MONITOR_SETTINGS,
+    horizonMinutes: requireNumber('MONITOR_HORIZON_MINUTES', DEFAULT_MONITOR_SETTINGS.horizonMinutes, env),
+    labelDelaySeconds: requireNumber('MONITOR_LABEL_DELAY_SECONDS', DEFAULT_MONITOR_SETTINGS.labelDelaySeconds, env),
+    minLabelled: requireNumber('MONITOR_MIN_LABELLED', DEFAULT_MONITOR_SETTINGS.minLabelled, env),
+    psiThreshold: requireNumber('MONITOR_PSI_THRESHOLD', DEFAULT_MONITOR_SETTINGS.psiThreshold, env),
+    maxAucDrop: requireNumber('MONITOR_MAX_AUC_DROP', DEFAULT_MONITOR_SETTINGS.maxAucDrop, env),
+    maxEce: requireNumber('MONITOR_MAX_ECE', DEFAULT_MONITOR_SETTINGS.maxEce, env),
   },
   canary: {
-    minLabelled: requireNumber('CANARY_MIN_LABELLED', 150, env),
-    minPositives: requireNumber('CANARY_MIN_POSITIVES', 10, env),
-    margin: requireNumber('CANARY_AUC_MARGIN', 0.02, env),
-    maxEce: requireNumber('MONITOR_MAX_ECE', 0.1, env),
-    confidence: requireNumber('CANARY_CONFIDENCE', 0.99, env),
-    maxChecks: requireNumber('CANARY_MAX_CHECKS', 48, env),
+    minLabelled: requireNumber('CANARY_MIN_LABELLED', DEFAULT_CANARY_SETTINGS.minLabelled, env),
+    minPositives: requireNumber('CANARY_MIN_POSITIVES', DEFAULT_CANARY_SETTINGS.minPositives, env),
+    margin: requireNumber('CANARY_AUC_MARGIN', DEFAULT_CANARY_SETTINGS.margin, env),
+    maxEce: requireNumber('MONITOR_MAX_ECE', DEFAULT_CANARY_SETTINGS.maxEce, env),
+    confidence: requireNumber('CANARY_CONFIDENCE', DEFAULT_CANARY_SETTINGS.confidence, env),
+    maxChecks: requireNumber('CANARY_MAX_CHECKS', DEFAULT_CANARY_SETTINGS.maxChecks, env),
   },
 });
 
