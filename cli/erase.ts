@@ -71,6 +71,7 @@ runCli(async () => {
     `  older versions deleted    ${receipt.versions_deleted} (bucket versioning: ${receipt.versioning})`,
     `  dedup event ids deleted   ${receipt.dedup_event_ids}`,
     `  derived objects deleted   ${receipt.derived_objects_deleted.length} (curated and features; rebuilt by the next training run)`,
+    `  predictions removed       ${receipt.prediction_rows_removed} (captured for their sessions)`,
     `  model versions flagged    ${receipt.models_flagged.map((m) => `${m.model_name} ${m.version}`).join(', ') || 'none'}`,
     ...(receipt.receipt_key ? [`  receipt                   ${receipt.receipt_key}`] : []),
   ];

@@ -15,7 +15,8 @@ interface EraseBatchEvent {
 /**
  * The erasure state machine's worker: each key rewritten without the subject's rows (and their older versions
  * deleted), then the dedup items of the event ids removed. One object at a time, so memory is bounded by the
- * largest object. Returns counts and the subject's dates (for the feature partitions and the models) — no id.
+ * largest object. Returns counts, the subject's dates (for the feature partitions and the models) and the digests of
+ * their session ids (for their captured predictions) — no id.
  */
 const eraseObjects = async (event: EraseBatchEvent) => {
   const { field, sha256, dry_run: dryRun, versioned } = event.BatchInput;
@@ -28,6 +29,7 @@ const eraseObjects = async (event: EraseBatchEvent) => {
     versions_deleted: 0,
     dedup_event_ids: 0,
     dates: [] as string[],
+    session_digests: [] as string[],
   };
   for (const { Key } of event.Items) {
     const result = await eraseKey(config.lakeBucketName, Key, matcher, { dryRun, versioned });
@@ -38,6 +40,7 @@ const eraseObjects = async (event: EraseBatchEvent) => {
   }
   summary.dedup_event_ids = await deleteDedupItems(config.dedupTableName, [...matcher.found.eventIds], dryRun);
   summary.dates = [...matcher.found.dates].sort();
+  summary.session_digests = [...matcher.found.sessions].sort();
   logger.info('erased objects', { objects: summary.objects, removed: summary.removed, rewritten: summary.rewritten.length, dryRun });
   return summary;
 };

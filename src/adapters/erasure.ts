@@ -1,6 +1,14 @@
 import { DeleteObjectCommand, GetBucketVersioningCommand, GetObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { ERASURE_AUDIT_PREFIX, eraseFromObject, modelsTrainedOn, type ErasureReceipt, type ObjectVersion, type SubjectMatcher } from '#domain/erasure';
-import { CURATED_PREFIX, FEATURES_PREFIX } from '#domain/lake';
+import {
+  ERASURE_AUDIT_PREFIX,
+  eraseFromObject,
+  modelsTrainedOn,
+  SessionMatcher,
+  type ErasureReceipt,
+  type LineMatcher,
+  type ObjectVersion,
+} from '#domain/erasure';
+import { CURATED_PREFIX, FEATURES_PREFIX, PREDICTIONS_PREFIX } from '#domain/lake';
 import { forgetEventIds } from './dedup-table';
 import { flagVersionForErasure, scanTrainedOn } from './registry-table';
 import { listObjects, s3Client } from './s3';
@@ -59,7 +67,7 @@ export interface KeyErasure {
  * versioned bucket, each older version that holds any of the subject's rows (the one just replaced among them)
  * deleted by version id. With `dryRun`, counts only.
  */
-export async function eraseKey(bucket: string, key: string, matcher: SubjectMatcher, options: { dryRun: boolean; versioned: boolean }): Promise<KeyErasure> {
+export async function eraseKey(bucket: string, key: string, matcher: LineMatcher, options: { dryRun: boolean; versioned: boolean }): Promise<KeyErasure> {
   const versions = options.versioned ? (await listVersions(bucket, key)).filter((v) => v.key === key) : [];
   const current = options.versioned ? versions.find((v) => v.isLatest) : { key, versionId: 'null', isLatest: true, deleteMarker: false };
   const result: KeyErasure = { key, rows: 0, removed: 0, rewritten: false, versionsDeleted: 0 };
@@ -107,6 +115,31 @@ export async function deleteDerivedPartitions(bucket: string, dates: readonly st
     }
   }
   return deleted;
+}
+
+/**
+ * The captured predictions of the subject's sessions (`sessions`: their ids' SHA-256 digests) out of predictions/:
+ * the objects of the subject's dates and the day after each (a session is scored while it is live), each rewritten
+ * without those rows like any erased object (older versions holding them deleted).
+ */
+export async function erasePredictions(
+  bucket: string,
+  dates: readonly string[],
+  sessions: readonly string[],
+  options: { dryRun: boolean; versioned: boolean },
+): Promise<{ removed: number; rewritten: string[] }> {
+  const result = { removed: 0, rewritten: [] as string[] };
+  if (sessions.length === 0) return result;
+  const matcher = new SessionMatcher(new Set(sessions));
+  const days = new Set(dates.flatMap((date) => [date, new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10)]));
+  for (const day of [...days].sort()) {
+    for (const key of await zoneKeys(bucket, `${PREDICTIONS_PREFIX}dt=${day}/`, options.versioned)) {
+      const erased = await eraseKey(bucket, key, matcher, options);
+      result.removed += erased.removed;
+      if (erased.rewritten) result.rewritten.push(key);
+    }
+  }
+  return result;
 }
 
 /** The subject's event ids out of the dedup table (keyed by event_id); returns how many were asked for. */

@@ -1,6 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { toCapturedPrediction, type CapturedPrediction } from '#domain/monitoring/capture';
 import { outcomeHours, monitorReport, type MonitorReport, type MonitorSettings, type VersionFacts } from '#domain/monitoring/report';
+import { PREDICTIONS_PREFIX } from '#domain/lake';
 import { ITEM_PREFIX } from '#domain/registry';
 import { mapConcurrent } from '#shared/concurrency';
 import { dynamoDbDocumentClient } from './dynamodb';
@@ -31,7 +32,7 @@ const HOUR_OF_KEY = /\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
  */
 export async function readCapturedPredictions(bucket: string, model: string, from: Date, to: Date): Promise<CapturedPrediction[]> {
   const first = Math.floor(from.getTime() / HOUR) * HOUR - HOUR;
-  const keys = (await Promise.all(days(new Date(first), new Date(to.getTime() + HOUR)).map((dt) => listObjects(bucket, `predictions/dt=${dt}/`))))
+  const keys = (await Promise.all(days(new Date(first), new Date(to.getTime() + HOUR)).map((dt) => listObjects(bucket, `${PREDICTIONS_PREFIX}dt=${dt}/`))))
     .flat()
     .map((o) => o.key)
     .filter((key) => {

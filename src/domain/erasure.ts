@@ -35,13 +35,23 @@ export function erasureSubject(field: SubjectField, id: string, pseudonymize?: P
   return { field, sha256: [sha256(stored)] };
 }
 
-/** What the removed rows tell the later steps: their event ids (dedup items) and UTC dates (features, models). */
+/**
+ * What the removed rows tell the later steps: their event ids (dedup items), UTC dates (features, models) and the
+ * SHA-256 digests of their session ids (captured predictions) — digests, so no id travels on.
+ */
 export interface Found {
   eventIds: Set<string>;
   dates: Set<string>;
+  sessions: Set<string>;
 }
 
-export const emptyFound = (): Found => ({ eventIds: new Set(), dates: new Set() });
+export const emptyFound = (): Found => ({ eventIds: new Set(), dates: new Set(), sessions: new Set() });
+
+/** Which lines of an object to take out: JSON values, or text that is not JSON. */
+export interface LineMatcher {
+  text(text: string): boolean;
+  value(value: unknown): boolean;
+}
 
 export interface ObjectErasure {
   /** The object's new bytes; undefined when nothing in it is the subject's. */
@@ -58,7 +68,7 @@ const DATE = /^(\d{4}-\d{2}-\d{2})T/;
 const TOKENS = /"((?:[^"\\\n]|\\.){1,128})"|(ps_[0-9a-f]{64})/g;
 
 /** Decides, row by row, whether a lake line is the subject's, and remembers what the removed ones held. */
-export class SubjectMatcher {
+export class SubjectMatcher implements LineMatcher {
   private readonly digests: ReadonlySet<string>;
   readonly found = emptyFound();
 
@@ -72,6 +82,7 @@ export class SubjectMatcher {
   private event(value: unknown): boolean {
     if (!isObject(value) || !this.isSubject(value[this.subject.field])) return false;
     if (typeof value.event_id === 'string') this.found.eventIds.add(value.event_id);
+    if (typeof value.session_id === 'string') this.found.sessions.add(sha256(value.session_id));
     for (const time of [value.event_time, value.partition_time, value.received_at]) {
       const date = typeof time === 'string' ? DATE.exec(time)?.[1] : undefined;
       if (date) this.found.dates.add(date);
@@ -102,10 +113,26 @@ export class SubjectMatcher {
 }
 
 /**
+ * The captured predictions (predictions/) of the subject's sessions, by their session ids' digests: a prediction
+ * row holds a session id and features, no person id, so it is found through the sessions the person's events named.
+ */
+export class SessionMatcher implements LineMatcher {
+  constructor(private readonly digests: ReadonlySet<string>) {}
+
+  value(value: unknown): boolean {
+    return isObject(value) && typeof value.session_id === 'string' && this.digests.has(sha256(value.session_id));
+  }
+
+  text(): boolean {
+    return false;
+  }
+}
+
+/**
  * Newline-delimited text without the subject's lines; every other line (and the line breaks) kept as it was.
  * A Firehose error line (`rawData`) is rewritten without the subject's rows inside it, or dropped when none are left.
  */
-function eraseLines(text: string, matcher: SubjectMatcher): { text: string; rows: number; removed: number } {
+function eraseLines(text: string, matcher: LineMatcher): { text: string; rows: number; removed: number } {
   const lines = text.split('\n');
   const kept: string[] = [];
   let rows = 0;
@@ -139,7 +166,7 @@ function eraseLines(text: string, matcher: SubjectMatcher): { text: string; rows
 }
 
 /** A Firehose record's data (a raw record: a gzip member naming its partition; or plain rows/an envelope). */
-function eraseRecordData(data: Buffer, matcher: SubjectMatcher): ObjectErasure {
+function eraseRecordData(data: Buffer, matcher: LineMatcher): ObjectErasure {
   if (!isGzip(data)) {
     const result = eraseLines(data.toString('utf8'), matcher);
     return { ...result, bytes: result.removed > 0 ? Buffer.from(result.text, 'utf8') : undefined };
@@ -156,8 +183,8 @@ function eraseRecordData(data: Buffer, matcher: SubjectMatcher): ObjectErasure {
   return { rows: result.rows, removed: result.removed, bytes: partition ? rawRecord(text, partition) : gzipSync(text) };
 }
 
-/** One lake object (raw/, bad/, errors/; gzip or not, by its first bytes) without the subject's rows. */
-export function eraseFromObject(bytes: Buffer, matcher: SubjectMatcher): ObjectErasure {
+/** One lake object (raw/, bad/, errors/, predictions/; gzip or not, by its first bytes) without the subject's rows. */
+export function eraseFromObject(bytes: Buffer, matcher: LineMatcher): ObjectErasure {
   const gzip = isGzip(bytes);
   const result = eraseLines((gzip ? gunzipSync(bytes) : bytes).toString('utf8'), matcher);
   if (result.removed === 0) return { rows: result.rows, removed: 0 };
@@ -202,6 +229,8 @@ export interface ErasureReceipt {
   dedup_event_ids: number;
   /** Curated and feature objects of the subject's dates (derived zones: rebuilt, not edited). */
   derived_objects_deleted: string[];
+  /** Captured predictions of the subject's sessions removed from predictions/ (their objects are in `rewritten`). */
+  prediction_rows_removed: number;
   models_flagged: { model_name: string; version: string }[];
 }
 

@@ -10,6 +10,9 @@ export const ERASED_ZONES = [LAKE_PREFIXES.raw, LAKE_PREFIXES.bad, ERRORS_PREFIX
 /** The curated zone (Parquet, glue/curated.sql): one row per event_id, fields flattened, by the date of its raw partition. */
 export const CURATED_PREFIX = 'curated/clickstream/';
 
+/** Predictions POST /predict served (README, "Monitoring models"), by the hour they were captured. */
+export const PREDICTIONS_PREFIX = 'predictions/';
+
 /** Session features (Parquet), one partition per UTC date of the session's first event. */
 export const FEATURES_PREFIX = 'features/purchase-propensity/';
 

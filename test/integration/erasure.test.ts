@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { dedupTable } from '#adapters/dedup-table';
-import { getModelVersion } from '#adapters/registry-table';
-import { getObjectBytes, listObjects, putObject } from '#adapters/s3';
-import { ERASED_ZONES, FEATURES_PREFIX } from '#domain/lake';
+import { getModelVersion, setAlias } from '#adapters/registry-table';
+import { getObjectBytes, listObjects, putObject, readJsonLines } from '#adapters/s3';
+import { ERASED_ZONES, FEATURES_PREFIX, PREDICTIONS_PREFIX } from '#domain/lake';
+import { PRODUCTION_ALIAS } from '#domain/registry';
 import { rawRecord } from '#domain/raw-records';
 import { runCuratedJob } from '../../local/glue/curated-job';
 import { runFeaturesJob } from '../../local/glue/features-job';
 import { runTsx } from '../helpers/cli';
-import { drain, itLocal, outputs, postEvents, pseudonymOf } from '../helpers/cloud';
+import { api, drain, itLocal, outputs, postEvents, pseudonymOf } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
+import { trainedModel } from '../helpers/models';
 import { registerVersion } from '../helpers/registry';
+import { waitFor } from '../helpers/wait';
 
 const text = (bytes: Buffer) => (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
 
@@ -72,6 +75,23 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
       artifact: {},
       data: { from: '2025-01-01', to: '2025-01-02', partitions: ['dt=2025-01-01'] },
     });
+    // Predictions served for two of their sessions and one of someone else's, captured to predictions/.
+    const served = `erasure-serve-${now}`;
+    const model = trainedModel('logistic_regression', 600);
+    await registerVersion({ model: served, version: 'v1', kind: model.kind, artifact: { model } });
+    await setAlias(outputs().ModelsTableName!, served, PRODUCTION_ALIAS, { to: 'v1', expected: null, by: 'test', reason: 'test' });
+    const scored = [`erasure-17-0-${now}`, `erasure-17-1-${now}`, `erasure-3-0-${now}`];
+    const answer = await api('POST', '/predict', {
+      body: { model: served, sessions: scored.map((session_id) => ({ session_id, features: { n_events: 10 } })) },
+    });
+    expect(answer.status).toBe(200);
+    const capturedSessions = async () => {
+      const rows: { session_id: string; model: string }[] = [];
+      for (const { key } of await listObjects(bucket, PREDICTIONS_PREFIX))
+        rows.push(...(await readJsonLines<{ session_id: string; model: string }>(bucket, key)));
+      return rows.filter((r) => r.model === served).map((r) => r.session_id);
+    };
+    await waitFor('the predictions captured', async () => (await drain(), (await capturedSessions()).length === 3), 30_000);
     const targetIds = events.filter((e) => e.user_id === target).map((e) => e.event_id);
     const dedup = dedupTable(outputs().DedupTableName!, 24);
     expect((await dedup.findSeen(targetIds)).size).toBe(50);
@@ -99,6 +119,9 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
     expect(receipt.rewritten).toEqual(expect.arrayContaining(withTarget));
     expect(receipt.models_flagged).toEqual([{ model_name: `erasure-${now}`, version: 'v1' }]);
     expect(receipt.derived_objects_deleted).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${FEATURES_PREFIX}dt=${today}/`))]));
+    // Their sessions' predictions are gone; the other session's is kept.
+    expect(receipt.prediction_rows_removed).toBe(2);
+    expect(await capturedSessions()).toEqual([`erasure-3-0-${now}`]);
 
     // No object of the lake holds them — in any form, decoded — and every other row of every object is as it was.
     const after = await zoneLines();
@@ -108,7 +131,7 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
       const was = before.get(key);
       if (was && !receipt.rewritten.includes(key)) expect(lines).toEqual(was);
     }
-    for (const key of receipt.rewritten.filter((k: string) => !k.startsWith('errors/'))) {
+    for (const key of receipt.rewritten.filter((k: string) => !k.startsWith('errors/') && !k.startsWith(PREDICTIONS_PREFIX))) {
       const removed = before.get(key)!.filter((line) => !after.get(key)!.includes(line));
       expect(after.get(key)).toEqual(before.get(key)!.filter((line) => !removed.includes(line)));
       for (const line of removed) expect(holds(line) || line.includes('payload_base64')).toBe(true);

@@ -198,6 +198,7 @@ describe('sls invoke local', () => {
       versions_deleted: 0,
       dedup_event_ids: 0,
       dates: [],
+      session_digests: [],
     });
     const receipt = result(await invokeLocal('finishErasure', 'events/stepfunctions/finish-erasure-dry-run.json', endpoint));
     expect(receipt).toMatchObject({
@@ -206,6 +207,7 @@ describe('sls invoke local', () => {
       rows_removed: 0,
       models_flagged: [],
       derived_objects_deleted: [],
+      prediction_rows_removed: 0,
     });
     expect(receipt.receipt_key).toBeUndefined();
   });

@@ -105,6 +105,11 @@ describe('serverless.yml, packaged for dev', () => {
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.Policies ?? []).includes('s3:DeleteObjectVersion'))
       .map(([id]) => id);
     expect(deleters).toEqual(['ErasureRole']);
+    // Every zone it rewrites or deletes in: the event zones, the captured predictions, the derived zones.
+    const statements = resources.ErasureRole!.Properties.Policies[0].PolicyDocument.Statement as { Action: string[]; Resource: unknown }[];
+    expect(statements.find((st) => st.Action.includes('s3:DeleteObjectVersion'))!.Resource).toEqual(
+      ['raw', 'bad', 'errors', 'curated', 'features', 'predictions'].map((zone) => ({ 'Fn::Sub': `\${LakeBucket.Arn}/${zone}/*` })),
+    );
   });
 
   it('deploys the monitoring and canary state machines as written (monitoring on a schedule); predictions go to their own delivery stream', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { badRow } from '#domain/events/bad-row';
 import { encodeEnvelopeOfEvents } from '#domain/events/envelope';
-import { eraseFromObject, erasureSubject, modelsTrainedOn, sha256, SubjectMatcher } from '#domain/erasure';
+import { eraseFromObject, erasureSubject, modelsTrainedOn, SessionMatcher, sha256, SubjectMatcher } from '#domain/erasure';
 import { pseudonym } from '#domain/privacy';
 import { rawRecord, rawRecordPartition } from '#domain/raw-records';
 import { makeEvent } from '../../helpers/events';
@@ -32,6 +32,18 @@ describe('erasure', () => {
     expect([...matcher.found.eventIds]).toEqual(['00000000-0000-4000-8000-000000000001']);
     expect([...matcher.found.dates]).toEqual(['2026-11-20']);
     expect(eraseFromObject(Buffer.from(`${row('someone')}\n`), new SubjectMatcher(subject))).toEqual({ rows: 1, removed: 0 });
+  });
+
+  it('notes the digests of their session ids, and takes the predictions captured for those sessions out of predictions/', () => {
+    const matcher = new SubjectMatcher(subject);
+    eraseFromObject(Buffer.from(`${row(stored, { session_id: 'their-session' })}\n${row('someone', { session_id: 'other-session' })}\n`), matcher);
+    expect([...matcher.found.sessions]).toEqual([sha256('their-session')]);
+    const prediction = (session: string | null) =>
+      JSON.stringify({ session_id: session, model: 'm', version: 'v1', route: 'production', probability: 0.2, features: {} });
+    const lines = [prediction('other-session'), prediction('their-session'), prediction(null), ''];
+    const result = eraseFromObject(gzipSync(lines.join('\n')), new SessionMatcher(matcher.found.sessions));
+    expect(result).toMatchObject({ rows: 3, removed: 1 });
+    expect(gunzipSync(result.bytes!).toString()).toBe([lines[0], lines[2], ''].join('\n'));
   });
 
   it('finds them in bad rows: in the envelope of a schema violation, and as a quoted string in bytes that are not JSON', () => {
