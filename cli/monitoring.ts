@@ -36,6 +36,9 @@ export function formatReport(report: MonitorReport): string {
   const s = report.settings;
   return [
     `${report.model} — predictions captured ${report.window.from} → ${report.window.to}; a session is a buyer if it purchased within ${s.horizonMinutes} min after the prediction; intervals at ${Math.round(s.confidence * 100)} %`,
+    ...(report.unreadable_lines > 0
+      ? [`  ${report.unreadable_lines} line(s) of predictions/ held no prediction and were skipped (written by something else than POST /predict?)`]
+      : []),
     ...(report.groups.length === 0
       ? ['  no captured predictions in this window (POST /predict captures them; npm run generate -- --predict makes some)']
       : report.groups.flatMap(groupLines)),

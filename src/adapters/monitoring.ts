@@ -1,12 +1,12 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { toCapturedPrediction, type CapturedPrediction } from '#domain/monitoring/capture';
+import { capturedPrediction, type CapturedPrediction } from '#domain/monitoring/capture';
 import { outcomeHours, monitorReport, type MonitorReport, type MonitorSettings, type VersionFacts } from '#domain/monitoring/report';
 import { PREDICTIONS_PREFIX } from '#domain/lake';
 import { ITEM_PREFIX } from '#domain/registry';
 import { mapConcurrent } from '#shared/concurrency';
 import { dynamoDbDocumentClient } from './dynamodb';
 import { getModelVersion } from './registry-table';
-import { listObjects, readJsonLines } from './s3';
+import { listObjects, readJsonLines, readLines } from './s3';
 
 /**
  * The monitoring job's reads and writes (README, "Monitoring models"): captured predictions from predictions/,
@@ -27,10 +27,15 @@ const days = (from: Date, to: Date): string[] => {
 const HOUR_OF_KEY = /\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
 
 /**
- * Every prediction of `model` captured in [from, to). Only the hours that can hold them are read: Firehose files a
+ * Every prediction of `model` captured in [from, to), and how many lines of those objects were no prediction. Only the hours that can hold them are read: Firehose files a
  * record under the hour it arrived, seconds after its capture (later when the capture retried); an hour either side.
  */
-export async function readCapturedPredictions(bucket: string, model: string, from: Date, to: Date): Promise<CapturedPrediction[]> {
+export async function readCapturedPredictions(
+  bucket: string,
+  model: string,
+  from: Date,
+  to: Date,
+): Promise<{ predictions: CapturedPrediction[]; unreadable: number }> {
   const first = Math.floor(from.getTime() / HOUR) * HOUR - HOUR;
   const keys = (await Promise.all(days(new Date(first), new Date(to.getTime() + HOUR)).map((dt) => listObjects(bucket, `${PREDICTIONS_PREFIX}dt=${dt}/`))))
     .flat()
@@ -41,10 +46,15 @@ export async function readCapturedPredictions(bucket: string, model: string, fro
       return Number.isNaN(at) || (at >= first && at <= to.getTime() + HOUR);
     });
   const [lo, hi] = [from.toISOString(), to.toISOString()];
+  let unreadable = 0;
   const rows = await mapConcurrent(keys, READS_IN_FLIGHT, async (key) =>
-    (await readJsonLines(bucket, key)).map(toCapturedPrediction).filter((p) => p.model === model && p.captured_at >= lo && p.captured_at < hi),
+    (await readLines(bucket, key)).flatMap((line) => {
+      const p = capturedPrediction(line);
+      if (!p) unreadable++;
+      return p && p.model === model && p.captured_at >= lo && p.captured_at < hi ? [p] : [];
+    }),
   );
-  return rows.flat();
+  return { predictions: rows.flat(), unreadable };
 }
 
 /**
@@ -87,7 +97,7 @@ export async function computeReport(
   settings: MonitorSettings,
   now = Date.now(),
 ): Promise<MonitorReport> {
-  const predictions = await readCapturedPredictions(where.bucket, model, window.from, window.to);
+  const { predictions, unreadable } = await readCapturedPredictions(where.bucket, model, window.from, window.to);
   const sessions = new Set(predictions.flatMap((p) => (p.session_id === null ? [] : [p.session_id])));
   const purchases = await readPurchases(where.bucket, outcomeHours(predictions, settings), sessions);
   const versions = await versionFacts(
@@ -95,7 +105,16 @@ export async function computeReport(
     model,
     predictions.map((p) => p.version),
   );
-  return monitorReport({ model, window: { from: window.from.toISOString(), to: window.to.toISOString() }, predictions, purchases, versions, settings, now });
+  return monitorReport({
+    model,
+    window: { from: window.from.toISOString(), to: window.to.toISOString() },
+    predictions,
+    purchases,
+    versions,
+    settings,
+    now,
+    unreadableLines: unreadable,
+  });
 }
 
 /** A registry item of the monitoring kind: sort key `monitor#<window end>#<version>`, expiring after `retentionDays`. */

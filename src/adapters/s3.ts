@@ -48,12 +48,14 @@ export async function getObjectBytes(bucket: string, key: string): Promise<Buffe
  * raw stream's FileExtension ".gz" may name error output too, which Firehose writes as plain JSON).
  */
 export async function readJsonLines<T = unknown>(bucket: string, key: string): Promise<T[]> {
+  return (await readLines(bucket, key)).map((line) => JSON.parse(line) as T);
+}
+
+/** A Firehose object's non-empty lines, unparsed (gunzipped when it is gzip, as `readJsonLines`). */
+export async function readLines(bucket: string, key: string): Promise<string[]> {
   const bytes = await getObjectBytes(bucket, key);
   const text = (bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipAsync(bytes) : bytes).toString('utf8');
-  return text
-    .split('\n')
-    .filter((line) => line.length > 0)
-    .map((line) => JSON.parse(line) as T);
+  return text.split('\n').filter((line) => line.length > 0);
 }
 
 /** Downloads an object to a local file (for engines that read files: DuckDB stands in for Glue locally). */

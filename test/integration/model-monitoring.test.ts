@@ -1,5 +1,6 @@
 import { getAlias, setAlias } from '#adapters/registry-table';
 import { canaryChecks } from '#adapters/monitoring';
+import { putObject } from '#adapters/s3';
 import { decideCanary, type CanaryFigures, type CanarySettings } from '#domain/monitoring/canary';
 import { delongAuc } from '#domain/monitoring/quality';
 import type { GroupReport, MonitorReport } from '#domain/monitoring/report';
@@ -87,7 +88,11 @@ describe('model monitoring: captured predictions labelled by what the sessions d
     await setAlias(table(), model, PRODUCTION_ALIAS, { to: 'v1', expected: null, by: 'test', reason: 'test' });
     const traffic = shoppers(2, 3000);
     await serve(model, traffic);
+    // A line that is no prediction (written there by something else) is skipped and counted, never fatal.
+    const hour = new Date().toISOString().slice(0, 13);
+    await putObject(outputs().LakeBucketName!, `predictions/dt=${hour.slice(0, 10)}/hour=${hour.slice(11)}/not-a-capture-${RUN}`, 'not json\n');
     const report = await monitor(model);
+    expect(report.unreadable_lines).toBeGreaterThanOrEqual(1);
     const production = productionOf(report);
     const buyers = traffic.filter((s) => s.truth.purchased).length;
     expect(production).toMatchObject({ version: 'v1', sessions: 3000, pending: 0, unlabellable: 0, alerts: [] });

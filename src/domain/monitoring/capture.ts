@@ -36,13 +36,17 @@ function sessionBucket(sessionId: string): number {
 export const captured = (sessionId: string | null, rate: number, random: () => number = Math.random): boolean =>
   rate >= 1 || (rate > 0 && (sessionId === null ? random() : sessionBucket(sessionId)) < rate);
 
-export class CaptureRowError extends Error {
-  override name = 'CaptureRowError';
-}
-
-/** A captured line read back from the lake, checked for the fields the monitor relies on. */
-export function toCapturedPrediction(line: unknown): CapturedPrediction {
-  const row = line as Partial<CapturedPrediction>;
+/**
+ * A line of predictions/ read back: the prediction it holds, or undefined when it is not one (not JSON, or without
+ * the fields the monitor relies on — a line someone else wrote there, or a truncated one), counted, never fatal.
+ */
+export function capturedPrediction(line: string): CapturedPrediction | undefined {
+  let row: Partial<CapturedPrediction> | null;
+  try {
+    row = JSON.parse(line) as Partial<CapturedPrediction> | null;
+  } catch {
+    return undefined;
+  }
   const ok =
     typeof row === 'object' &&
     row !== null &&
@@ -53,8 +57,7 @@ export function toCapturedPrediction(line: unknown): CapturedPrediction {
     typeof row.probability === 'number' &&
     typeof row.features === 'object' &&
     row.features !== null;
-  if (!ok) throw new CaptureRowError('Not a captured prediction (predictions/ holds only what POST /predict writes).');
-  return row as CapturedPrediction;
+  return ok ? (row as CapturedPrediction) : undefined;
 }
 
 /** A scored session as the capture needs it (src/domain/serving.ts's NamedSession). */

@@ -73,6 +73,8 @@ export interface MonitorReport {
   window: { from: string; to: string };
   settings: MonitorSettings;
   groups: GroupReport[];
+  /** Lines of the window's predictions/ objects that held no prediction (not JSON, or not of POST /predict): skipped. */
+  unreadable_lines: number;
 }
 
 /**
@@ -117,6 +119,7 @@ export function monitorReport(input: {
   versions: ReadonlyMap<string, VersionFacts>;
   settings: MonitorSettings;
   now: number;
+  unreadableLines?: number;
 }): MonitorReport {
   const { settings } = input;
   const groups = new Map<string, CapturedPrediction[]>();
@@ -199,5 +202,5 @@ export function monitorReport(input: {
   });
   const order: Record<Route, number> = { production: 0, canary: 1, shadow: 2 };
   reports.sort((a, b) => a.alias.localeCompare(b.alias) || order[a.route] - order[b.route] || b.version.localeCompare(a.version));
-  return { model: input.model, window: input.window, settings, groups: reports };
+  return { model: input.model, window: input.window, settings, groups: reports, unreadable_lines: input.unreadableLines ?? 0 };
 }

@@ -1,4 +1,4 @@
-import { captured, captureRows, type CapturedPrediction } from '#domain/monitoring/capture';
+import { captured, capturedPrediction, captureRows, type CapturedPrediction } from '#domain/monitoring/capture';
 import { driftReference } from '#domain/monitoring/drift';
 import { DEFAULT_MONITOR_SETTINGS, monitorReport, outcomeHours, outcomeOf } from '#domain/monitoring/report';
 import type { Metrics } from '#domain/model/metrics';
@@ -112,6 +112,13 @@ describe('drift in the monitoring report', () => {
 });
 
 describe('prediction capture', () => {
+  it('reads back only what POST /predict wrote: anything else in predictions/ is no prediction', () => {
+    const row = prediction({});
+    expect(capturedPrediction(JSON.stringify(row))).toEqual(row);
+    for (const line of ['not json', 'null', '{"model":"m"}', JSON.stringify({ ...row, route: 'sideways' }), JSON.stringify({ ...row, probability: '0.5' })])
+      expect(capturedPrediction(line)).toBeUndefined();
+  });
+
   it('samples by session, so a session is captured by every request or by none', () => {
     const ids = Array.from({ length: 2000 }, (_, i) => `session-${i}`);
     const kept = ids.filter((id) => captured(id, 0.25));
