@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { dedupTable } from '#adapters/dedup-table';
 import { getModelVersion, setAlias } from '#adapters/registry-table';
-import { getObjectBytes, listObjects, putObject, readJsonLines } from '#adapters/s3';
+import { getObjectBytes, listObjects, putObject, readLines } from '#adapters/s3';
 import { ERASED_ZONES, FEATURES_PREFIX, PREDICTIONS_PREFIX } from '#domain/lake';
+import { capturedPrediction } from '#domain/monitoring/capture';
 import { PRODUCTION_ALIAS } from '#domain/registry';
 import { rawRecord } from '#domain/raw-records';
 import { runCuratedJob } from '../../local/glue/curated-job';
@@ -85,11 +86,15 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
       body: { model: served, sessions: scored.map((session_id) => ({ session_id, features: { n_events: 10 } })) },
     });
     expect(answer.status).toBe(200);
+    // Read as the monitor reads them: other test files may put lines there that are no prediction.
     const capturedSessions = async () => {
-      const rows: { session_id: string; model: string }[] = [];
+      const sessions: (string | null)[] = [];
       for (const { key } of await listObjects(bucket, PREDICTIONS_PREFIX))
-        rows.push(...(await readJsonLines<{ session_id: string; model: string }>(bucket, key)));
-      return rows.filter((r) => r.model === served).map((r) => r.session_id);
+        for (const line of await readLines(bucket, key)) {
+          const prediction = capturedPrediction(line);
+          if (prediction?.model === served) sessions.push(prediction.session_id);
+        }
+      return sessions;
     };
     await waitFor('the predictions captured', async () => (await drain(), (await capturedSessions()).length === 3), 30_000);
     const targetIds = events.filter((e) => e.user_id === target).map((e) => e.event_id);
