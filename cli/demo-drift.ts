@@ -13,13 +13,15 @@ import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 import { generateTraffic } from './traffic';
 import { describeOutcome, runTrainingWorkflow } from './training-workflow';
 
+const DEFAULT_DRIFT = 'mobile=85,mobile_effect=1.5,checkout=-1,cart=1.2,returning=-1.5';
+
 const USAGE = `
 npm run demo:drift -- [--drift SPEC] [--reset] [--port 4566] [--api-port 3000] [--site-port 8080] [--json]
 
 The closed loop of README "Monitoring models", on the local cloud, in six steps:
   1. a model is trained on a shop's traffic and promoted;
   2. more of the same traffic is served through POST /predict and monitored: live ROC-AUC agrees with offline, no drift;
-  3. the shoppers change (--drift, default "${'mobile=85,mobile_effect=1.5,checkout=-1,cart=1.2,returning=-1.5'}"):
+  3. the shoppers change (--drift, default "${DEFAULT_DRIFT}"):
      the monitor shows PSI over its threshold and quality falling;
   4. a model is trained on the changed traffic and kept as a candidate (npm run train -- --candidate);
   5. it serves half the sessions as a canary while the canary analysis compares it with production;
@@ -27,7 +29,6 @@ The closed loop of README "Monitoring models", on the local cloud, in six steps:
 Sessions are dated in the days before today (a day each), so every outcome is known when it is monitored.
 `;
 
-const DEFAULT_DRIFT = 'mobile=85,mobile_effect=1.5,checkout=-1,cart=1.2,returning=-1.5';
 const SHOP = 101;
 const MODEL = 'purchase-propensity';
 const DAY = 86_400_000;

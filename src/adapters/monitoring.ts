@@ -1,7 +1,7 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { capturedPrediction, type CapturedPrediction } from '#domain/monitoring/capture';
 import { outcomeHours, monitorReport, type MonitorReport, type MonitorSettings, type VersionFacts } from '#domain/monitoring/report';
-import { PREDICTIONS_PREFIX } from '#domain/lake';
+import { datesBetween, PREDICTIONS_PREFIX } from '#domain/lake';
 import { ITEM_PREFIX } from '#domain/registry';
 import { mapConcurrent } from '#shared/concurrency';
 import { dynamoDbDocumentClient } from './dynamodb';
@@ -17,12 +17,7 @@ import { listObjects, readJsonLines, readLines } from './s3';
 const READS_IN_FLIGHT = 16;
 const HOUR = 3_600_000;
 
-const days = (from: Date, to: Date): string[] => {
-  const out: string[] = [];
-  for (let t = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate()); t <= to.getTime(); t += 24 * HOUR)
-    out.push(new Date(t).toISOString().slice(0, 10));
-  return out;
-};
+const day = (at: number) => new Date(at).toISOString().slice(0, 10);
 
 const HOUR_OF_KEY = /\/dt=(\d{4}-\d{2}-\d{2})\/hour=(\d{2})\//;
 
@@ -37,7 +32,7 @@ export async function readCapturedPredictions(
   to: Date,
 ): Promise<{ predictions: CapturedPrediction[]; unreadable: number }> {
   const first = Math.floor(from.getTime() / HOUR) * HOUR - HOUR;
-  const keys = (await Promise.all(days(new Date(first), new Date(to.getTime() + HOUR)).map((dt) => listObjects(bucket, `${PREDICTIONS_PREFIX}dt=${dt}/`))))
+  const keys = (await Promise.all(datesBetween(day(first), day(to.getTime() + HOUR)).map((dt) => listObjects(bucket, `${PREDICTIONS_PREFIX}dt=${dt}/`))))
     .flat()
     .map((o) => o.key)
     .filter((key) => {

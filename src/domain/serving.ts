@@ -1,6 +1,7 @@
 import type { ErrorObject } from 'ajv';
 import { ClickstreamError, UnavailableError } from '#shared/errors';
 import { validateEvent } from './events/schema';
+import { fnv1a32 } from './hash';
 import { sessionFeatures } from './features/session-features';
 import { FEATURE_NAMES } from './features/spec';
 import { explainGbdt } from './model/gbdt';
@@ -334,14 +335,7 @@ export interface AliasModels {
 export type RemoteScorer = (endpoint: string, sessions: NamedSession[], explain: boolean) => Promise<{ version?: string; predictions: Prediction[] }>;
 
 /** A session's place in [0, 1): FNV-1a of its id, so a session stays on one side of a canary split. */
-export function canaryBucket(sessionId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < sessionId.length; i++) {
-    h ^= sessionId.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return (h >>> 0) / 4294967296;
-}
+export const canaryBucket = (sessionId: string): number => fnv1a32(sessionId) / 4294967296;
 
 /**
  * Scores sessions through an alias: each session goes to the canary version if its bucket falls under the

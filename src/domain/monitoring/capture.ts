@@ -1,3 +1,5 @@
+import { fnv1a32 } from '../hash';
+
 /**
  * Prediction capture: what POST /predict keeps of each scored session (README, "Monitoring models"), one JSON line
  * per session and route in the lake's predictions/ zone. No visitor id is kept: the session id joins a prediction
@@ -24,13 +26,8 @@ export interface CapturedPrediction {
 }
 
 /** The session's place in [0, 1): FNV-1a of its id, so a session is captured by every request or by none. */
-function sessionBucket(sessionId: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < sessionId.length; i++) h = Math.imul(h ^ sessionId.charCodeAt(i), 0x01000193);
-  // A different offset from the canary split's hash, so capture sampling does not follow the canary's share.
-  h = Math.imul(h ^ 0x9e37, 0x01000193);
-  return (h >>> 0) / 4294967296;
-}
+// One more FNV step than the canary split's hash, so capture sampling does not follow the canary's share.
+const sessionBucket = (sessionId: string): number => (Math.imul(fnv1a32(sessionId) ^ 0x9e37, 0x01000193) >>> 0) / 4294967296;
 
 /** Whether a session is captured at this rate (0–1); sessions without an id are drawn at random. */
 export const captured = (sessionId: string | null, rate: number, random: () => number = Math.random): boolean =>

@@ -167,10 +167,3 @@ export function qualityFigures(
     reliability: curves(y, p).calibration,
   };
 }
-
-/** A stable seed from a text (the group's key), so its bootstrap is the same every time it is recomputed. */
-export function seedOf(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}

@@ -3,7 +3,8 @@ import { CALENDAR_CYCLES } from '../features/spec';
 import type { Metrics } from '../model/metrics';
 import type { CapturedPrediction, Route } from './capture';
 import { driftFigures, type DriftFigures, type DriftReference } from './drift';
-import { qualityFigures, seedOf, type QualityFigures } from './quality';
+import { fnv1a32 } from '../hash';
+import { qualityFigures, type QualityFigures } from './quality';
 
 /**
  * The monitoring report of one model over a window (README, "Monitoring models"): captured predictions labelled
@@ -155,7 +156,7 @@ export function monitorReport(input: {
     const quality = qualityFigures(y, scores, {
       confidence: settings.confidence,
       resamples: settings.resamples,
-      seed: seedOf(`${key}\u0000${input.window.to}`),
+      seed: fnv1a32(`${key}\u0000${input.window.to}`),
     });
     const facts = input.versions.get(first.version);
     const offline = facts ? { roc_auc: facts.test.roc_auc, ece: facts.test.ece } : null;
