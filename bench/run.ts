@@ -22,7 +22,7 @@ import { planCollect, type StreamRecordPlan } from '#domain/collect';
 const USAGE = `
 npm run bench -- [name…] [--json]
 
-Benchmarks, each next to a bare baseline measured in the same run: ingest, collect, predict, predict-http,
+Benchmarks, each next to a bare baseline measured in the same run: ingest, realtime, collect, predict, predict-http,
 pipeline, coldstart, memory, training, tracker.
 Prints a table and writes bench/results/latest.json.
 `;
@@ -102,6 +102,50 @@ async function ingestBench(): Promise<Figure[]> {
   }
   await sink.close();
   return figures;
+}
+
+/**
+ * The real-time consumer's hot path (functions/realtime): a mid-window invocation of the deployed batch size,
+ * its window's state carried in and out as JSON, as Lambda does. The final invocation's table writes are once
+ * per window and shard, not per event: not timed here.
+ */
+async function realtimeBench(): Promise<Figure[]> {
+  Object.assign(process.env, { REALTIME_TABLE_NAME: 'bench', LOG_LEVEL: 'ERROR', AWS_REGION: 'us-east-1' });
+  const { handler } = await import('../functions/realtime/handler');
+  const records = benchRecords(1_000);
+  const events = records.reduce((sum, r) => sum + r.events, 0);
+  const batch = kinesisBatch(records);
+  const window = { window: { start: '2026-12-07T10:00:00Z', end: '2026-12-07T10:01:00Z' }, shardId: 'shardId-000000000000', isWindowTerminatedEarly: false };
+  // The state of a window that has seen a batch already: its sketches are full-size.
+  const warm = (await handler(
+    { ...batch, ...window, eventSourceARN: 'arn:aws:kinesis:us-east-1:0:stream/bench', state: {}, isFinalInvokeForWindow: false } as never,
+    context,
+  )) as {
+    state: unknown;
+  };
+  const event = JSON.stringify({
+    ...batch,
+    ...window,
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:0:stream/bench',
+    state: warm.state,
+    isFinalInvokeForWindow: false,
+  });
+  const [samples, baseline] = await pairedTimes(
+    async () => JSON.stringify(await handler(JSON.parse(event) as never, context)),
+    () => bareDecode(JSON.parse(event) as ReturnType<typeof kinesisBatch>),
+    3,
+    40,
+  );
+  return [
+    rateFigure(
+      `realtime handler, a mid-window batch of 1,000 records (${events.toLocaleString('en-US')} events), state in and out (paired)`,
+      events,
+      samples,
+      'event JSON.parse + base64 + JSON.parse + JSON.stringify',
+      baseline,
+      ['≥ 0.5 of baseline', (r) => r >= 0.5],
+    ),
+  ];
 }
 
 async function collectBench(): Promise<Figure[]> {
@@ -766,6 +810,7 @@ async function trackerBench(): Promise<Figure[]> {
 
 const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = {
   ingest: ingestBench,
+  realtime: realtimeBench,
   collect: collectBench,
   predict: predictBench,
   'predict-http': predictHttpBench,

@@ -2,7 +2,19 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { intOption, parseCli, runCli, UsageError } from '#shared/args';
-import { compare, monthlyBill, predictionsCost, trainingRunCost, type Bill, type MeasuredUsage, type Prices, type StackConfig } from '../cost/model';
+import {
+  ASSUMPTIONS,
+  compare,
+  monthlyBill,
+  predictionsCost,
+  provisionedShards,
+  realtimeCost,
+  trainingRunCost,
+  type Bill,
+  type MeasuredUsage,
+  type Prices,
+  type StackConfig,
+} from '../cost/model';
 
 const USAGE = `
 npm run cost -- [--rps 10,100,1000] [--events-per-request 10] [--event-bytes B] [--stage dev]
@@ -14,7 +26,8 @@ the stack as serverless.yml configures it for --stage, at each request rate, fro
 running the real functions on the local cloud (cost/usage.json; --measure measures again and rewrites it). Then
 the same beside the published figures of AWS's Clickstream Analytics on AWS at 10/100/1000 RPS — at the
 measured event size and at 1 KB per event — as configured and with the cost options (--collector, --kinesis,
---dedup, --platform-logs override the stage's), and what one training run and a million predictions cost.
+--dedup, --platform-logs override the stage's), what one training run and a million predictions cost, and
+the real-time consumer's month (and its cost per million events) at each rate.
 `;
 
 const root = path.resolve(__dirname, '..');
@@ -49,6 +62,7 @@ function stackConfig(stage: string): StackConfig {
     rawBufferSizeMb: Number(params.rawBufferSizeMb),
     platformLogs: params.lambdaSystemLogLevel !== 'WARN',
     accessLogs: true,
+    realtime: { windowSeconds: Number(params.realtimeWindowSeconds), memoryMb: memory('realtime') },
   };
 }
 
@@ -139,10 +153,28 @@ runCli(async () => {
     stateTransitions: 40,
   });
   const predictions = predictionsCost(usage, prices, configured.collectMemoryMb);
+  const shardsAt = (rps: number) =>
+    configured.kinesis.mode === 'provisioned'
+      ? (configured.kinesis.shards ??
+        provisionedShards(rps * eventsPerRequest * usage.per_event.kinesis_records, usage.per_event.kinesis_bytes / usage.per_event.kinesis_records))
+      : ASSUMPTIONS.onDemandShards;
+  const realtime = usage.realtime
+    ? rates.map((rps) => {
+        const bill = realtimeCost(usage, prices, {
+          eventsPerSecond: rps * eventsPerRequest,
+          shards: shardsAt(rps),
+          windowSeconds: configured.realtime!.windowSeconds,
+          memoryMb: configured.realtime!.memoryMb,
+          kinesis: configured.kinesis.mode,
+          eventBytes,
+        });
+        return { rps, bill, per_million_events: (bill.total / bill.events) * 1e6 };
+      })
+    : [];
 
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ok: true, usage: { measured_at: usage.measured_at, commit: usage.commit, event_bytes: usage.run.event_bytes }, prices_checked: prices.checked, config: configured, bills, comparisons, training_run: training, million_predictions: predictions })}\n`,
+      `${JSON.stringify({ ok: true, usage: { measured_at: usage.measured_at, commit: usage.commit, event_bytes: usage.run.event_bytes }, prices_checked: prices.checked, config: configured, bills, comparisons, training_run: training, million_predictions: predictions, realtime })}\n`,
     );
     return;
   }
@@ -170,4 +202,10 @@ runCli(async () => {
   );
   printBill('One training run (assumed: crawler 2 min, Glue 2 workers 5 min, Fargate 2 vCPU / 4 GB 10 min)', training, 'a run');
   printBill('A million predictions (POST /predict, one session each, in Lambda)', predictions, 'a million');
+  for (const { rps, bill, per_million_events } of realtime)
+    printBill(
+      `Real-time analytics at ${rps} requests/s (${configured.realtime!.windowSeconds} s windows, ${shardsAt(rps)} shards; ${usd(per_million_events)} per million events)`,
+      bill,
+    );
+  if (realtime.length === 0) process.stdout.write('\nReal-time analytics: not in cost/usage.json yet (npm run cost -- --measure).\n');
 });

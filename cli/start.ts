@@ -1,12 +1,15 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LocalCloud } from '../local/cloud';
+import { realtimeFigures } from '#adapters/realtime-table';
 import { ShopperModel } from '#domain/traffic/shopper-model';
 import { intOption, parseCli, runCli } from '#shared/args';
 import { resetClients } from '#shared/aws-clients';
+import { sleep } from '#shared/retry';
 import { formatCounts, lakeCounts, total, type LakeCounts } from './lake-summary';
 import { scanForPersonalData, type PrivacyScan } from './privacy-check';
 import { progressBar } from './progress';
+import { formatRealtime } from './realtime-view';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 import { generateTraffic } from './traffic';
 import { describeOutcome, runTrainingWorkflow, type WorkflowResult } from './training-workflow';
@@ -15,7 +18,7 @@ const USAGE = `
 npm start -- [--sessions 2000] [--seed 1] [--once] [--reset] [--port 4566] [--api-port 3000] [--site-port 8080] [--json]
 
 The whole pipeline locally: starts the local cloud, sends synthetic shoppers through POST /events,
-shows the events landing in the lake (per partition), then runs the training workflow over them
+shows the events landing in the lake (per partition) and what the real-time windows counted, then runs the training workflow over them
 (crawler → Glue features → Batch training → gate → promotion) and prints the promoted model's metrics.
 Then keeps the local cloud and API up until Ctrl-C; with --once it exits when done (1 if training failed).
 `;
@@ -80,6 +83,23 @@ async function waitForLake({ cloud, json, say }: Run, traffic: Traffic, started:
     );
   }
   return { pipeline, counts };
+}
+
+/**
+ * Then: what the real-time consumer counted while the traffic flowed (its tumbling windows, README "Real-time
+ * analytics"), once the window holding the last record has closed. The traffic is a day of history sent at once,
+ * so its event lag is hours.
+ */
+async function showRealtime({ cloud, json, say }: Run, started: number) {
+  const windowSeconds = Number(cloud.outputs.RealtimeWindowSeconds ?? 60);
+  say(`  waiting ${windowSeconds + 1} s for the last real-time window to close`);
+  await sleep((windowSeconds + 1) * 1000);
+  const minutes = Math.min(60, Math.ceil((Date.now() - started) / 60_000) + 1);
+  const figures = await realtimeFigures(cloud.outputs.RealtimeTableName!, minutes);
+  if (!json) {
+    process.stdout.write(`Real-time figures (npm run realtime -- --watch; GET /realtime):\n${formatRealtime(figures, windowSeconds)}\n\n`);
+  }
+  return figures.total;
 }
 
 /**
@@ -179,12 +199,13 @@ runCli(async () => {
     const started = Date.now();
     const traffic = await sendTraffic(run);
     const { pipeline, counts } = await waitForLake(run, traffic, started);
+    const realtime = await showRealtime(run, started);
     const privacy = await checkPrivacy(run, traffic);
     training = await train(run);
     const prediction = training.ok && training.decision === 'promote' ? await predictLiveSession(run) : undefined;
     if (json)
       process.stdout.write(
-        `${JSON.stringify({ ok: training.ok, traffic: { ...traffic, anonymousIds: undefined }, pipeline, lake: lakeSummary(counts), privacy, training, prediction, outputs: cloud.outputs })}\n`,
+        `${JSON.stringify({ ok: training.ok, traffic: { ...traffic, anonymousIds: undefined }, pipeline, lake: lakeSummary(counts), realtime, privacy, training, prediction, outputs: cloud.outputs })}\n`,
       );
   } catch (error) {
     await cloud.stop();

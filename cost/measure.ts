@@ -1,3 +1,4 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -10,6 +11,7 @@ import { PRODUCTION_ALIAS } from '#domain/registry';
 import { resetClients } from '#shared/aws-clients';
 import { trainedModel } from '../test/helpers/models';
 import { registerVersion } from '../test/helpers/registry';
+import { sleep } from '#shared/retry';
 import type { MeasuredUsage } from './model';
 
 const root = path.resolve(__dirname, '..');
@@ -19,6 +21,41 @@ const root = path.resolve(__dirname, '..');
  * synthetic shoppers' events through POST /events in requests of `eventsPerRequest`, until all are in S3; then
  * POST /predict, one session per request. Warm-up requests first, so the figures are a warm function's.
  */
+/**
+ * The realtime function's final invocation alone (once per window and shard: its cost does not follow the events),
+ * with a window state as the run left it, a few times through the local Lambda Invoke API. `putItems`: the run's
+ * PutItem calls, four per window and shard.
+ */
+async function measureRealtimeFinal(cloud: LocalCloud, putItems: number): Promise<{ windows: number; finalBilledMs: number }> {
+  const lambda = new LambdaClient({
+    region: 'us-east-1',
+    endpoint: cloud.outputs.LambdaEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const window = { start: new Date(Date.now() - 120_000).toISOString(), end: new Date(Date.now() - 60_000).toISOString() };
+  const base = {
+    window,
+    shardId: 'shardId-000000000000',
+    eventSourceARN: 'arn:aws:kinesis:us-east-1:000000000000:stream/cost',
+    isWindowTerminatedEarly: false,
+  };
+  const invoke = async (event: unknown) => {
+    const response = await lambda.send(new InvokeCommand({ FunctionName: 'clickstream-ml-local-realtime', Payload: Buffer.from(JSON.stringify(event)) }));
+    if (response.FunctionError) throw new Error(`realtime answered ${response.FunctionError}`);
+    return JSON.parse(Buffer.from(response.Payload!).toString('utf8')) as { state: unknown };
+  };
+  const shoppers = new ShopperModel(11, new Date(Date.now() - 60_000), 60_000);
+  const events = Array.from({ length: 100 }, () => shoppers.session().events).flat();
+  const data = Buffer.from(JSON.stringify({ v: 1, received_at: new Date().toISOString(), events })).toString('base64');
+  const records = [{ kinesis: { data, sequenceNumber: '1', partitionKey: 'cost', approximateArrivalTimestamp: Date.now() / 1000 } }];
+  const { state } = await invoke({ ...base, Records: records, state: {}, isFinalInvokeForWindow: false });
+  const runs = 20;
+  cloud.resetUsage();
+  for (let i = 0; i < runs; i++) await invoke({ ...base, Records: [], state, isFinalInvokeForWindow: true });
+  lambda.destroy();
+  return { windows: putItems / 4, finalBilledMs: (cloud.usageReport().lambda.realtime?.billedMs ?? 0) / runs };
+}
+
 export async function measureUsage(options: {
   events: number;
   eventsPerRequest: number;
@@ -50,7 +87,10 @@ export async function measureUsage(options: {
     if (sent.accepted + sent.rejected !== events.length)
       throw new Error(`${events.length - sent.accepted - sent.rejected} events were not taken; the measurement needs them all.`);
     await cloud.drain(600_000);
+    // The real-time consumer's last windows close a window's length after their last record.
+    await sleep((Number(cloud.outputs.RealtimeWindowSeconds) + 2) * 1000);
     const usage = cloud.usageReport();
+    const realtime = await measureRealtimeFinal(cloud, usage.calls['dynamodb:PutItem'] ?? 0);
 
     log(`scoring ${options.predictions} sessions with POST /predict`);
     const model = trainedModel('gbdt');
@@ -75,6 +115,7 @@ export async function measureUsage(options: {
 
     const n = events.length;
     const collect = usage.lambda.collect;
+    if (!usage.lambda.realtime) throw new Error('The realtime function did not run; is its mapping in serverless.yml?');
     const ingest = usage.lambda.ingest;
     const partition = usage.lambda.partitionRaw;
     if (!collect || !ingest || !partition || !predict) throw new Error('No function durations in the local log; is serverless-offline logging to .local/logs?');
@@ -106,6 +147,13 @@ export async function measureUsage(options: {
       predict_billed_ms: predict.billedMs / predict.invocations,
       prediction_capture: { billed_bytes: captured.billedBytes / options.predictions, stored_bytes: captured.objectBytes / options.predictions },
       partition_billed_ms_per_mb: partition.billedMs / (usage.firehose.bytes / 1024 ** 2),
+      realtime: {
+        window_seconds: Number(cloud.outputs.RealtimeWindowSeconds),
+        windows: realtime.windows,
+        billed_ms_per_event: Math.max(0, usage.lambda.realtime.billedMs - realtime.windows * realtime.finalBilledMs) / n,
+        billed_ms_per_final: realtime.finalBilledMs,
+        write_units_per_window: (usage.dynamodb.writeUnitsByTable[cloud.outputs.RealtimeTableName!] ?? 0) / Math.max(1, realtime.windows),
+      },
     };
   } finally {
     await cloud.stop();

@@ -46,6 +46,11 @@ export interface MeasuredUsage {
   prediction_capture?: { billed_bytes: number; stored_bytes: number };
   /** The raw stream's transform (partitionRaw): billed ms per MB of records it reads. */
   partition_billed_ms_per_mb: number;
+  /**
+   * The real-time consumer (README, "Real-time analytics"): its batches' billed ms per event, its final invocation's
+   * billed ms (once per window and shard), and the table's write units per window and shard, at the measured rate.
+   */
+  realtime?: { window_seconds: number; windows: number; billed_ms_per_event: number; billed_ms_per_final: number; write_units_per_window: number };
 }
 
 export interface Scenario {
@@ -72,6 +77,8 @@ export interface StackConfig {
   /** Lambda's START/END/REPORT lines (off when the functions' system log level is WARN, JSON log format). */
   platformLogs: boolean;
   accessLogs: boolean;
+  /** The real-time consumer (stage params realtimeWindowSeconds, its memory): billed apart, see realtimeCost. */
+  realtime?: { windowSeconds: number; memoryMb: number };
 }
 
 export interface CostLine {
@@ -223,6 +230,47 @@ export function monthlyBill(usage: MeasuredUsage, prices: Prices, scenario: Scen
     );
 
   return { lines, total: lines.reduce((n, l) => n + l.usd, 0), events, requests };
+}
+
+/**
+ * The real-time consumer for a month at a steady rate: Lambda polls each shard about once a second, so a busy shard
+ * is an invocation a second (a batch) plus a final one per window; the final one writes four items. Its second
+ * read of the stream is Kinesis data out (on-demand) or nothing extra (provisioned, shared throughput).
+ */
+export function realtimeCost(
+  usage: MeasuredUsage,
+  prices: Prices,
+  scenario: { eventsPerSecond: number; shards: number; windowSeconds: number; memoryMb: number; kinesis: 'on-demand' | 'provisioned'; eventBytes?: number },
+): Bill {
+  const rt = usage.realtime;
+  if (!rt) throw new Error('cost/usage.json has no real-time figures: run npm run cost -- --measure.');
+  const events = scenario.eventsPerSecond * SECONDS_PER_MONTH;
+  const windows = scenario.shards * (SECONDS_PER_MONTH / scenario.windowSeconds);
+  const batches = scenario.shards * SECONDS_PER_MONTH * Math.min(1, scenario.eventsPerSecond / scenario.shards);
+  const lines: CostLine[] = [];
+  const add = (service: string, item: string, quantity: number, unit: string, name: string, scale = 1) =>
+    lines.push(costLine(prices, service, item, quantity, unit, name, scale));
+  add('Lambda (realtime)', 'requests (batches + a final per window and shard)', batches + windows, 'requests', 'lambdaRequests', 1e6);
+  add(
+    'Lambda (realtime)',
+    `duration at ${scenario.memoryMb} MB`,
+    ((events * rt.billed_ms_per_event + windows * rt.billed_ms_per_final) / 1000) * (scenario.memoryMb / 1024),
+    'GB-s',
+    'lambdaArmGbSecond',
+  );
+  add(
+    'DynamoDB (real-time table)',
+    `write request units (${rt.write_units_per_window.toFixed(1)} per window and shard)`,
+    windows * rt.write_units_per_window,
+    'WRU',
+    'dynamodbWriteUnits',
+    1e6,
+  );
+  if (scenario.kinesis === 'on-demand') {
+    const kbUnits = events * usage.per_event.kinesis_kb_units * ((scenario.eventBytes ?? usage.run.event_bytes) / usage.run.event_bytes);
+    add('Kinesis (on-demand)', 'data out to the real-time consumer', (kbUnits * 1024) / GB, 'GB', 'kinesisOnDemandDataOutGb');
+  }
+  return { lines, total: lines.reduce((n, l) => n + l.usd, 0), events, requests: 0 };
 }
 
 /** One training run: the crawler, the Glue compaction and features jobs, the Batch (Fargate) training job, and the workflow's transitions. */

@@ -145,7 +145,7 @@ export class LocalCloud {
     const resolver = await this.createResources(template);
     await this.startHttpApi(env, apiPort, lambda.port);
     this.startMappings(template, resolver, lambda.invoke);
-    this.writeOutputs(template, resolver, apiPort, siteUrl);
+    this.writeOutputs(template, resolver, apiPort, siteUrl, lambda.port);
   }
 
   /** One local cloud per data directory; a stale lock (crashed run) is taken over and its API process ended. */
@@ -387,7 +387,7 @@ export class LocalCloud {
   }
 
   /** The stack's outputs, as `sls deploy` would print them (plus the local endpoints), kept in stack-outputs.json. */
-  private writeOutputs(template: Template, resolver: IntrinsicResolver, apiPort: number, siteUrl: string): void {
+  private writeOutputs(template: Template, resolver: IntrinsicResolver, apiPort: number, siteUrl: string, lambdaPort: number): void {
     const outputs: Record<string, string> = {};
     for (const [key, output] of Object.entries(template.Outputs ?? {})) {
       try {
@@ -402,6 +402,8 @@ export class LocalCloud {
       HttpApiUrl: apiUrl,
       Endpoint: this.edgeUrl,
       ApiUrl: apiUrl,
+      // Lambda's Invoke API for the stack's functions (serverless-offline's), as the mappings and state machines call them.
+      LambdaEndpoint: `http://127.0.0.1:${lambdaPort}`,
       DemoUrl: `${siteUrl}/demo/`,
       OpsUrl: `${siteUrl}/ops/`,
       TrackerUrl: `${siteUrl}/tracker/clickstream.min.js`,

@@ -43,6 +43,7 @@ export function startMappings(template: Template, resolver: IntrinsicResolver, o
       maximumRetryAttempts: p.MaximumRetryAttempts ?? -1,
       maximumRecordAgeSeconds: p.MaximumRecordAgeInSeconds ?? -1,
       reportBatchItemFailures: (p.FunctionResponseTypes ?? []).includes('ReportBatchItemFailures'),
+      tumblingWindowSeconds: p.TumblingWindowInSeconds ?? 0,
     };
     const destination: string | undefined = p.DestinationConfig?.OnFailure?.Destination;
     const mapping = new KinesisEventSourceMapping(spec, {

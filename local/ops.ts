@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { streamSummary } from '#adapters/kinesis';
+import { realtimeFigures } from '#adapters/realtime-table';
 import { readModel, scanRegistry } from '#adapters/registry-table';
 import { listObjects, readJsonLines } from '#adapters/s3';
 import { recentExecutions } from '#adapters/stepfunctions';
@@ -158,18 +159,22 @@ async function registry(table: string) {
   return models;
 }
 
+/** The real-time panel's look back (the API's GET /realtime?minutes=15). */
+const REALTIME_MINUTES = 15;
+
 export function opsData(sources: OpsSources): () => Promise<unknown> {
   const emf: Emf = { totals: {}, acceptedPerMinute: new Map(), latencies: [], offset: 0 };
   return async () => {
     const outputs = sources.outputs();
     readEmf(sources.functionLog, emf);
     const bucket = outputs.LakeBucketName!;
-    const [raw, bad, stream, executions, models] = await Promise.all([
+    const [raw, bad, stream, executions, models, realtime] = await Promise.all([
       zone(bucket, LAKE_PREFIXES.raw, false),
       zone(bucket, LAKE_PREFIXES.bad, true),
       streamSummary(outputs.ClickstreamStreamName!),
       recentExecutions(outputs.TrainingStateMachineArn!),
       registry(outputs.ModelsTableName!),
+      realtimeFigures(outputs.RealtimeTableName!, REALTIME_MINUTES),
     ]);
     const hourAgo = Date.now() - 3_600_000;
     const ingestMapping = sources.mappings().find((m) => /ingest/i.test(m.functionName));
@@ -202,6 +207,7 @@ export function opsData(sources: OpsSources): () => Promise<unknown> {
         })),
       },
       models,
+      realtime: { window_seconds: Number(outputs.RealtimeWindowSeconds), minutes: REALTIME_MINUTES, windows: realtime.windows, total: realtime.total },
       predict: {
         sessions: emf.totals.Predictions ?? 0,
         latency_ms: { p50: percentile(emf.latencies, 0.5), p99: percentile(emf.latencies, 0.99), samples: emf.latencies.length },

@@ -9,14 +9,15 @@ const KB = 1024;
 export interface UsageSnapshot {
   calls: Record<string, number>;
   kinesis: { records: number; bytes: number; kbUnits: number; payloadUnits: number };
-  dynamodb: { readUnits: number; writeUnits: number };
+  /** Write units also by table (a usage figure per feature: the dedup table, the real-time table). */
+  dynamodb: { readUnits: number; writeUnits: number; writeUnitsByTable: Record<string, number> };
   firehose: { records: number; bytes: number; billedBytes: number; objects: number; objectBytes: number; deliveredBytes: number };
 }
 
 const empty = (): UsageSnapshot => ({
   calls: {},
   kinesis: { records: 0, bytes: 0, kbUnits: 0, payloadUnits: 0 },
-  dynamodb: { readUnits: 0, writeUnits: 0 },
+  dynamodb: { readUnits: 0, writeUnits: 0, writeUnitsByTable: {} },
   firehose: { records: 0, bytes: 0, billedBytes: 0, objects: 0, objectBytes: 0, deliveredBytes: 0 },
 });
 
@@ -66,12 +67,16 @@ export class UsageMeter {
     const itemKb = (item: unknown) => Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item ?? {})) / KB));
     const read = (consistent: boolean) => (consistent ? 1 : 0.5);
     const d = this.usage.dynamodb;
+    const write = (table: unknown, units: number) => {
+      d.writeUnits += units;
+      d.writeUnitsByTable[String(table)] = (d.writeUnitsByTable[String(table)] ?? 0) + units;
+    };
     if (operation === 'BatchWriteItem') {
-      for (const requests of Object.values<any[]>(input.RequestItems ?? {}))
-        for (const r of requests) d.writeUnits += r.PutRequest ? itemKb(r.PutRequest.Item) : 1;
+      for (const [table, requests] of Object.entries<any[]>(input.RequestItems ?? {}))
+        for (const r of requests) write(table, r.PutRequest ? itemKb(r.PutRequest.Item) : 1);
     } else if (operation === 'BatchGetItem') {
       for (const table of Object.values<any>(input.RequestItems ?? {})) d.readUnits += (table.Keys?.length ?? 0) * read(table.ConsistentRead === true);
-    } else if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') d.writeUnits += itemKb(input.Item ?? input.Key);
+    } else if (operation === 'PutItem' || operation === 'UpdateItem' || operation === 'DeleteItem') write(input.TableName, itemKb(input.Item ?? input.Key));
     else if (operation === 'GetItem' || operation === 'Query' || operation === 'Scan') d.readUnits += read(input.ConsistentRead === true);
   }
 

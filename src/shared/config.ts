@@ -183,3 +183,10 @@ export const replayConfig = (env: Env = process.env) => ({
   lakeBucketName: requireString('LAKE_BUCKET_NAME', env),
   streamName: requireString('CLICKSTREAM_STREAM_NAME', env),
 });
+
+/** Real-time analytics (README, "Real-time analytics"): the table of window items, how long they live, the window's length. */
+export const realtimeConfig = (env: Env = process.env) => ({
+  tableName: requireString('REALTIME_TABLE_NAME', env),
+  retentionHours: requireNumber('REALTIME_RETENTION_HOURS', 48, env),
+  windowSeconds: requireNumber('REALTIME_WINDOW_SECONDS', 60, env),
+});

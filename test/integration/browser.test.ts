@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { setAlias } from '#adapters/registry-table';
 import type { LakeEvent } from '#domain/events/enrich';
 import { PRODUCTION_ALIAS } from '#domain/registry';
 import { launchBrowser } from '../helpers/browser';
-import { addFaults, clearFaults, drain, lakeRows, outputs, pseudonymOf } from '../helpers/cloud';
+import { addFaults, clearFaults, drain, lakeRows, outputs, postEvents, pseudonymOf } from '../helpers/cloud';
 import { trainedModel } from '../helpers/models';
 import { registerVersion } from '../helpers/registry';
 import { waitFor } from '../helpers/wait';
@@ -161,6 +162,35 @@ describe('the web tracker and the demo store, in a real browser', () => {
       });
     }
     expect(rows.filter((r) => 'consent' in r && r.consent?.analytics === true).length).toBe(rows.length - 1);
+  });
+
+  it('shows how many people are looking at a product now, from the real-time windows', async () => {
+    const catalog = JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'clients', 'demo', 'catalog.json'), 'utf8')) as { products: { id: string }[] };
+    const product = catalog.products.at(-1)!.id;
+    // Three other visitors look at the product (through the collector, as their trackers would).
+    const viewers = ['a', 'b', 'c'].map((v) => `looking-${stamp}-${v}`);
+    const events = viewers.map((v) => ({
+      event_id: randomUUID(),
+      event_type: 'product_view',
+      event_time: new Date().toISOString(),
+      session_id: `${v}-session`,
+      anonymous_id: v,
+      product: { id: product },
+    }));
+    expect((await postEvents(events)).body).toMatchObject({ accepted: 3 });
+    page = await (await browser.createBrowserContext()).newPage();
+    await page.goto(`${outputs().DemoUrl}#/product/${product}`, { waitUntil: 'networkidle0' });
+    // The window closes, the API's 10 s cache expires, the page asks again (every 10 s).
+    const people = await waitFor(
+      'the product page to show the people looking at it',
+      async () => {
+        const text = await page.$eval('[data-testid=looking]', (e) => (e as unknown as { hidden: boolean }).hidden || e.textContent);
+        return typeof text === 'string' && text;
+      },
+      45_000,
+      500,
+    );
+    expect(Number(/^(\d+) people are looking at this product now$/.exec(people)?.[1])).toBeGreaterThanOrEqual(3);
   });
 
   it('stops tracking when the visitor declines: nothing more is queued, and the ids on the device are forgotten', async () => {

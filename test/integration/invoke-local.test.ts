@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { windowItemsSince } from '#adapters/realtime-table';
 import { getRunRecord, setAlias } from '#adapters/registry-table';
 import type { BadRow } from '#domain/events/bad-row';
 import type { LakeEvent } from '#domain/events/enrich';
@@ -56,6 +57,17 @@ describe('sls invoke local', () => {
       { recordId: 'named', result: 'Ok', data: fixture.records[0]!.data, metadata: { partitionKeys: { dt: '2026-11-20', hour: '09' } } },
       { recordId: 'unnamed', result: 'ProcessingFailed', data: fixture.records[1]!.data },
     ]);
+  });
+
+  it('realtime: a tumbling-window batch comes back as the window state; the final invocation stores the window and hands back an empty state', async () => {
+    const window = result(await invokeLocal('realtime', 'events/kinesis/realtime-window.json', outputs().Endpoint));
+    expect(window).toMatchObject({ state: { v: 1, records: 3, events: { page_view: 1, product_view: 1, add_to_cart: 1 }, bad: 0 }, batchItemFailures: [] });
+    expect(result(await invokeLocal('realtime', 'events/kinesis/realtime-final.json', outputs().Endpoint))).toEqual({ state: {}, batchItemFailures: [] });
+    const items = await windowItemsSince(outputs().RealtimeTableName!, 'traffic', '2026-11-20T09:16:00Z');
+    expect(items.find((i) => i.shard === 'invoke-local-fixture/shardId-000000000000')).toMatchObject({
+      window_start: '2026-11-20T09:16:00Z',
+      data: { records: 2, orders: 1, revenue_cents: { USD: 4999 } },
+    });
   });
 
   it('ingest: a batch with bad and duplicate records reports no failures, and the lake holds each record once', async () => {

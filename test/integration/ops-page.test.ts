@@ -5,7 +5,7 @@ import { setAlias } from '#adapters/registry-table';
 import type { LakeEvent } from '#domain/events/lake-event';
 import { curves } from '#domain/model/metrics';
 import { launchBrowser } from '../helpers/browser';
-import { backfill, drain, itLocal, lakeRows, outputs } from '../helpers/cloud';
+import { backfill, drain, itLocal, lakeRows, outputs, postEvents } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { registerVersion } from '../helpers/registry';
 import { waitFor } from '../helpers/wait';
@@ -67,6 +67,11 @@ describe('the local operations page (/ops/), in a real browser', () => {
     expect(await count('raw-rows')).toBeGreaterThanOrEqual(300);
     expect(await count('delivered')).toBeGreaterThan(0);
     expect(await count('stream-read')).toBeGreaterThan(0);
+    // The real-time panel: the windows the tumbling-window consumer closed (a backfill is history, not traffic: live events too).
+    expect((await postEvents(Array.from({ length: 5 }, () => makeEvent({ event_time: new Date().toISOString() })))).body).toMatchObject({ accepted: 5 });
+    await waitFor('the real-time panel to count events', async () => (await count('realtime-events')) > 0, 30_000);
+    expect(await page.$$eval('[data-testid=realtime-windows] tr', (trs) => trs.length)).toBeGreaterThan(1);
+    expect(await page.$eval('[data-testid=realtime-chart] canvas', () => true)).toBe(true);
 
     // Both models' curves are drawn (uPlot's canvas), with every point the trainer stored.
     const roc = await page.$eval('[data-testid=roc-chart]', (e) => ({

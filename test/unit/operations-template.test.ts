@@ -39,6 +39,7 @@ const ALARMS = [
   'ModelCalibrationAlarm',
   'ModelDriftAlarm',
   'PredictionCaptureFailuresAlarm',
+  'RealtimeIteratorAgeAlarm',
 ];
 
 /** The model alarms watch one model's production route: the monitor publishes their metrics with these dimensions. */
@@ -122,7 +123,7 @@ describe('operations in the packaged template (sls package --stage dev)', () => 
     expect(dashboard.widgets[0]!.properties.alarms).toEqual(ALARMS.map((id) => `\${${id}.Arn}`));
     const steps = dashboard.widgets.slice(1).map((w) => Number(/^(\d)/.exec(w.properties.title)?.[1]));
     expect(steps).toEqual([...steps].sort());
-    expect(new Set(steps)).toEqual(new Set([1, 2, 3, 4, 5, 6, 7]));
+    expect(new Set(steps)).toEqual(new Set([1, 2, 3, 4, 5, 6, 7, 8]));
   });
 
   it('traces every function, its SDK calls and the state machines with X-Ray (stage param tracing)', () => {

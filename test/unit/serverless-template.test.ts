@@ -193,11 +193,18 @@ describe('serverless.yml, packaged for dev', () => {
       'GET /models/{name}',
       'GET /models/{name}/history',
       'GET /models/{name}/versions/{version}',
+      'GET /realtime',
       'POST /models/{name}/aliases/{alias}',
       'POST /models/{name}/rollback',
       'POST /predict',
     ]);
-    expect(routes.filter((r) => r.AuthorizationType !== 'CUSTOM').map((r) => r.RouteKey)).toEqual(['POST /events']);
+    // The storefront's "N people are looking at this" is public: one product's count, cached, throttled on its own.
+    expect(
+      routes
+        .filter((r) => r.AuthorizationType !== 'CUSTOM')
+        .map((r) => r.RouteKey)
+        .sort(),
+    ).toEqual(['GET /realtime/products/{id}', 'POST /events']);
     for (const authorizer of Object.values(resources).filter((r) => r.Type === 'AWS::ApiGatewayV2::Authorizer')) {
       expect(authorizer.Properties).toMatchObject({
         AuthorizerType: 'REQUEST',
@@ -257,7 +264,40 @@ describe('serverless.yml, packaged for dev', () => {
       AuthorizeAdminLambdaFunction: 20,
       AuthorizePredictLambdaFunction: 20,
       AuthorizeReadLambdaFunction: 20,
+      RealtimeQueryLambdaFunction: 10,
     });
+    expect(stage.RouteSettings['GET /realtime/products/{id}']).toEqual({ ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 });
+    expect(stage.RouteSettings['GET /realtime']).toEqual({ ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 });
+  });
+
+  it('runs real-time analytics on its own tumbling-window mapping, into a table whose items expire', () => {
+    const mappings = Object.values(resources).filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping');
+    const realtime = mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes('RealtimeLambdaFunction'))!.Properties;
+    expect(realtime).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': ['ClickstreamStream', 'Arn'] },
+      TumblingWindowInSeconds: 60,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      StartingPosition: 'LATEST',
+      MaximumRecordAgeInSeconds: 3600,
+    });
+    // Ingest's mapping is untouched: no window of its own.
+    const ingest = mappings.find((m) => JSON.stringify(m.Properties.FunctionName).includes('IngestLambdaFunction'))!.Properties;
+    expect(ingest.TumblingWindowInSeconds).toBeUndefined();
+    expect(resources.RealtimeTable!.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'family', KeyType: 'HASH' },
+        { AttributeName: 'id', KeyType: 'RANGE' },
+      ],
+      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
+    });
+    expect(resources.RealtimeLambdaFunction!.Properties.Environment.Variables).toMatchObject({ REALTIME_RETENTION_HOURS: '48', REALTIME_WINDOW_SECONDS: '60' });
+    const actions = (role: string) =>
+      resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat())).filter((a: string) =>
+        a.startsWith('dynamodb:'),
+      );
+    expect([actions('RealtimeRole'), actions('RealtimeQueryRole')]).toEqual([['dynamodb:PutItem'], ['dynamodb:Query']]);
+    expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['RealtimeTableName', 'RealtimeWindowSeconds']));
   });
 
   it('partitions raw/ through the transform (which Firehose may invoke, and nothing else) and alarms when Firehose runs out of active partitions', () => {

@@ -133,7 +133,25 @@ function productPage(id: string) {
   if (!p) return home();
   tracked(cs.track('product_view', productProps(p)));
   view.innerHTML = `<div class="box"><h1 data-testid="product-title">${esc(p.name)}</h1><p class="muted">${esc(p.category)} · ${esc(p.brand)}</p>
-    <p class="price">${money(p.price)}</p><button data-add="${p.id}" data-testid="add-to-cart">Add to cart</button></div>`;
+    <p class="price">${money(p.price)}</p><button data-add="${p.id}" data-testid="add-to-cart">Add to cart</button>
+    <p class="looking" id="looking" data-testid="looking" hidden></p></div>`;
+  void showLooking(p.id);
+}
+
+// "N people are looking at this": GET /realtime/products/{id}, the real-time windows of the last 5 minutes
+// (public, cached 10 s by the API). Refreshed while the page shows the product; nothing shown when no one is counted.
+let looking: ReturnType<typeof setTimeout> | undefined;
+async function showLooking(id: string) {
+  clearTimeout(looking);
+  const response = await fetch(`${config.endpoint}/realtime/products/${encodeURIComponent(id)}?minutes=5`).catch(() => undefined);
+  const body = response?.ok ? ((await response.json().catch(() => ({}))) as { people?: number }) : {};
+  const element = document.querySelector<HTMLElement>('#looking');
+  if (!element || location.hash !== `#/product/${id}`) return;
+  const people = body.people ?? 0;
+  element.hidden = people === 0;
+  element.dataset.people = String(people);
+  element.textContent = `${people} ${people === 1 ? 'person is' : 'people are'} looking at this product now`;
+  looking = setTimeout(() => void showLooking(id), 10_000);
 }
 
 function cartPage() {

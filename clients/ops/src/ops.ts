@@ -33,6 +33,21 @@ interface Data {
     candidate?: Version;
   }[];
   predict: { sessions: number; latency_ms: { p50: number | null; p99: number | null; samples: number } };
+  realtime: { window_seconds: number; minutes: number; windows: RealtimeWindow[]; total: RealtimeWindow };
+}
+
+/** One window's figures as GET /realtime gives them (src/domain/realtime/window.ts). */
+interface RealtimeWindow {
+  start: string;
+  events: { total: number };
+  bad_events: number;
+  sessions: number;
+  visitors: number;
+  funnel: { viewed: number; carted: number; checkout: number; purchased: number };
+  orders: number;
+  revenue: Record<string, number>;
+  top_viewed: { product_id: string; count: number; people: number }[];
+  lag_ms: { p50: number | null; p95: number | null };
 }
 
 const $ = (id: string) => document.getElementById(id)!;
@@ -150,6 +165,43 @@ function render(d: Data): void {
     ['p50 ms', d.predict.latency_ms.p50],
     ['p99 ms', d.predict.latency_ms.p99],
   ]);
+  const rt = d.realtime;
+  const lastWindow = rt.windows.at(-1);
+  const hot = rt.total.top_viewed[0];
+  list('realtime', [
+    [`events (${rt.minutes} min)`, rt.total.events.total, 'realtime-events'],
+    ['visitors', rt.total.visitors],
+    ['last window', lastWindow ? `${lastWindow.start.slice(11, 19)}: ${lastWindow.events.total} events, ${lastWindow.sessions} sessions` : null],
+    ['most viewed', hot ? `${hot.product_id} (${hot.people} people)` : null],
+  ]);
+  chart(
+    'realtime-chart',
+    rt.windows.map((w) => Date.parse(w.start) / 1000),
+    [
+      { label: 'events', stroke: '#2563eb', y: rt.windows.map((w) => w.events.total) },
+      { label: 'sessions', stroke: '#16a34a', y: rt.windows.map((w) => w.sessions) },
+      { label: 'bad events', stroke: '#dc2626', y: rt.windows.map((w) => w.bad_events) },
+    ],
+    { time: true },
+  );
+  table(
+    'realtime-windows',
+    ['window (UTC)', 'events', 'bad', 'sessions', 'visitors', 'viewed→carted→checkout→bought', 'orders', 'revenue', 'lag p50 s', 'lag p95 s'],
+    [...rt.windows].reverse().map((w) => [
+      w.start.slice(11, 19),
+      w.events.total,
+      w.bad_events,
+      w.sessions,
+      w.visitors,
+      `${w.funnel.viewed}→${w.funnel.carted}→${w.funnel.checkout}→${w.funnel.purchased}`,
+      w.orders,
+      Object.entries(w.revenue)
+        .map(([c, v]) => `${v.toFixed(2)} ${c}`)
+        .join(' + ') || '0',
+      w.lag_ms.p50 === null ? '–' : Math.round(w.lag_ms.p50 / 1000),
+      w.lag_ms.p95 === null ? '–' : Math.round(w.lag_ms.p95 / 1000),
+    ]),
+  );
   table(
     'partitions',
     ['partition', 'objects', 'rows'],
