@@ -22,7 +22,7 @@ import { planCollect, type StreamRecordPlan } from '#domain/collect';
 const USAGE = `
 npm run bench -- [name…] [--json]
 
-Benchmarks, each next to a bare baseline measured in the same run: ingest, realtime, collect, predict, predict-http,
+Benchmarks, each next to a bare baseline measured in the same run: ingest, realtime, realtime-local, collect, predict, predict-http,
 pipeline, coldstart, memory, training, tracker.
 Prints a table and writes bench/results/latest.json.
 `;
@@ -110,7 +110,15 @@ async function ingestBench(): Promise<Figure[]> {
  * per window and shard, not per event: not timed here.
  */
 async function realtimeBench(): Promise<Figure[]> {
-  Object.assign(process.env, { REALTIME_TABLE_NAME: 'bench', LOG_LEVEL: 'ERROR', AWS_REGION: 'us-east-1' });
+  // As deployed: visitors counted by their pseudonyms, the key from "Secrets Manager" (the sink answers it).
+  const sink = await startSink();
+  Object.assign(process.env, ingestBenchEnv(sink.url), {
+    AWS_ENDPOINT_URL: sink.url,
+    REALTIME_TABLE_NAME: 'bench',
+    PSEUDONYMIZE_FIELDS: 'user_id,anonymous_id',
+    PSEUDONYMIZATION_SECRET_ID: 'bench',
+    LOG_LEVEL: 'ERROR',
+  });
   const { handler } = await import('../functions/realtime/handler');
   const records = benchRecords(1_000);
   const events = records.reduce((sum, r) => sum + r.events, 0);
@@ -136,6 +144,7 @@ async function realtimeBench(): Promise<Figure[]> {
     3,
     40,
   );
+  await sink.close();
   return [
     rateFigure(
       `realtime handler, a mid-window batch of 1,000 records (${events.toLocaleString('en-US')} events), state in and out (paired)`,
@@ -601,6 +610,96 @@ async function pipelineBench(): Promise<Figure[]> {
   }
 }
 
+/**
+ * The real-time consumer on the local cloud, end to end: 100,000 events already on a stream of their own (4 shards),
+ * read by the local tumbling-window mapping and folded by the deployed realtime function (serverless-offline) until
+ * every window's final invocation is done. Baseline: the same mapping over the same records with a function that
+ * only hands its state back (reading and invoking alone).
+ */
+async function realtimeLocalBench(): Promise<Figure[]> {
+  const cloud = await startBenchCloud();
+  try {
+    const { kinesisClient, putRecords } = await import('#adapters/kinesis');
+    const { CreateStreamCommand } = await import('@aws-sdk/client-kinesis');
+    const { LambdaClient, InvokeCommand } = await import('@aws-sdk/client-lambda');
+    const { KinesisEventSourceMapping } = await import('../local/event-source-mapping');
+    const n = 100_000;
+    const shoppers = new ShopperModel(13, new Date(Date.now() - 3_600_000), 3_600_000);
+    const events: { session_id: string }[] = [];
+    while (events.length < n) events.push(...shoppers.session().events);
+    events.length = n;
+    const records: StreamRecordPlan[] = [];
+    for (let i = 0; i < events.length; i += 500) records.push(...planCollect(events.slice(i, i + 500), new Date().toISOString()).records);
+    const lambda = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: cloud.outputs.LambdaEndpoint,
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
+    const deployed = async (_name: string, event: unknown) => {
+      const response = await lambda.send(new InvokeCommand({ FunctionName: 'clickstream-ml-local-realtime', Payload: Buffer.from(JSON.stringify(event)) }));
+      return {
+        ...(response.FunctionError ? { functionError: response.FunctionError } : {}),
+        payload: JSON.parse(Buffer.from(response.Payload!).toString('utf8')),
+      };
+    };
+    const echo = async (_name: string, event: unknown) => ({ payload: { state: (event as { state: unknown }).state, batchItemFailures: [] } });
+    const run = async (stream: string, invoke: typeof echo) => {
+      await kinesisClient().send(new CreateStreamCommand({ StreamName: stream, ShardCount: 4 }));
+      for (let i = 0; i < records.length; i += 500) await putRecords(stream, records.slice(i, i + 500));
+      const checkpoints = new Map<string, string>();
+      const mapping = new KinesisEventSourceMapping(
+        {
+          functionName: 'realtime',
+          streamArn: `arn:aws:kinesis:us-east-1:000000000000:stream/${stream}`,
+          batchSize: 1_000,
+          batchWindowSeconds: 0,
+          startingPosition: 'TRIM_HORIZON',
+          bisectBatchOnFunctionError: false,
+          maximumRetryAttempts: 10,
+          maximumRecordAgeSeconds: -1,
+          reportBatchItemFailures: true,
+          // One window holds the whole backlog: the figure is the consumer's rate, not the window's wait.
+          tumblingWindowSeconds: 900,
+        },
+        {
+          kinesis: kinesisClient(),
+          invoke,
+          checkpoint: { get: (k) => checkpoints.get(k), set: (k, v) => void checkpoints.set(k, v) },
+          log: () => undefined,
+          region: 'us-east-1',
+        },
+      );
+      const started = Date.now();
+      await mapping.start();
+      while (mapping.stats.records < records.length) await new Promise((resolve) => setTimeout(resolve, 50));
+      const seconds = (Date.now() - started) / 1000;
+      await mapping.stop();
+      return seconds;
+    };
+    const baselineSeconds = await run('bench-realtime-echo', echo);
+    const seconds = await run('bench-realtime', deployed);
+    lambda.destroy();
+    const rate = n / seconds;
+    return [
+      {
+        name: 'realtime consumer on the local cloud, 100,000 events (4 shards, batches of 1,000 records, serverless-offline)',
+        unit: 'events/s',
+        median: rate,
+        p99: rate,
+        min: rate,
+        max: rate,
+        runs: 1,
+        baseline: { name: 'the same mapping, a function that hands its state back', median: n / baselineSeconds },
+        ratio: rate / (n / baselineSeconds),
+        target: '≥ 5,000 events/s',
+        met: rate >= 5000,
+      },
+    ];
+  } finally {
+    await cloud.stop();
+  }
+}
+
 /** A file of `events` raw lake rows (generated shoppers, enriched as ingest does), for the training benchmark. */
 function lakeFile(dir: string, events: number): string {
   const file = path.join(dir, `lake-${events}.jsonl`);
@@ -811,6 +910,7 @@ async function trackerBench(): Promise<Figure[]> {
 const BENCHES: Record<string, () => Promise<Figure[]> | Figure[]> = {
   ingest: ingestBench,
   realtime: realtimeBench,
+  'realtime-local': realtimeLocalBench,
   collect: collectBench,
   predict: predictBench,
   'predict-http': predictHttpBench,

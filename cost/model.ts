@@ -50,7 +50,16 @@ export interface MeasuredUsage {
    * The real-time consumer (README, "Real-time analytics"): its batches' billed ms per event, its final invocation's
    * billed ms (once per window and shard), and the table's write units per window and shard, at the measured rate.
    */
-  realtime?: { window_seconds: number; windows: number; billed_ms_per_event: number; billed_ms_per_final: number; write_units_per_window: number };
+  realtime?: {
+    measured_at?: string;
+    commit?: string;
+    note?: string;
+    window_seconds: number;
+    windows: number;
+    billed_ms_per_event: number;
+    billed_ms_per_final: number;
+    write_units_per_window: number;
+  };
 }
 
 export interface Scenario {

@@ -1,11 +1,14 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { putWindowItems } from '#adapters/realtime-table';
+import { pseudonymization } from '#adapters/secrets';
+import { pseudonym } from '#domain/privacy';
 import { aggregate, stateFigures, stateFrom, windowItems, type WindowState } from '#domain/realtime/window';
 import { realtimeConfig } from '#shared/config';
 import { countNow, gaugeNow, logger } from '#shared/logger';
 import { lambdaHandler } from '#shared/lambda';
 
 const config = realtimeConfig();
+const pseudonymizationKey = pseudonymization(config.pseudonymization);
 
 /** Shard ids are unique within a stream only: items name both. */
 const streamName = (arn: string) => arn.split('/').pop() ?? arn;
@@ -31,6 +34,10 @@ interface TumblingWindowResponse {
  * window's items (one per metric family, the same keys when retried) and publishes its figures as metrics.
  */
 const realtime = async (event: TumblingWindowEvent): Promise<TumblingWindowResponse> => {
+  const key = await pseudonymizationKey();
+  // A visitor's events come together (a session per record): one HMAC per visitor and invocation.
+  const pseudonyms = new Map<string, string>();
+  const visitor = key?.fields.includes('anonymous_id') ? (id: string) => pseudonyms.get(id) ?? pseudonyms.set(id, pseudonym(id, key.key)).get(id)! : undefined;
   const state = aggregate(
     stateFrom(event.state),
     event.Records.map((r) => ({
@@ -38,6 +45,7 @@ const realtime = async (event: TumblingWindowEvent): Promise<TumblingWindowRespo
       sequenceNumber: r.kinesis.sequenceNumber,
       arrivalMs: r.kinesis.approximateArrivalTimestamp * 1000,
     })),
+    visitor,
   );
   if (!event.isFinalInvokeForWindow) return { state, batchItemFailures: [] };
   if (state.records > 0) {

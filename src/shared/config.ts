@@ -189,4 +189,5 @@ export const realtimeConfig = (env: Env = process.env) => ({
   tableName: requireString('REALTIME_TABLE_NAME', env),
   retentionHours: requireNumber('REALTIME_RETENTION_HOURS', 48, env),
   windowSeconds: requireNumber('REALTIME_WINDOW_SECONDS', 60, env),
+  pseudonymization: pseudonymizationConfig(env),
 });

@@ -77,8 +77,12 @@ export interface WindowRecord {
   arrivalMs: number;
 }
 
-/** Folds records into a window's state; never throws (what cannot be read is counted as bad). */
-export function aggregate(previous: WindowState, records: readonly WindowRecord[]): WindowState {
+/**
+ * Folds records into a window's state; never throws (what cannot be read is counted as bad). `visitor` maps an
+ * anonymous id to what the sketches hash: its pseudonym where the stage pseudonymizes ids, so what the table keeps
+ * cannot be tested against an id without the stage's key (as the lake).
+ */
+export function aggregate(previous: WindowState, records: readonly WindowRecord[], visitor: (anonymousId: string) => string = (id) => id): WindowState {
   const state: WindowState = structuredClone(previous);
   const sessions = HyperLogLog.from(state.sessions);
   const visitors = HyperLogLog.from(state.visitors);
@@ -111,11 +115,12 @@ export function aggregate(previous: WindowState, records: readonly WindowRecord[
       const event = validation.event;
       state.events[event.event_type] = (state.events[event.event_type] ?? 0) + 1;
       sessions.add(event.session_id);
-      visitors.add(event.anonymous_id);
+      const person = visitor(event.anonymous_id);
+      visitors.add(person);
       for (const step of FUNNEL_STEPS) if (FUNNEL[step] === event.event_type) funnel[step].add(event.session_id);
       const product = event.product?.id.slice(0, MAX_KEY_CHARS);
-      if (product !== undefined && event.event_type === 'product_view') viewed.add(product, event.anonymous_id);
-      if (product !== undefined && event.event_type === 'add_to_cart') carted.add(product, event.anonymous_id);
+      if (product !== undefined && event.event_type === 'product_view') viewed.add(product, person);
+      if (product !== undefined && event.event_type === 'add_to_cart') carted.add(product, person);
       if (event.event_type === 'purchase') {
         state.orders += 1;
         if (event.order?.revenue !== undefined) addRevenue(state.revenue_cents, event.order.currency ?? 'USD', event.order.revenue);

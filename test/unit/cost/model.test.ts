@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compare, monthlyBill, SECONDS_PER_MONTH, theirTotals, type MeasuredUsage, type Prices, type StackConfig } from '../../../cost/model';
+import { compare, monthlyBill, realtimeCost, SECONDS_PER_MONTH, theirTotals, type MeasuredUsage, type Prices, type StackConfig } from '../../../cost/model';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const read = <T>(file: string): T => JSON.parse(readFileSync(path.join(root, file), 'utf8')) as T;
@@ -103,6 +103,25 @@ describe('npm run cost: the model', () => {
     ]);
     expect(compare(theirs, 10, 36)).toMatchObject({ ratio: 0.5, target: 0.5, met: true });
     expect(compare(theirs, 100, 300)).toMatchObject({ target: 1, met: false });
+  });
+
+  it('bills the real-time consumer: a batch a second per busy shard, a final invocation and its writes per window and shard, and its second read of an on-demand stream', () => {
+    const realtime = { window_seconds: 60, windows: 10, billed_ms_per_event: 0.5, billed_ms_per_final: 20, write_units_per_window: 8 };
+    const scenario = { eventsPerSecond: 100, shards: 4, windowSeconds: 60, memoryMb: 1024, kinesis: 'on-demand' as const };
+    const bill = realtimeCost({ ...usage, realtime }, prices, scenario);
+    const windows = 4 * (SECONDS_PER_MONTH / 60);
+    const byItem = Object.fromEntries(bill.lines.map((l) => [`${l.service} — ${l.item.split(' (')[0]}`, l.quantity]));
+    expect(byItem).toEqual({
+      'Lambda (realtime) — requests': 4 * SECONDS_PER_MONTH + windows,
+      'Lambda (realtime) — duration at 1024 MB': (100 * SECONDS_PER_MONTH * 0.5 + windows * 20) / 1000,
+      'DynamoDB (real-time table) — write request units': windows * 8,
+      'Kinesis (on-demand) — data out to the real-time consumer': (100 * SECONDS_PER_MONTH * 0.8 * 1024) / 1024 ** 3,
+    });
+    // A provisioned stream's consumers share its shards' reads: no line for them.
+    expect(realtimeCost({ ...usage, realtime }, prices, { ...scenario, kinesis: 'provisioned' }).lines.map((l) => l.service)).not.toContain(
+      'Kinesis (on-demand)',
+    );
+    expect(() => realtimeCost(usage, prices, scenario)).toThrow(/--measure/);
   });
 
   it('gives every price a value, a unit, an https source and a date', () => {
