@@ -4,7 +4,7 @@ import { windowItemsSince } from '#adapters/realtime-table';
 import { EXACT_UP_TO, HLL_STANDARD_ERROR } from '#domain/realtime/sketches';
 import { byWindow, FAMILIES, mergeItems, type FamilyItem, type WindowFigures } from '#domain/realtime/window';
 import type { Invoke } from '../../local/event-source-mapping';
-import { api, apiKeys, outputs, postEvents } from '../helpers/cloud';
+import { api, apiKeys, itLocal, outputs, postEvents } from '../helpers/cloud';
 import { burst, exactFigures, type BurstRecord } from '../helpers/realtime';
 import { arrivals, mappingOn, nextWindow, putAll, testStream } from '../helpers/streams';
 import { waitFor } from '../helpers/wait';
@@ -88,108 +88,120 @@ async function threeWindows(stream: string, tag: string) {
 }
 
 describe('real-time analytics on a tumbling window (functions/realtime, the local event-source mapping)', () => {
-  it('counts 5,000 events over 3 windows exactly per window (distinct counts within the stated error), as their records arrived', async () => {
-    const stream = await testStream(`rt-exact-${run}`);
-    const since = Date.now() - WINDOW_MS;
-    const fn = realtimeFunction();
-    let invocations = 0;
-    const mapping = mappingOn(
-      stream.arn,
-      (name, event) => {
-        invocations += 1;
-        return fn(name, event);
-      },
-      { tumblingWindowSeconds: WINDOW_MS / 1000, batchSize: 30 },
-    );
-    await mapping.start();
-    try {
-      const records = await threeWindows(stream.name, `exact-${run}`);
-      expect(records.reduce((n, r) => n + r.valid.length + r.bad, 0)).toBe(5_000);
-      const expected = await recordsByWindow(stream.name, records);
-      expect(expected.size).toBe(3);
-      const shown = await waitFor(
-        'the three windows to close',
-        async () => {
-          const s = await storedWindows(stream.name, since);
-          return s.windows.length === 3 && s.items.length === 3 * 2 * FAMILIES.length && s;
+  itLocal(
+    'counts 5,000 events over 3 windows exactly per window (distinct counts within the stated error), as their records arrived',
+    async () => {
+      const stream = await testStream(`rt-exact-${run}`);
+      const since = Date.now() - WINDOW_MS;
+      const fn = realtimeFunction();
+      let invocations = 0;
+      const mapping = mappingOn(
+        stream.arn,
+        (name, event) => {
+          invocations += 1;
+          return fn(name, event);
         },
-        30_000,
+        { tumblingWindowSeconds: WINDOW_MS / 1000, batchSize: 30 },
       );
-      for (const window of shown.windows) expectExact(window, expected.get(Date.parse(window.start))!);
-      // Batches of 30 records (~85 a shard and window): a window's state went through several invocations before its final one.
-      expect(invocations).toBeGreaterThan(mapping.stats.windows * 2);
-      expect(mapping.stats.windows).toBe(6);
-    } finally {
-      await mapping.stop();
-      await stream.remove();
-    }
-  }, 90_000);
+      await mapping.start();
+      try {
+        const records = await threeWindows(stream.name, `exact-${run}`);
+        expect(records.reduce((n, r) => n + r.valid.length + r.bad, 0)).toBe(5_000);
+        const expected = await recordsByWindow(stream.name, records);
+        expect(expected.size).toBe(3);
+        const shown = await waitFor(
+          'the three windows to close',
+          async () => {
+            const s = await storedWindows(stream.name, since);
+            return s.windows.length === 3 && s.items.length === 3 * 2 * FAMILIES.length && s;
+          },
+          30_000,
+        );
+        for (const window of shown.windows) expectExact(window, expected.get(Date.parse(window.start))!);
+        // Batches of 30 records (~85 a shard and window): a window's state went through several invocations before its final one.
+        expect(invocations).toBeGreaterThan(mapping.stats.windows * 2);
+        expect(mapping.stats.windows).toBe(6);
+      } finally {
+        await mapping.stop();
+        await stream.remove();
+      }
+    },
+    90_000,
+  );
 
-  it('counts a window once when its invocations are delivered again after failures (a final one that wrote its items, a batch mid-window)', async () => {
-    const stream = await testStream(`rt-again-${run}`);
-    const since = Date.now() - WINDOW_MS;
-    const fn = realtimeFunction();
-    const crashed = { final: 0, batch: 0 };
-    // The runtime dies after the function ran (it wrote what it wrote; Lambda sees an error and delivers the invocation again).
-    const mapping = mappingOn(
-      stream.arn,
-      async (name, event) => {
-        const result = await fn(name, event);
-        const e = event as { isFinalInvokeForWindow: boolean; Records: unknown[] };
-        const crash = e.isFinalInvokeForWindow ? crashed.final < 3 && ++crashed.final : e.Records.length > 0 && crashed.batch < 3 && ++crashed.batch;
-        return crash ? { functionError: 'Unhandled', payload: { errorType: 'Runtime.ExitError' } } : result;
-      },
-      { tumblingWindowSeconds: WINDOW_MS / 1000 },
-    );
-    await mapping.start();
-    try {
-      const records = await threeWindows(stream.name, `again-${run}`);
-      const expected = await recordsByWindow(stream.name, records);
-      const shown = await waitFor(
-        'the three windows to close',
-        async () => {
-          const s = await storedWindows(stream.name, since);
-          return s.windows.length === 3 && mapping.stats.windows === 6 && s;
+  itLocal(
+    'counts a window once when its invocations are delivered again after failures (a final one that wrote its items, a batch mid-window)',
+    async () => {
+      const stream = await testStream(`rt-again-${run}`);
+      const since = Date.now() - WINDOW_MS;
+      const fn = realtimeFunction();
+      const crashed = { final: 0, batch: 0 };
+      // The runtime dies after the function ran (it wrote what it wrote; Lambda sees an error and delivers the invocation again).
+      const mapping = mappingOn(
+        stream.arn,
+        async (name, event) => {
+          const result = await fn(name, event);
+          const e = event as { isFinalInvokeForWindow: boolean; Records: unknown[] };
+          const crash = e.isFinalInvokeForWindow ? crashed.final < 3 && ++crashed.final : e.Records.length > 0 && crashed.batch < 3 && ++crashed.batch;
+          return crash ? { functionError: 'Unhandled', payload: { errorType: 'Runtime.ExitError' } } : result;
         },
-        30_000,
+        { tumblingWindowSeconds: WINDOW_MS / 1000 },
       );
-      expect(crashed).toEqual({ final: 3, batch: 3 });
-      // One item per window, shard and family: the retried final invocation wrote the same items again.
-      expect(shown.items.length).toBe(3 * 2 * FAMILIES.length);
-      for (const window of shown.windows) expectExact(window, expected.get(Date.parse(window.start))!);
-    } finally {
-      await mapping.stop();
-      await stream.remove();
-    }
-  }, 90_000);
+      await mapping.start();
+      try {
+        const records = await threeWindows(stream.name, `again-${run}`);
+        const expected = await recordsByWindow(stream.name, records);
+        const shown = await waitFor(
+          'the three windows to close',
+          async () => {
+            const s = await storedWindows(stream.name, since);
+            return s.windows.length === 3 && mapping.stats.windows === 6 && s;
+          },
+          30_000,
+        );
+        expect(crashed).toEqual({ final: 3, batch: 3 });
+        // One item per window, shard and family: the retried final invocation wrote the same items again.
+        expect(shown.items.length).toBe(3 * 2 * FAMILIES.length);
+        for (const window of shown.windows) expectExact(window, expected.get(Date.parse(window.start))!);
+      } finally {
+        await mapping.stop();
+        await stream.remove();
+      }
+    },
+    90_000,
+  );
 
-  it('puts late events in the window of their arrival, as Lambda does, and shows their lag', async () => {
-    const stream = await testStream(`rt-late-${run}`, 1);
-    const since = Date.now() - WINDOW_MS;
-    const mapping = mappingOn(stream.arn, realtimeFunction(), { tumblingWindowSeconds: WINDOW_MS / 1000 });
-    await mapping.start();
-    try {
-      const start = await nextWindow(WINDOW_MS);
-      // Sent now, happened 10 minutes ago (a tracker that was offline): counted now, 10 minutes late.
-      const late = burst({ tag: `late-${run}`, events: 200, sessions: 20, visitors: 20, receivedAt: new Date(), badEvery: 0, lagMs: () => 600_000 });
-      await putAll(stream.name, late);
-      const shown = await waitFor(
-        'the window to close',
-        async () => {
-          const s = await storedWindows(stream.name, since);
-          return s.windows.length === 1 && s;
-        },
-        30_000,
-      );
-      const [window] = shown.windows;
-      expect(Date.parse(window!.start)).toBe(start);
-      expect(window!.events.total).toBe(200);
-      expect(Math.abs(window!.lag_ms.p50! - 600_000) / 600_000).toBeLessThanOrEqual(0.01);
-    } finally {
-      await mapping.stop();
-      await stream.remove();
-    }
-  }, 60_000);
+  itLocal(
+    'puts late events in the window of their arrival, as Lambda does, and shows their lag',
+    async () => {
+      const stream = await testStream(`rt-late-${run}`, 1);
+      const since = Date.now() - WINDOW_MS;
+      const mapping = mappingOn(stream.arn, realtimeFunction(), { tumblingWindowSeconds: WINDOW_MS / 1000 });
+      await mapping.start();
+      try {
+        const start = await nextWindow(WINDOW_MS);
+        // Sent now, happened 10 minutes ago (a tracker that was offline): counted now, 10 minutes late.
+        const late = burst({ tag: `late-${run}`, events: 200, sessions: 20, visitors: 20, receivedAt: new Date(), badEvery: 0, lagMs: () => 600_000 });
+        await putAll(stream.name, late);
+        const shown = await waitFor(
+          'the window to close',
+          async () => {
+            const s = await storedWindows(stream.name, since);
+            return s.windows.length === 1 && s;
+          },
+          30_000,
+        );
+        const [window] = shown.windows;
+        expect(Date.parse(window!.start)).toBe(start);
+        expect(window!.events.total).toBe(200);
+        expect(Math.abs(window!.lag_ms.p50! - 600_000) / 600_000).toBeLessThanOrEqual(0.01);
+      } finally {
+        await mapping.stop();
+        await stream.remove();
+      }
+    },
+    60_000,
+  );
 
   it('serves the closed windows on GET /realtime (read key) and one product on GET /realtime/products/{id} (public)', async () => {
     const product = `rt-product-${run}`;
