@@ -184,7 +184,7 @@ export function windowItems(state: WindowState, key: WindowKey): FamilyItem[] {
   return FAMILIES.map((family) => ({ family, id, window_start: key.start, window_end: key.end, shard: key.shard, data: data[family] }));
 }
 
-/** The figures an item set says, for metrics and logs: the window's own shard only. */
+/** A closed window's own figures (its shard's only), for its metrics and its log line. */
 export function stateFigures(state: WindowState) {
   const events = Object.values(state.events).reduce((s, n) => s + n, 0);
   return {
