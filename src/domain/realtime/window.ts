@@ -263,7 +263,9 @@ export function mergeItems(items: readonly FamilyItem[], top = 10): WindowFigure
     }
   }
   const total = Object.values(byType).reduce((s, n) => s + n, 0);
-  const products = (k: TopK) => k.top(top).map((e) => ({ product_id: e.key, count: e.count, overcount: e.error, people: k.get(e.key)!.visitors }));
+  // Each person viewed at least once: past 32 people the estimate can say more people than views, never true.
+  const products = (k: TopK) =>
+    k.top(top).map((e) => ({ product_id: e.key, count: e.count, overcount: e.error, people: Math.min(e.count, k.get(e.key)!.visitors) }));
   const round = (ms: number | null) => (ms === null ? null : Math.round(ms));
   return {
     start: items.reduce((s, i) => (i.window_start < s ? i.window_start : s), items[0]?.window_start ?? ''),
@@ -296,5 +298,5 @@ export function productViewers(items: readonly FamilyItem[], productId: string):
   const viewed = new TopK(Number.MAX_SAFE_INTEGER);
   for (const item of items) if (item.family === 'products') viewed.merge((item.data as { viewed: TopEntry[] }).viewed);
   const found = viewed.get(productId.slice(0, MAX_KEY_CHARS));
-  return { views: found?.count ?? 0, people: found?.visitors ?? 0, ranked: found !== undefined };
+  return { views: found?.count ?? 0, people: Math.min(found?.count ?? 0, found?.visitors ?? 0), ranked: found !== undefined };
 }
