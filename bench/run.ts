@@ -110,7 +110,8 @@ async function ingestBench(): Promise<Figure[]> {
  * per window and shard, not per event: not timed here.
  */
 async function realtimeBench(): Promise<Figure[]> {
-  // As deployed: visitors counted by their pseudonyms, the key from "Secrets Manager" (the sink answers it).
+  // Visitors counted by their pseudonyms, the key from "Secrets Manager" (the sink answers it): the bench's records
+  // are not pseudonymized yet, so every id is HMAC'd here — the worst case (events of other producers than the collector).
   const sink = await startSink();
   Object.assign(process.env, ingestBenchEnv(sink.url), {
     AWS_ENDPOINT_URL: sink.url,

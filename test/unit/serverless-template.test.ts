@@ -318,12 +318,12 @@ describe('serverless.yml, packaged for dev', () => {
     });
   });
 
-  it('anonymizes IPs and pseudonymizes ids by default, with a generated key only the collector and ingest may read', () => {
+  it('anonymizes IPs and pseudonymizes ids by default, with a generated key only the collector, ingest and the real-time consumer may read', () => {
     expect(resources.PseudonymizationSecret!.Properties).toMatchObject({
       Name: 'clickstream-ml-dev-pseudonymization-key',
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
-    for (const fn of ['CollectLambdaFunction', 'IngestLambdaFunction'])
+    for (const fn of ['CollectLambdaFunction', 'IngestLambdaFunction', 'RealtimeLambdaFunction'])
       expect(resources[fn]!.Properties.Environment.Variables).toMatchObject({
         IPV4_KEEP_OCTETS: '3',
         IPV6_KEEP_GROUPS: '3',
@@ -335,7 +335,7 @@ describe('serverless.yml, packaged for dev', () => {
       .filter(([, r]) => JSON.stringify(r.Properties.Policies ?? []).includes('secretsmanager:GetSecretValue'))
       .map(([id]) => id)
       .sort();
-    expect(readers).toEqual(['CollectRole', 'IngestRole']);
+    expect(readers).toEqual(['CollectRole', 'IngestRole', 'RealtimeRole']);
     // The access log keeps no client IP.
     const stage = Object.values(resources).find((r) => r.Type === 'AWS::ApiGatewayV2::Stage')!;
     expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/sourceIp/);
