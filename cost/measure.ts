@@ -23,10 +23,10 @@ const root = path.resolve(__dirname, '..');
  */
 /**
  * The realtime function's final invocation alone (once per window and shard: its cost does not follow the events),
- * with a window state as the run left it, a few times through the local Lambda Invoke API. `putItems`: the run's
- * PutItem calls, four per window and shard.
+ * with a window state as the run left it, a few times through the local Lambda Invoke API. `itemsWritten`: the run's
+ * items written to the real-time table, four per window and shard.
  */
-async function measureRealtimeFinal(cloud: LocalCloud, putItems: number): Promise<{ windows: number; finalBilledMs: number }> {
+async function measureRealtimeFinal(cloud: LocalCloud, itemsWritten: number): Promise<{ windows: number; finalBilledMs: number }> {
   const lambda = new LambdaClient({
     region: 'us-east-1',
     endpoint: cloud.outputs.LambdaEndpoint,
@@ -53,7 +53,7 @@ async function measureRealtimeFinal(cloud: LocalCloud, putItems: number): Promis
   cloud.resetUsage();
   for (let i = 0; i < runs; i++) await invoke({ ...base, Records: [], state, isFinalInvokeForWindow: true });
   lambda.destroy();
-  return { windows: putItems / 4, finalBilledMs: (cloud.usageReport().lambda.realtime?.billedMs ?? 0) / runs };
+  return { windows: itemsWritten / 4, finalBilledMs: (cloud.usageReport().lambda.realtime?.billedMs ?? 0) / runs };
 }
 
 export async function measureUsage(options: {
@@ -90,7 +90,7 @@ export async function measureUsage(options: {
     // The real-time consumer's last windows close a window's length after their last record.
     await sleep((Number(cloud.outputs.RealtimeWindowSeconds) + 2) * 1000);
     const usage = cloud.usageReport();
-    const realtime = await measureRealtimeFinal(cloud, usage.calls['dynamodb:PutItem'] ?? 0);
+    const realtime = await measureRealtimeFinal(cloud, usage.dynamodb.itemsWrittenByTable[cloud.outputs.RealtimeTableName!] ?? 0);
 
     log(`scoring ${options.predictions} sessions with POST /predict`);
     const model = trainedModel('gbdt');

@@ -52,7 +52,12 @@ interface OpenWindow {
 /** Lambda's limit on a window's state per shard: past it the window is ended early and goes on with a fresh state. */
 export const WINDOW_STATE_LIMIT_BYTES = 1024 * 1024;
 
+/**
+ * How often an idle shard is polled: a quarter second locally, so tests drain fast; once a second — Lambda's own base
+ * rate — for a tumbling-window mapping, whose figures wait for the window anyway (the local cloud shares its cores).
+ */
 const POLL_IDLE_MS = 250;
+const POLL_IDLE_WINDOWED_MS = 1_000;
 
 /**
  * Lambda's Kinesis event-source mapping, run locally: one poller per shard, batches by size and window,
@@ -78,6 +83,7 @@ export class KinesisEventSourceMapping {
   /** Where each shard's poller is (the last record handed over or given up on), ahead of the checkpoint in a window. */
   private readonly position = new Map<string, string>();
   private readonly windowMs: number;
+  private readonly pollMs: number;
 
   constructor(
     private readonly spec: MappingSpec,
@@ -86,6 +92,7 @@ export class KinesisEventSourceMapping {
     this.streamName = spec.streamArn.split('/').pop()!;
     this.functionName = spec.functionName;
     this.windowMs = spec.tumblingWindowSeconds * 1000;
+    this.pollMs = this.windowMs > 0 ? POLL_IDLE_WINDOWED_MS : POLL_IDLE_MS;
   }
 
   async start(): Promise<void> {
@@ -139,7 +146,7 @@ export class KinesisEventSourceMapping {
         } catch (error) {
           if (!this.running) return;
           this.ports.log('GetRecords failed; polling again', { shardId, error: (error as Error).message });
-          await sleep(POLL_IDLE_MS);
+          await sleep(this.pollMs);
           iterator = await this.iterator(shardId).catch(() => iterator);
           continue;
         }
@@ -175,8 +182,8 @@ export class KinesisEventSourceMapping {
         this.buffered.set(shardId, pending.length);
       } else {
         // The shard has nothing more for now: wait (at most until the batch window closes) instead of spinning on GetRecords.
-        const windowLeft = batch.length > 0 ? windowStart + this.spec.batchWindowSeconds * 1000 - Date.now() : POLL_IDLE_MS;
-        await sleep(Math.max(10, Math.min(POLL_IDLE_MS, windowLeft, open ? open.end - Date.now() : POLL_IDLE_MS)));
+        const windowLeft = batch.length > 0 ? windowStart + this.spec.batchWindowSeconds * 1000 - Date.now() : this.pollMs;
+        await sleep(Math.max(10, Math.min(this.pollMs, windowLeft, open ? open.end - Date.now() : this.pollMs)));
       }
     }
   }

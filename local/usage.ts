@@ -9,15 +9,15 @@ const KB = 1024;
 export interface UsageSnapshot {
   calls: Record<string, number>;
   kinesis: { records: number; bytes: number; kbUnits: number; payloadUnits: number };
-  /** Write units also by table (a usage figure per feature: the dedup table, the real-time table). */
-  dynamodb: { readUnits: number; writeUnits: number; writeUnitsByTable: Record<string, number> };
+  /** Write units and items written also by table (a usage figure per feature: the dedup table, the real-time table). */
+  dynamodb: { readUnits: number; writeUnits: number; writeUnitsByTable: Record<string, number>; itemsWrittenByTable: Record<string, number> };
   firehose: { records: number; bytes: number; billedBytes: number; objects: number; objectBytes: number; deliveredBytes: number };
 }
 
 const empty = (): UsageSnapshot => ({
   calls: {},
   kinesis: { records: 0, bytes: 0, kbUnits: 0, payloadUnits: 0 },
-  dynamodb: { readUnits: 0, writeUnits: 0, writeUnitsByTable: {} },
+  dynamodb: { readUnits: 0, writeUnits: 0, writeUnitsByTable: {}, itemsWrittenByTable: {} },
   firehose: { records: 0, bytes: 0, billedBytes: 0, objects: 0, objectBytes: 0, deliveredBytes: 0 },
 });
 
@@ -70,6 +70,7 @@ export class UsageMeter {
     const write = (table: unknown, units: number) => {
       d.writeUnits += units;
       d.writeUnitsByTable[String(table)] = (d.writeUnitsByTable[String(table)] ?? 0) + units;
+      d.itemsWrittenByTable[String(table)] = (d.itemsWrittenByTable[String(table)] ?? 0) + 1;
     };
     if (operation === 'BatchWriteItem') {
       for (const [table, requests] of Object.entries<any[]>(input.RequestItems ?? {}))

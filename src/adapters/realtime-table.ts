@@ -1,6 +1,8 @@
-import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { byWindow, FAMILIES, mergeItems, type Family, type FamilyItem } from '#domain/realtime/window';
+import { DeliveryError } from '#shared/errors';
+import { sendWithRetries } from '#shared/retry';
 import { dynamoDbDocumentClient } from './dynamodb';
 
 /**
@@ -12,11 +14,18 @@ import { dynamoDbDocumentClient } from './dynamodb';
  * visitors came (3 KB when thousands did).
  */
 export async function putWindowItems(table: string, items: readonly FamilyItem[], retentionHours: number): Promise<void> {
-  const client = dynamoDbDocumentClient();
-  for (const item of items) {
-    const expiresAt = Math.floor(Date.parse(item.window_end) / 1000) + retentionHours * 3600;
-    await client.send(new PutCommand({ TableName: table, Item: { ...item, data: gzipSync(JSON.stringify(item.data)), expires_at: expiresAt } }));
-  }
+  const requests = items.map((item) => ({
+    PutRequest: {
+      Item: { ...item, data: gzipSync(JSON.stringify(item.data)), expires_at: Math.floor(Date.parse(item.window_end) / 1000) + retentionHours * 3600 },
+    },
+  }));
+  // A window's families in one call (four items, far under BatchWriteItem's 25 and 16 MB); what DynamoDB leaves unprocessed is sent again.
+  const unwritten = await sendWithRetries(requests, async (batch) => {
+    const response = await dynamoDbDocumentClient().send(new BatchWriteCommand({ RequestItems: { [table]: [...batch] } }));
+    const left = new Set((response.UnprocessedItems?.[table] ?? []).map((r) => r.PutRequest?.Item?.family as string));
+    return { failed: batch.filter((r) => left.has(r.PutRequest.Item.family)).map((item) => ({ item, error: 'UnprocessedItems' })) };
+  });
+  if (unwritten.length > 0) throw new DeliveryError(`${unwritten.length} real-time items were not written after retries`, unwritten.length);
 }
 
 /** A family's items of the windows that started at `since` (ISO) or later, oldest first. */

@@ -63,7 +63,7 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
           await putAll(stream.name, records(`w${w}`, 25));
         }
         // No record comes after the second window: it still ends, once its time is up.
-        await waitFor('both windows to end', () => fn.calls.filter((c) => c.final).length === 2, 15_000);
+        await waitFor('both windows to end', () => fn.calls.filter((c) => c.final).length === 2, 30_000);
         const onStream = await arrivals(stream.name);
         for (const call of fn.calls) {
           for (const r of call.records) {
@@ -111,7 +111,7 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
       try {
         await nextWindow(WINDOW_MS, 300);
         await putAll(stream.name, records('f', 10));
-        await waitFor('the window to end', () => mapping.stats.windows === 1, 15_000);
+        await waitFor('the window to end', () => mapping.stats.windows === 1, 30_000);
         const finals = fn.calls.filter((c) => c.final);
         expect(finals.length).toBe(3);
         expect(finals.map((c) => c.state.n)).toEqual([10, 10, 10]);
@@ -147,7 +147,7 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
       try {
         await nextWindow(WINDOW_MS, 300);
         await putAll(stream.name, records('e', 10));
-        await waitFor('the window to end', () => mapping.stats.windows === 2, 15_000);
+        await waitFor('the window to end', () => mapping.stats.windows === 2, 30_000);
         const finals = fn.calls.filter((c) => c.final);
         expect(finals.map((c) => [c.early, c.state.n, c.start])).toEqual([
           [true, 5, finals[0]!.start],

@@ -35,16 +35,34 @@ async function storedWindows(stream: string, since: number): Promise<{ items: Fa
   return { items, windows: byWindow(items).map((w) => mergeItems(w, 1_000)) };
 }
 
-/** The bursts' records grouped by the window of their arrival on the stream (read back from Kinesis). */
-async function recordsByWindow(stream: string, records: readonly BurstRecord[]): Promise<Map<number, BurstRecord[]>> {
+/**
+ * The bursts' records grouped by the window of their arrival on the stream (read back from Kinesis), and how many
+ * (window, shard) pairs they fill: a window's final invocations, and its items per family, are one per pair.
+ */
+async function recordsByWindow(stream: string, records: readonly BurstRecord[]): Promise<{ windows: Map<number, BurstRecord[]>; shardWindows: number }> {
   const byData = new Map(records.map((r) => [r.data.toString('base64'), r]));
   const windows = new Map<number, BurstRecord[]>();
+  const pairs = new Set<string>();
   for (const arrival of await arrivals(stream)) {
     const start = arrival.arrivalMs - (arrival.arrivalMs % WINDOW_MS);
     windows.set(start, [...(windows.get(start) ?? []), byData.get(arrival.data.toString('base64'))!]);
+    pairs.add(`${start} ${arrival.shard}`);
   }
-  return windows;
+  return { windows, shardWindows: pairs.size };
 }
+
+/** Until every window the records arrived in is closed and stored (a loaded machine may put a burst across a boundary). */
+const allClosed = (stream: string, since: number, expected: { windows: Map<number, BurstRecord[]>; shardWindows: number }, closed: () => number) =>
+  waitFor(
+    `the ${expected.windows.size} windows to close`,
+    async () => {
+      const s = await storedWindows(stream, since);
+      return (
+        s.windows.length === expected.windows.size && s.items.length === expected.shardWindows * FAMILIES.length && closed() === expected.shardWindows && s
+      );
+    },
+    60_000,
+  );
 
 function expectExact(shown: WindowFigures, records: readonly BurstRecord[]) {
   const exact = exactFigures(records);
@@ -108,25 +126,18 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
         const records = await threeWindows(stream.name, `exact-${run}`);
         expect(records.reduce((n, r) => n + r.valid.length + r.bad, 0)).toBe(5_000);
         const expected = await recordsByWindow(stream.name, records);
-        expect(expected.size).toBe(3);
-        const shown = await waitFor(
-          'the three windows to close',
-          async () => {
-            const s = await storedWindows(stream.name, since);
-            return s.windows.length === 3 && s.items.length === 3 * 2 * FAMILIES.length && s;
-          },
-          30_000,
-        );
-        for (const window of shown.windows) expectExact(window, expected.get(Date.parse(window.start))!);
+        // Three windows, unless a loaded machine put a burst across a boundary; each on both shards.
+        expect(expected.windows.size).toBeGreaterThanOrEqual(3);
+        const shown = await allClosed(stream.name, since, expected, () => mapping.stats.windows);
+        for (const window of shown.windows) expectExact(window, expected.windows.get(Date.parse(window.start))!);
         // Batches of 30 records (~85 a shard and window): a window's state went through several invocations before its final one.
         expect(invocations).toBeGreaterThan(mapping.stats.windows * 2);
-        expect(mapping.stats.windows).toBe(6);
       } finally {
         await mapping.stop();
         await stream.remove();
       }
     },
-    90_000,
+    120_000,
   );
 
   itLocal(
@@ -151,24 +162,16 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
       try {
         const records = await threeWindows(stream.name, `again-${run}`);
         const expected = await recordsByWindow(stream.name, records);
-        const shown = await waitFor(
-          'the three windows to close',
-          async () => {
-            const s = await storedWindows(stream.name, since);
-            return s.windows.length === 3 && mapping.stats.windows === 6 && s;
-          },
-          30_000,
-        );
+        // One item per window, shard and family (allClosed waits for exactly that): the retried final invocations wrote the same items again.
+        const shown = await allClosed(stream.name, since, expected, () => mapping.stats.windows);
         expect(crashed).toEqual({ final: 3, batch: 3 });
-        // One item per window, shard and family: the retried final invocation wrote the same items again.
-        expect(shown.items.length).toBe(3 * 2 * FAMILIES.length);
-        for (const window of shown.windows) expectExact(window, expected.get(Date.parse(window.start))!);
+        for (const window of shown.windows) expectExact(window, expected.windows.get(Date.parse(window.start))!);
       } finally {
         await mapping.stop();
         await stream.remove();
       }
     },
-    90_000,
+    120_000,
   );
 
   itLocal(
@@ -179,22 +182,16 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
       const mapping = mappingOn(stream.arn, realtimeFunction(), { tumblingWindowSeconds: WINDOW_MS / 1000 });
       await mapping.start();
       try {
-        const start = await nextWindow(WINDOW_MS);
+        await nextWindow(WINDOW_MS);
         // Sent now, happened 10 minutes ago (a tracker that was offline): counted now, 10 minutes late.
         const late = burst({ tag: `late-${run}`, events: 200, sessions: 20, visitors: 20, receivedAt: new Date(), badEvery: 0, lagMs: () => 600_000 });
         await putAll(stream.name, late);
-        const shown = await waitFor(
-          'the window to close',
-          async () => {
-            const s = await storedWindows(stream.name, since);
-            return s.windows.length === 1 && s;
-          },
-          30_000,
-        );
-        const [window] = shown.windows;
-        expect(Date.parse(window!.start)).toBe(start);
-        expect(window!.events.total).toBe(200);
-        expect(Math.abs(window!.lag_ms.p50! - 600_000) / 600_000).toBeLessThanOrEqual(0.01);
+        const expected = await recordsByWindow(stream.name, late);
+        const shown = await allClosed(stream.name, since, expected, () => mapping.stats.windows);
+        // Each window holds the records that arrived in it, whatever their event time.
+        for (const window of shown.windows) expect(window.events.total).toBe(exactFigures(expected.windows.get(Date.parse(window.start))!).events);
+        expect(shown.windows.reduce((n, w) => n + w.events.total, 0)).toBe(200);
+        for (const w of shown.windows) expect(Math.abs(w.lag_ms.p50! - 600_000) / 600_000).toBeLessThanOrEqual(0.01);
       } finally {
         await mapping.stop();
         await stream.remove();
@@ -222,7 +219,7 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
         const r = await api('GET', `/realtime/products/${product}?minutes=2`);
         return r.status === 200 && r.body.people > 0 && r;
       },
-      40_000,
+      60_000,
       1_000,
     );
     expect(shown.body).toEqual({ product_id: product, minutes: 2, views: 12, people: 3, ranked: true });
@@ -234,5 +231,5 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
     expect(all.body.windows.at(-1)).toMatchObject({ start: expect.any(String), events: { total: expect.any(Number) }, lag_ms: { p95: expect.any(Number) } });
     expect((await api('GET', '/realtime?minutes=61', { key: apiKeys().read })).body.message).toBe('minutes must be a whole number from 1 to 60.');
     expect((await api('GET', `/realtime/products/${'x'.repeat(65)}`)).status).toBe(400);
-  }, 60_000);
+  }, 90_000);
 });

@@ -296,7 +296,7 @@ describe('serverless.yml, packaged for dev', () => {
       resources[role]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat())).filter((a: string) =>
         a.startsWith('dynamodb:'),
       );
-    expect([actions('RealtimeRole'), actions('RealtimeQueryRole')]).toEqual([['dynamodb:PutItem'], ['dynamodb:Query']]);
+    expect([actions('RealtimeRole'), actions('RealtimeQueryRole')]).toEqual([['dynamodb:BatchWriteItem'], ['dynamodb:Query']]);
     expect(Object.keys(template.Outputs)).toEqual(expect.arrayContaining(['RealtimeTableName', 'RealtimeWindowSeconds']));
   });
 
