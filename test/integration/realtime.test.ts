@@ -68,7 +68,8 @@ function expectExact(shown: WindowFigures, records: readonly BurstRecord[]) {
   const exact = exactFigures(records);
   expect(shown.events).toEqual({ total: exact.events, by_type: exact.byType });
   expect([shown.bad_events, shown.orders, Math.round((shown.revenue.USD ?? 0) * 100)]).toEqual([exact.bad, exact.orders, exact.revenueCents]);
-  // Distinct counts: HyperLogLog, within three standard errors (README states 1.6 %).
+  // Distinct counts: HyperLogLog (README states 1.6 %, one standard error), within four standard errors and at least 3:
+  // a run makes 36 such checks on ids that differ per run, and below a few hundred the estimate moves by whole registers.
   for (const [got, want] of [
     [shown.sessions, exact.sessions],
     [shown.visitors, exact.visitors],
@@ -77,7 +78,7 @@ function expectExact(shown: WindowFigures, records: readonly BurstRecord[]) {
     [shown.funnel.checkout, exact.funnel.checkout],
     [shown.funnel.purchased, exact.funnel.purchased],
   ] as const)
-    expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(1, 3 * HLL_STANDARD_ERROR * want));
+    expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(3, 4 * HLL_STANDARD_ERROR * want));
   // Every product's views exactly (23 products: all within the top-k), and its people.
   for (const [product, { count, people }] of exact.views) {
     const top = shown.top_viewed.find((p) => p.product_id === product)!;
