@@ -87,15 +87,20 @@ async function waitForLake({ cloud, json, say }: Run, traffic: Traffic, started:
 
 /**
  * Then: what the real-time consumer counted while the traffic flowed (its tumbling windows, README "Real-time
- * analytics"), once the window holding the last record has closed. The traffic is a day of history sent at once,
+ * analytics"), once every accepted event is in a closed window (or a few windows' time has passed). The traffic is a day of history sent at once,
  * so its event lag is hours.
  */
-async function showRealtime({ cloud, json, say }: Run, started: number) {
+async function showRealtime({ cloud, json, say }: Run, started: number, accepted: number) {
   const windowSeconds = Number(cloud.outputs.RealtimeWindowSeconds ?? 60);
-  say(`  waiting ${windowSeconds + 1} s for the last real-time window to close`);
-  await sleep((windowSeconds + 1) * 1000);
-  const minutes = Math.min(60, Math.ceil((Date.now() - started) / 60_000) + 1);
-  const figures = await realtimeFigures(cloud.outputs.RealtimeTableName!, minutes);
+  const minutes = () => Math.min(60, Math.ceil((Date.now() - started) / 60_000) + 1);
+  say(`  waiting for the real-time windows to close (${windowSeconds} s each)`);
+  // Every accepted event is in a closed window once the last one has closed (its records wait for the window's end).
+  const deadline = Date.now() + (3 * windowSeconds + 30) * 1000;
+  let figures = await realtimeFigures(cloud.outputs.RealtimeTableName!, minutes());
+  while (figures.total.events.total < accepted && Date.now() < deadline) {
+    await sleep(1_000);
+    figures = await realtimeFigures(cloud.outputs.RealtimeTableName!, minutes());
+  }
   if (!json) {
     process.stdout.write(`Real-time figures (npm run realtime -- --watch; GET /realtime):\n${formatRealtime(figures, windowSeconds)}\n\n`);
   }
@@ -199,7 +204,7 @@ runCli(async () => {
     const started = Date.now();
     const traffic = await sendTraffic(run);
     const { pipeline, counts } = await waitForLake(run, traffic, started);
-    const realtime = await showRealtime(run, started);
+    const realtime = await showRealtime(run, started, traffic.accepted);
     const privacy = await checkPrivacy(run, traffic);
     training = await train(run);
     const prediction = training.ok && training.decision === 'promote' ? await predictLiveSession(run) : undefined;

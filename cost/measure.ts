@@ -87,8 +87,8 @@ export async function measureUsage(options: {
     if (sent.accepted + sent.rejected !== events.length)
       throw new Error(`${events.length - sent.accepted - sent.rejected} events were not taken; the measurement needs them all.`);
     await cloud.drain(600_000);
-    // The real-time consumer's last windows close a window's length after their last record.
-    await sleep((Number(cloud.outputs.RealtimeWindowSeconds) + 2) * 1000);
+    // The real-time consumer's last records wait for their window's end (drain does not wait for them), then its final invocation.
+    await sleep((2 * Number(cloud.outputs.RealtimeWindowSeconds) + 2) * 1000);
     const usage = cloud.usageReport();
     const realtime = await measureRealtimeFinal(cloud, usage.dynamodb.itemsWrittenByTable[cloud.outputs.RealtimeTableName!] ?? 0);
 

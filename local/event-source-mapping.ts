@@ -95,6 +95,11 @@ export class KinesisEventSourceMapping {
     this.pollMs = this.windowMs > 0 ? POLL_IDLE_WINDOWED_MS : POLL_IDLE_MS;
   }
 
+  /** Whether the mapping has a tumbling window (its records wait for the window's end). */
+  get windowed(): boolean {
+    return this.windowMs > 0;
+  }
+
   async start(): Promise<void> {
     this.running = true;
     const { Shards = [] } = await this.ports.kinesis.send(new ListShardsCommand({ StreamName: this.streamName }));

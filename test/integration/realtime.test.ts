@@ -198,7 +198,7 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
         await stream.remove();
       }
     },
-    60_000,
+    120_000,
   );
 
   it('serves the closed windows on GET /realtime (read key) and one product on GET /realtime/products/{id} (public)', async () => {
