@@ -174,7 +174,15 @@ export class LocalStepFunctions {
   }
 
   private async invokeLambda(functionName: string, input: Json): Promise<Json> {
-    const { functionError, payload } = await this.options.invokeLambda(functionName, input);
+    let result: Awaited<ReturnType<LocalStepFunctionsOptions['invokeLambda']>>;
+    try {
+      result = await this.options.invokeLambda(functionName, input);
+    } catch (error) {
+      // The call itself failed (a timeout, a dropped connection): Step Functions reports that as Lambda.SdkClientException,
+      // which the definitions' Retry names — not as the SDK's own error name.
+      throw new TaskError('Lambda.SdkClientException', JSON.stringify({ errorType: 'Lambda.SdkClientException', errorMessage: (error as Error).message }));
+    }
+    const { functionError, payload } = result;
     if (functionError) {
       const { errorType, errorMessage, trace } = (payload ?? {}) as { errorType?: string; errorMessage?: string; trace?: string[] };
       // AWS Lambda reports error.name as errorType; serverless-offline always says "Error", but the stack's first line has the name.
