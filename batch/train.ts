@@ -1,12 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFeatureTable } from '#adapters/feature-store';
-import { getArtifact, putArtifact } from '#adapters/model-artifacts';
-import { getAlias, getModelVersion, putModelVersion } from '#adapters/registry-table';
-import { PRODUCTION_ALIAS, versionKey, versionStamp, type ModelVersion } from '#domain/registry';
-import { FEATURE_NAMES } from '#domain/features/spec';
-import type { Dataset } from '#domain/model/dataset';
-import type { Curves } from '#domain/model/metrics';
-import { bayesGap, scoreDataset, trainPurchasePropensity, type TrainedModel } from '#domain/model/training-run';
+import { registerCandidate } from '#adapters/candidates';
+import { getModelVersion } from '#adapters/registry-table';
+import { versionStamp } from '#domain/registry';
+import { bayesGap, trainPurchasePropensity } from '#domain/model/training-run';
 import { trainConfig } from '#shared/config';
 import { dateRange, parseCli, runCli, UsageError } from '#shared/args';
 
@@ -32,26 +29,6 @@ function readTruth(file: string): Map<string, number> {
   return new Map(lines.map((l) => JSON.parse(l) as { session_id: string; purchase_probability: number }).map((t) => [t.session_id, t.purchase_probability]));
 }
 
-/** The production version, scored on this run's test window; undefined if there is none or it cannot read these features. */
-async function scoreProduction(
-  tableName: string,
-  modelName: string,
-  testData: Dataset,
-  log: (line: string) => void,
-): Promise<(NonNullable<ModelVersion['baseline']> & { curves: Curves }) | undefined> {
-  const alias = await getAlias(tableName, modelName, PRODUCTION_ALIAS);
-  if (!alias) return undefined;
-  const production = await getModelVersion(tableName, modelName, alias.version);
-  if (!production) throw new Error(`Alias ${PRODUCTION_ALIAS} points at ${alias.version}, which is not in the registry.`);
-  if (production.feature_spec.join() !== FEATURE_NAMES.join()) {
-    log(`production ${alias.version} uses other features; it cannot be scored on this run's test window`);
-    return undefined;
-  }
-  const artifact = (await getArtifact(production.artifact)) as { model: TrainedModel };
-  const scored = scoreDataset(artifact.model, testData);
-  return { version: alias.version, test: scored.metrics, curves: scored.curves };
-}
-
 runCli(async () => {
   const { values } = parseCli(USAGE, { from: { type: 'string' }, to: { type: 'string' }, version: { type: 'string' }, truth: { type: 'string' } });
   if (values.version !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(values.version))
@@ -60,18 +37,18 @@ runCli(async () => {
   const config = trainConfig();
   const log = (line: string) => (values.json ? undefined : process.stderr.write(`train: ${line}\n`));
   // A retried job (Batch, or the workflow's retry) finds the version its first attempt registered: done, not an error.
-  const registered = values.version === undefined ? undefined : await getModelVersion(config.modelsTableName, config.modelName, values.version);
-  if (registered) {
+  const existing = values.version === undefined ? undefined : await getModelVersion(config.modelsTableName, config.modelName, values.version);
+  if (existing) {
     const summary = {
       ok: true,
       name: config.modelName,
-      version: registered.version,
+      version: existing.version,
       already_registered: true,
-      artifact: registered.artifact,
-      metrics: registered.metrics.test,
+      artifact: existing.artifact,
+      metrics: existing.metrics.test,
     };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else process.stdout.write(`model ${config.modelName} ${registered.version} is already registered (an earlier attempt of this run); nothing to do\n`);
+    else process.stdout.write(`model ${config.modelName} ${existing.version} is already registered (an earlier attempt of this run); nothing to do\n`);
     return;
   }
   log(`reading features ${from} … ${to} from s3://${config.lakeBucketName}`);
@@ -82,39 +59,27 @@ runCli(async () => {
   log(
     `fitted: GBDT ${result.fit.gbdt.trees} trees in ${result.fit.gbdt.seconds.toFixed(1)} s, logistic regression in ${result.fit.logreg.seconds.toFixed(1)} s`,
   );
-  const createdAt = new Date().toISOString();
-  const version = values.version ?? versionStamp(new Date(createdAt));
-  const baseline = await scoreProduction(config.modelsTableName, config.modelName, result.testData, log);
-  if (baseline) log(`production ${baseline.version} on the same test window: ROC-AUC ${baseline.test.roc_auc.toFixed(3)}`);
-  const artifact = {
-    name: config.modelName,
-    version,
-    created_at: createdAt,
-    feature_spec: FEATURE_NAMES,
-    model: result.model,
-    metrics: result.candidates[result.chosen],
-    candidates: result.candidates,
-    data: { from: from, to: to, partitions, split: result.split },
-    job_id: config.jobId,
-    code_version: config.codeVersion,
-  };
-  const stored = await putArtifact(config.lakeBucketName, `models/${config.modelName}/${version}/model.json`, artifact);
-  await putModelVersion(config.modelsTableName, {
-    model_name: config.modelName,
-    sk: versionKey(version),
-    version,
-    kind: result.model.kind,
-    created_at: createdAt,
-    artifact: stored,
-    feature_spec: FEATURE_NAMES,
-    metrics: artifact.metrics,
-    ...(baseline ? { baseline: { version: baseline.version, test: baseline.test } } : {}),
-    curves: { test: result.testCurves, ...(baseline ? { baseline: baseline.curves } : {}) },
-    reference: result.reference,
-    data: { from: from, to: to, partitions },
-    job_id: config.jobId,
-    code_version: config.codeVersion,
-  });
+  const version = values.version ?? versionStamp(new Date());
+  const registered = await registerCandidate(
+    {
+      tableName: config.modelsTableName,
+      bucket: config.lakeBucketName,
+      modelName: config.modelName,
+      version,
+      model: result.model,
+      metrics: result.candidates[result.chosen],
+      testCurves: result.testCurves,
+      reference: result.reference,
+      data: { from, to, partitions },
+      jobId: config.jobId,
+      codeVersion: config.codeVersion,
+      details: { trainer: 'batch', candidates: result.candidates, data: { split: result.split } },
+    },
+    result.testData,
+    log,
+  );
+  const baseline = registered.baseline;
+  const stored = registered.artifact;
   const truth = values.truth ? readTruth(values.truth) : undefined;
   const bayes = truth ? bayesGap(result.testPredictions, truth) : undefined;
   const summary = {
@@ -123,7 +88,7 @@ runCli(async () => {
     version,
     chosen: result.chosen,
     artifact: stored,
-    metrics: artifact.metrics.test,
+    metrics: registered.metrics.test,
     split: result.split,
     fit: result.fit,
     ...(baseline ? { baseline: { version: baseline.version, test: baseline.test } } : {}),

@@ -2,7 +2,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { getAlias, getModelVersion } from '#adapters/registry-table';
 import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
 import { PRODUCTION_ALIAS, type ModelVersion, type RunRecord } from '#domain/registry';
-import type { GateDecision, TrainingPlan } from '#domain/training';
+import type { GateDecision, RunIdentity, TrainingPlan } from '#domain/training';
 import { sleep } from '#shared/retry';
 
 export interface WorkflowResult {
@@ -12,7 +12,7 @@ export interface WorkflowResult {
   seconds: number;
   error?: string;
   cause?: string;
-  run?: TrainingPlan;
+  run?: RunIdentity & Partial<TrainingPlan>;
   /** What the workflow recorded for a failed run (its RecordFailure step's result): the error that ended it. */
   failure?: RunRecord['error'];
   decision?: GateDecision['decision'];

@@ -16,6 +16,7 @@ export function glueScripts(): { key: string; body: string }[] {
   return [
     { key: `${GLUE_SCRIPTS_PREFIX}build_features.py`, body: read('build_features.py') },
     { key: `${GLUE_SCRIPTS_PREFIX}features.spark.sql`, body: renderSql(read('features.sql'), 'spark') },
+    { key: `${GLUE_SCRIPTS_PREFIX}channels.spark.sql`, body: renderSql(read('channels.sql'), 'spark') },
     { key: `${GLUE_SCRIPTS_PREFIX}build_curated.py`, body: read('build_curated.py') },
     { key: `${GLUE_SCRIPTS_PREFIX}curated.spark.sql`, body: renderSql(read('curated.sql'), 'spark') },
     { key: `${GLUE_SCRIPTS_PREFIX}raw-schema.spark.ddl`, body: `${rawInputColumns('spark')}\n` },

@@ -237,8 +237,8 @@ export class LocalCloud {
     this.batch = new LocalBatch({ ...common, env: jobEnv });
     const readObject = async (bucket: string, key: string) =>
       Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
-    this.stepFunctions = new LocalStepFunctions({ ...common, invokeLambda: invoke, glue: this.glue, batch: this.batch, readObject });
     this.sageMaker = new LocalSageMaker({ ...common, s3 });
+    this.stepFunctions = new LocalStepFunctions({ ...common, invokeLambda: invoke, glue: this.glue, batch: this.batch, sagemaker: this.sageMaker, readObject });
     this.closables.push({ close: () => this.sageMaker.stop() });
     this.functionUrls = new LocalFunctionUrls(invoke);
   }

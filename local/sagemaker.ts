@@ -8,6 +8,7 @@ import { untarGz } from '#shared/tar';
 import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
 import { InjectedFault, type FaultInjector } from './faults';
 import { sleep } from '#shared/retry';
+import { LocalTrainingJobs } from './sagemaker-training';
 
 interface Endpoint {
   EndpointName: string;
@@ -40,7 +41,8 @@ const freePort = () =>
   });
 
 /**
- * The SageMaker stand-in: the control plane the models CLI uses to deploy an endpoint (CreateModel,
+ * The SageMaker stand-in: training jobs (the built-in XGBoost algorithm, local/sagemaker-training.ts), the
+ * control plane the models CLI uses to deploy an endpoint (CreateModel,
  * CreateEndpointConfig, CreateEndpoint, DescribeEndpoint, DeleteEndpoint, ListEndpoints; JSON protocol) and the
  * runtime's InvokeEndpoint (POST /endpoints/{name}/invocations). An endpoint is the serving container's program
  * (serving/server.ts) run as a child process with the model's model.tar.gz unpacked as its /opt/ml/model, so
@@ -51,7 +53,13 @@ export class LocalSageMaker {
   private readonly configs = new Map<string, { ModelName: string }>();
   private readonly endpoints = new Map<string, Endpoint>();
 
-  constructor(private readonly options: LocalSageMakerOptions) {}
+  /** Training jobs (local/sagemaker-training.ts). */
+  readonly training: LocalTrainingJobs;
+
+  constructor(private readonly options: LocalSageMakerOptions) {
+    this.training = new LocalTrainingJobs(options);
+    Object.assign(this.operations, this.training.operations);
+  }
 
   private arn(kind: string, name: string) {
     return `arn:aws:sagemaker:${this.options.region}:${this.options.accountId}:${kind}/${name.toLowerCase()}`;
@@ -208,5 +216,6 @@ export class LocalSageMaker {
 
   async stop(): Promise<void> {
     for (const e of this.endpoints.values()) e.child?.kill('SIGTERM');
+    this.training.stop();
   }
 }

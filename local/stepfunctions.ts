@@ -54,6 +54,8 @@ export interface LocalStepFunctionsOptions {
   invokeLambda: (functionName: string, payload: unknown) => Promise<{ functionError?: string; payload: unknown }>;
   glue: LocalGlue;
   batch: LocalBatch;
+  /** The SageMaker stand-in's control plane (training jobs). */
+  sagemaker: { operations: Record<string, (input: any) => unknown> };
   /** Reads an S3 object (a Distributed Map's ItemReader). */
   readObject: (bucket: string, key: string) => Promise<Buffer>;
   log: (line: string) => void;
@@ -121,8 +123,8 @@ const upperFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
  * The Step Functions stand-in (AWS JSON protocol, X-Amz-Target AWSStepFunctions.*): state machines from the
  * packaged template (DefinitionString with DefinitionSubstitutions filled in, as CloudFormation does), run by
  * aws-local-stepfunctions. Task resources go where AWS would send them: Lambda ARNs to the functions (through
- * serverless-offline), `aws-sdk:glue:*` and the `.sync` Glue and Batch integrations to the local Glue and
- * Batch stand-ins, polled to completion. Errors carry Step Functions' names (`Glue.CrawlerRunningException`,
+ * serverless-offline), `aws-sdk:glue:*`, `aws-sdk:s3:getObject`, the `.sync` Glue, Batch and SageMaker training
+ * integrations to the local Glue, Batch and SageMaker stand-ins, polled to completion. Errors carry Step Functions' names (`Glue.CrawlerRunningException`,
  * `States.TaskFailed`, a Lambda's errorType), so the definition's Retry and Catch act as on AWS.
  */
 export class LocalStepFunctions {
@@ -167,6 +169,8 @@ export class LocalStepFunctions {
     if (sdk) return async (input) => this.callGlue(upperFirst(sdk[1]!), input);
     if (resource === 'arn:aws:states:::glue:startJobRun.sync') return (input) => this.glueJobSync(input);
     if (resource === 'arn:aws:states:::batch:submitJob.sync') return (input) => this.batchJobSync(input);
+    if (resource === 'arn:aws:states:::sagemaker:createTrainingJob.sync') return (input) => this.trainingJobSync(input);
+    if (resource === 'arn:aws:states:::aws-sdk:s3:getObject') return (input) => this.getObject(input);
     if (resource === ITEM_READER) return (input) => this.readItems(input);
     return async () => {
       throw new TaskError('States.Runtime', `The local cloud cannot run Task resource ${resource}.`);
@@ -209,6 +213,38 @@ export class LocalStepFunctions {
       const { JobRun } = this.callGlue('GetJobRun', { JobName: input.JobName, RunId: JobRunId }) as { JobRun: { JobRunState: string } };
       if (JobRun.JobRunState === 'SUCCEEDED') return JobRun;
       if (JobRun.JobRunState !== 'RUNNING') throw new TaskError('States.TaskFailed', JSON.stringify(JobRun));
+      await sleep(this.options.pollMs ?? 200);
+    }
+  }
+
+  /** The AWS SDK integration's GetObject: the body as a string (Step Functions' output is JSON). */
+  private async getObject(input: { Bucket: string; Key: string }): Promise<Json> {
+    let body: Buffer;
+    try {
+      body = await this.options.readObject(input.Bucket, input.Key);
+    } catch (error) {
+      const name = (error as Error).name;
+      throw new TaskError(name === 'NoSuchKey' ? 'S3.NoSuchKeyException' : `S3.${name}`, (error as Error).message);
+    }
+    return { Body: body.toString('utf8'), ContentLength: body.length };
+  }
+
+  /** createTrainingJob.sync: the job is created, then described until it ends; the output is its DescribeTrainingJob. */
+  private async trainingJobSync(input: Json): Promise<Json> {
+    const call = async (operation: string, args: Json) => {
+      try {
+        return (await this.options.sagemaker.operations[operation]!(args)) as Record<string, any>;
+      } catch (error) {
+        const type = (error as { type?: string }).type ?? (error as Error).name;
+        throw new TaskError('SageMaker.AmazonSageMakerException', `${(error as Error).message} (Service: AmazonSageMaker; Error Code: ${type})`);
+      }
+    };
+    await call('CreateTrainingJob', input);
+    const name = (input as { TrainingJobName: string }).TrainingJobName;
+    for (;;) {
+      const job = await call('DescribeTrainingJob', { TrainingJobName: name });
+      if (job.TrainingJobStatus === 'Completed') return job as Json;
+      if (job.TrainingJobStatus === 'Failed' || job.TrainingJobStatus === 'Stopped') throw new TaskError('States.TaskFailed', JSON.stringify(job));
       await sleep(this.options.pollMs ?? 200);
     }
   }

@@ -6,7 +6,10 @@ import { lambdaHandler } from '#shared/lambda';
 const config = workflowConfig();
 
 /** Training workflow, first step: the run's date range, version and id from the execution input and context. */
-const plan = async (event: { input?: { from?: unknown; to?: unknown }; execution: { Name: string; StartTime: string } }): Promise<TrainingPlan> => {
+const plan = async (event: {
+  input?: { from?: unknown; to?: unknown; trainer?: unknown };
+  execution: { Name: string; StartTime: string };
+}): Promise<TrainingPlan> => {
   const result = planTraining(event.input ?? {}, { name: event.execution.Name, startTime: event.execution.StartTime }, config);
   logger.info('training run planned', { ...result });
   return result;

@@ -7,6 +7,9 @@ const GLUE_DIR = path.resolve(__dirname, '..', '..', 'glue');
 const sql = (file: string) => renderSql(readFileSync(path.join(GLUE_DIR, file), 'utf8'), 'duckdb');
 const list = (files: readonly string[]) => `[${files.map(sqlString).join(', ')}]`;
 
+/** glue/channels.sql for DuckDB (reads a view `run_features`). */
+export const channelsSql = () => sql('channels.sql');
+
 async function withDuckdb<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
   const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();

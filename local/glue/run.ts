@@ -8,7 +8,7 @@ import { runFeaturesJob } from './features-job';
  * The local Glue runtime: the local cloud's Glue stand-in runs crawls and job runs in a child process of
  * this file, with the environment a Glue worker would have (endpoint, credentials) and Glue-style arguments.
  *   run.ts crawl <s3 target> <database> <table prefix>   → the catalog table as JSON on stdout
- *   run.ts job --script_location s3://… --from … --to … --lake_bucket …   → the job's result as JSON on stdout
+ *   run.ts job --script_location s3://… --from … --to … --lake_bucket … [--run V]   → the job's result as JSON on stdout
  * A job runs glue/curated.sql or glue/features.sql on DuckDB, as glue/build_curated.py and build_features.py
  * run them on Spark; like AWS Glue, it fails if the job's script is not where the job definition says.
  */
@@ -32,7 +32,7 @@ async function main(argv: string[]): Promise<unknown> {
     // Which job: its script, as on AWS (the compaction's build_curated.py, the features' build_features.py).
     const log = (line: string) => process.stderr.write(`${line}\n`);
     if (script[2]!.endsWith('/build_curated.py')) return runCuratedJob(args.lake_bucket!, args.from!, args.to!, log);
-    return runFeaturesJob(args.lake_bucket!, args.from!, args.to!, log);
+    return runFeaturesJob(args.lake_bucket!, args.from!, args.to!, log, args.run || undefined);
   }
   throw new Error(`usage: run.ts crawl <target> <database> <prefix> | run.ts job --<arg> <value>…`);
 }

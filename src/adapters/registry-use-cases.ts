@@ -1,5 +1,5 @@
 import { AliasConflictError, movedBy, previousVersion, PRODUCTION_ALIAS, type AliasRecord, type AliasRouting } from '#domain/registry';
-import type { GateDecision, TrainingPlan } from '#domain/training';
+import type { GateDecision, RunIdentity } from '#domain/training';
 import { ModelUnavailableError, type AliasTarget, type ServableModel } from '#domain/serving';
 import type { TrainedModel } from '#domain/model/training-run';
 import { ArtifactIntegrityError, getArtifact } from './model-artifacts';
@@ -75,7 +75,7 @@ export async function rollbackAlias(tableName: string, model: string, alias: str
  * a retry after the run record failed to write): finding the alias already moved to this version by this run is
  * success, not a conflict. Returns whether this call moved it.
  */
-export async function promoteRun(tableName: string, run: TrainingPlan, gate: GateDecision): Promise<{ moved: boolean; previous: string | null }> {
+export async function promoteRun(tableName: string, run: RunIdentity, gate: GateDecision): Promise<{ moved: boolean; previous: string | null }> {
   const by = `training-workflow/${run.run_id}`;
   const previous = gate.production?.version ?? null;
   let at: string;

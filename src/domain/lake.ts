@@ -16,6 +16,28 @@ export const PREDICTIONS_PREFIX = 'predictions/';
 /** Session features (Parquet), one partition per UTC date of the session's first event. */
 export const FEATURES_PREFIX = 'features/purchase-propensity/';
 
+/** A training run's working objects: the channels (below), and SageMaker's output. */
+export const TRAINING_PREFIX = 'training/purchase-propensity/';
+
+/** The time split of a run's sessions as SageMaker channels (libsvm) and their manifest (glue/channels.sql). */
+export const channelsPrefix = (version: string) => `${TRAINING_PREFIX}${version}/channels/`;
+export const CHANNELS = ['train', 'validation', 'test'] as const;
+export type ChannelName = (typeof CHANNELS)[number];
+
+/** What the features job writes beside the channels; the training workflow chooses its trainer by `rows.total`. */
+export interface ChannelsManifest {
+  run: string;
+  from: string;
+  to: string;
+  format: 'text/libsvm';
+  features: string[];
+  /** The feature partitions (dt=…) the sessions came from (an erasure finds the versions trained on them). */
+  partitions: string[];
+  rows: Record<ChannelName | 'total', number>;
+  positives: Record<ChannelName, number>;
+  channels: Record<ChannelName, string>;
+}
+
 /** The UTC dates from `from` to `to` inclusive (YYYY-MM-DD). */
 export function datesBetween(from: string, to: string): string[] {
   const dates: string[] = [];

@@ -7,12 +7,31 @@ import { versionStamp } from './registry';
 
 export class InvalidTrainingRequestError extends ClickstreamError {}
 
+/** What identifies a run (records and the promote step need no more). */
+export type RunIdentity = Pick<TrainingPlan, 'run_id' | 'model_name' | 'version' | 'from' | 'to'>;
+
+/** Which trainer a run uses: the TypeScript trainer on AWS Batch, SageMaker's XGBoost, or by the sessions' count. */
+export const TRAINERS = ['auto', 'batch', 'sagemaker'] as const;
+export type Trainer = (typeof TRAINERS)[number];
+
+/** The SageMaker path's settings (stage params), carried in the run for the workflow's Choice and training job. */
+export interface SageMakerTraining {
+  /** From this many sessions on, `auto` trains on SageMaker. */
+  min_rows: number;
+  instance_type: string;
+  instance_count: number;
+  volume_gb: number;
+  max_runtime_seconds: number;
+}
+
 export interface TrainingPlan {
   run_id: string;
   model_name: string;
   version: string;
   from: string;
   to: string;
+  trainer: Trainer;
+  sagemaker: SageMakerTraining;
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -27,14 +46,17 @@ function checkDate(value: unknown, name: string): string {
 
 /**
  * A run's plan from the execution input (`from`/`to` inclusive UTC dates; both absent on a schedule, then the
- * `lookbackDays` whole days before the start) and the execution: run id = execution name, version = start time
+ * `lookbackDays` whole days before the start; `trainer`, default auto) and the execution: run id = execution name, version = start time
  * plus the name's tail, so versions sort by time and two runs never share one.
  */
 export function planTraining(
-  input: { from?: unknown; to?: unknown },
+  input: { from?: unknown; to?: unknown; trainer?: unknown },
   execution: { name: string; startTime: string },
-  options: { modelName: string; lookbackDays: number },
+  options: { modelName: string; lookbackDays: number; sagemaker: SageMakerTraining },
 ): TrainingPlan {
+  const trainer = input.trainer ?? 'auto';
+  if (!TRAINERS.includes(trainer as Trainer))
+    throw new InvalidTrainingRequestError(`"trainer" must be one of ${TRAINERS.join(', ')}, got ${JSON.stringify(input.trainer)}.`);
   const start = new Date(execution.startTime);
   if (Number.isNaN(start.getTime())) throw new InvalidTrainingRequestError(`Execution start time ${execution.startTime} is not a timestamp.`);
   if ((input.from === undefined) !== (input.to === undefined))
@@ -49,7 +71,15 @@ export function planTraining(
     .replace(/[^A-Za-z0-9]/g, '')
     .slice(-6)
     .toLowerCase();
-  return { run_id: execution.name, model_name: options.modelName, version: tail ? `${stamp}-${tail}` : stamp, from, to };
+  return {
+    run_id: execution.name,
+    model_name: options.modelName,
+    version: tail ? `${stamp}-${tail}` : stamp,
+    from,
+    to,
+    trainer: trainer as Trainer,
+    sagemaker: options.sagemaker,
+  };
 }
 
 export interface GateThresholds {

@@ -113,11 +113,25 @@ export const workflowConfig = (env: Env = process.env) => ({
   modelsTableName: requireString('MODELS_TABLE_NAME', env),
   modelName: optionalString('MODEL_NAME', env) ?? 'purchase-propensity',
   lookbackDays: requireNumber('TRAINING_LOOKBACK_DAYS', 14, env),
+  sagemaker: {
+    min_rows: requireNumber('SAGEMAKER_MIN_ROWS', 2_000_000, env),
+    instance_type: optionalString('SAGEMAKER_INSTANCE_TYPE', env) ?? 'ml.m5.2xlarge',
+    instance_count: requireNumber('SAGEMAKER_INSTANCE_COUNT', 1, env),
+    volume_gb: requireNumber('SAGEMAKER_VOLUME_GB', 30, env),
+    max_runtime_seconds: requireNumber('SAGEMAKER_MAX_RUNTIME_SECONDS', 7200, env),
+  },
   gate: {
     minRocAuc: requireNumber('GATE_MIN_ROC_AUC', 0.7, env),
     maxEce: requireNumber('GATE_MAX_ECE', 0.1, env),
     maxRocAucDrop: requireNumber('GATE_MAX_ROC_AUC_DROP', 0.01, env),
   },
+});
+
+/** The training workflow's registration of SageMaker's XGBoost models. */
+export const registerXgboostConfig = (env: Env = process.env) => ({
+  tableName: requireString('MODELS_TABLE_NAME', env),
+  bucket: requireString('LAKE_BUCKET_NAME', env),
+  codeVersion: optionalString('CODE_VERSION', env) ?? 'unknown',
 });
 
 export const servingConfig = (env: Env = process.env) => ({

@@ -67,6 +67,8 @@ describe('training workflow', () => {
       'CrawlerDone',
       'CompactEvents',
       'BuildFeatures',
+      'ReadChannels',
+      'ChooseTrainer',
       'TrainModel',
       'EvaluateCandidate',
       'GatePassed',

@@ -1,4 +1,6 @@
 import aslValidator from 'asl-validator';
+import { StateMachine } from 'aws-local-stepfunctions';
+import '../../local/stepfunctions';
 import { readDefinition } from '../helpers/state-machines';
 
 /** What CloudFormation substitutes, shaped like the real values (ARNs, names), so the ARN checks apply. */
@@ -9,6 +11,7 @@ function substitute(value: unknown): unknown {
       if (name.endsWith('JobQueueArn')) return 'arn:aws:batch:us-east-1:123456789012:job-queue/training';
       if (name.endsWith('JobDefinitionArn')) return 'arn:aws:batch:us-east-1:123456789012:job-definition/train:1';
       if (name.endsWith('BucketName')) return 'lake-bucket';
+      if (name.endsWith('RoleArn')) return `arn:aws:iam::123456789012:role/${name}`;
       return name;
     });
   }
@@ -42,6 +45,28 @@ describe('statemachines/training.asl.yaml', () => {
     for (const state of Object.values(definition.States as Record<string, any>)) {
       for (const retrier of state.Retry ?? []) expect(retrier.JitterStrategy).toBe('FULL');
     }
+  });
+
+  it('trains on SageMaker from the stage’s row threshold on, or as the input forces; otherwise on Batch', async () => {
+    // The definition's Choice, run by aws-local-stepfunctions, with its two targets marking which was taken.
+    const machine = new StateMachine(
+      {
+        StartAt: 'ChooseTrainer',
+        States: {
+          ChooseTrainer: definition.States.ChooseTrainer,
+          TrainOnSageMaker: { Type: 'Pass', Result: 'sagemaker', End: true },
+          TrainModel: { Type: 'Pass', Result: 'batch', End: true },
+        },
+      },
+      { validationOptions: { checkArn: false } },
+    );
+    const choose = (trainer: string, rows: number, minRows: number) =>
+      machine.run({ run: { trainer, sagemaker: { min_rows: minRows } }, channels: { manifest: { rows: { total: rows } } } }).result;
+    expect(await choose('auto', 1_999_999, 2_000_000)).toBe('batch');
+    expect(await choose('auto', 2_000_000, 2_000_000)).toBe('sagemaker');
+    expect(await choose('auto', 150, 100)).toBe('sagemaker');
+    expect(await choose('sagemaker', 10, 2_000_000)).toBe('sagemaker');
+    expect(await choose('batch', 5_000_000, 2_000_000)).toBe('batch');
   });
 });
 

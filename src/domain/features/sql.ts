@@ -1,4 +1,4 @@
-import { REFERRER_PATTERNS } from './spec';
+import { FEATURE_NAMES, REFERRER_PATTERNS } from './spec';
 
 /** DuckDB (the local Glue job and `npm run query`), Spark SQL (Glue), Trino (Athena). */
 export type SqlDialect = 'duckdb' | 'spark' | 'athena';
@@ -40,6 +40,13 @@ const MACROS: Record<string, (arg: string, dialect: SqlDialect) => string> = {
     }).join(', '),
   // A bad row's first error message (arrays are 1-based in DuckDB and Trino, 0-based in Spark).
   FIRST_ERROR: (_, dialect) => (dialect === 'spark' ? 'errors[0].message' : 'errors[1].message'),
+  // A libsvm line (src/domain/model/libsvm.ts): the label, then `index:value` for each present feature in
+  // FEATURE_NAMES order (concat_ws skips the NULLs: a missing value is left out).
+  LIBSVM_LINE: (label, dialect) => {
+    const text = (x: string) => `CAST(${x} AS ${dialect === 'spark' ? 'STRING' : 'VARCHAR'})`;
+    const pairs = FEATURE_NAMES.map((name, j) => `CASE WHEN ${name} IS NULL THEN NULL ELSE concat('${j}:', ${text(`CAST(${name} AS DOUBLE)`)}) END`);
+    return `concat_ws(' ', ${text(label)}, ${pairs.join(', ')})`;
+  },
 };
 
 type Scalar = 'string' | 'double' | 'boolean';

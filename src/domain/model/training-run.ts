@@ -142,3 +142,26 @@ export function trainPurchasePropensity(table: FeatureTable): TrainingResult {
     fit: { gbdt: { seconds: (logregStarted - gbdtStarted) / 1000, trees: gbdt.trees.length }, logreg: { seconds: (fitted - logregStarted) / 1000 } },
   };
 }
+
+/**
+ * A model trained elsewhere (SageMaker's XGBoost), judged as trainPurchasePropensity judges its own: metrics on
+ * the validation and test windows, the test curves, and the drift reference (from the test window's sessions:
+ * the trainer's whole table is not read on this path).
+ */
+export function judgeModel(model: TrainedModel, validation: Dataset, test: Dataset) {
+  if (test.featureNames.join() !== FEATURE_NAMES.join() || validation.featureNames.join() !== FEATURE_NAMES.join())
+    throw new TrainingDataError(`The channels hold features ${test.featureNames.join(', ')}; this code serves ${FEATURE_NAMES.join(', ')}.`);
+  for (const [name, part] of Object.entries({ validation, test })) {
+    let positives = 0;
+    for (let i = 0; i < part.rows; i++) positives += part.y[i]!;
+    if (positives === 0 || positives === part.rows)
+      throw new TrainingDataError(`The ${name} channel (${part.rows} sessions) needs both buyers and non-buyers; widen the date range.`);
+  }
+  const p = score(model, test);
+  const columns = Object.fromEntries(FEATURE_NAMES.map((name, j) => [name, Float64Array.from({ length: test.rows }, (_, i) => test.x[i * test.cols + j]!)]));
+  return {
+    metrics: { validation: evaluate(validation.y, score(model, validation)), test: evaluate(test.y, p) },
+    testCurves: curves(test.y, p),
+    reference: driftReference(columns, p),
+  };
+}

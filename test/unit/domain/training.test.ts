@@ -1,7 +1,8 @@
 import { evaluateGate, InvalidTrainingRequestError, planTraining } from '#domain/training';
 import type { Metrics } from '#domain/model/metrics';
 
-const options = { modelName: 'purchase-propensity', lookbackDays: 14 };
+const sagemaker = { min_rows: 2_000_000, instance_type: 'ml.m5.2xlarge', instance_count: 2, volume_gb: 30, max_runtime_seconds: 7200 };
+const options = { modelName: 'purchase-propensity', lookbackDays: 14, sagemaker };
 const execution = { name: '5f0c1d2e-aaaa-bbbb-cccc-0123456789ab', startTime: '2026-11-25T03:00:07.123Z' };
 
 describe('planTraining', () => {
@@ -12,7 +13,14 @@ describe('planTraining', () => {
       version: '20261125T030007Z-6789ab',
       from: '2026-11-01',
       to: '2026-11-10',
+      trainer: 'auto',
+      sagemaker,
     });
+  });
+
+  it('carries the trainer the input forces, and the SageMaker settings the workflow’s Choice and job read', () => {
+    expect(planTraining({ trainer: 'sagemaker' }, execution, options)).toMatchObject({ trainer: 'sagemaker', sagemaker });
+    expect(planTraining({ trainer: 'batch' }, execution, options)).toMatchObject({ trainer: 'batch' });
   });
 
   it('covers the lookback days before the run when the input has no range (the schedule)', () => {
@@ -25,6 +33,7 @@ describe('planTraining', () => {
     [{ from: '2026-13-01', to: '2026-11-01' }, /YYYY-MM-DD/],
     [{ from: 20261101, to: '2026-11-02' }, /YYYY-MM-DD/],
     [{ from: '2024-01-01', to: '2026-11-01' }, /longer than 366 days/],
+    [{ trainer: 'spark' }, /"trainer" must be one of auto, batch, sagemaker/],
   ])('rejects %j with a named error', (input, message) => {
     expect(() => planTraining(input, execution, options)).toThrow(InvalidTrainingRequestError);
     expect(() => planTraining(input, execution, options)).toThrow(message);

@@ -1,0 +1,165 @@
+import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { HistoryEvent } from '@aws-sdk/client-sfn';
+import { getArtifact } from '#adapters/model-artifacts';
+import { sageMakerClient } from '#adapters/sagemaker';
+import { getAlias, getModelVersion, setAlias } from '#adapters/registry-table';
+import { getObjectBytes, listObjects } from '#adapters/s3';
+import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
+import { sessionFeatures } from '#domain/features/session-features';
+import { FEATURE_NAMES } from '#domain/features/spec';
+import { channelsPrefix, type ChannelsManifest } from '#domain/lake';
+import { parseLibsvm } from '#domain/model/libsvm';
+import { evaluate } from '#domain/model/metrics';
+import { predict, type TrainedModel } from '#domain/model/training-run';
+import { PRODUCTION_ALIAS } from '#domain/registry';
+import { ShopperModel } from '#domain/traffic/shopper-model';
+import { untarGz } from '#shared/tar';
+import { XGBOOST_INSTALL, XGBOOST_PYTHON } from '../../local/sagemaker-training';
+import { api, apiKeys, backfill, drain, outputs } from '../helpers/cloud';
+import { trainOnSessions } from '../helpers/models';
+import { registerVersion } from '../helpers/registry';
+import { requireTool } from '../helpers/requirements';
+import { readDefinition } from '../helpers/state-machines';
+import { waitFor } from '../helpers/wait';
+
+const MODEL = 'purchase-propensity';
+const table = () => outputs().ModelsTableName!;
+const bucket = () => outputs().LakeBucketName!;
+const s3Key = (uri: string) => uri.replace(`s3://${bucket()}/`, '');
+const entered = (events: HistoryEvent[]) => [...new Set(events.filter((e) => e.stateEnteredEventDetails).map((e) => e.stateEnteredEventDetails!.name!))];
+
+async function channelText(uri: string): Promise<string> {
+  const parts = await Promise.all((await listObjects(bucket(), s3Key(uri))).map((o) => getObjectBytes(bucket(), o.key)));
+  return parts.map((p) => p.toString('utf8')).join('\n');
+}
+
+/**
+ * statemachines/training.asl.yaml, unchanged, taking its SageMaker path on the local cloud: the features job writes
+ * the time-split channels, the SageMaker stand-in runs the built-in XGBoost algorithm (Debian's XGBoost) on them,
+ * this project's code converts and judges the model, the gate promotes it, and POST /predict serves it.
+ */
+describe('training workflow on SageMaker’s XGBoost', () => {
+  const range = { from: '2025-02-10', to: '2025-02-13' };
+  const shoppers = new ShopperModel(8642, new Date('2025-02-10T00:00:00Z'), 4 * 86_400_000);
+  let work: string;
+
+  beforeAll(async () => {
+    requireTool(XGBOOST_PYTHON, ['-c', 'import xgboost'], XGBOOST_INSTALL);
+    work = mkdtempSync(path.join(os.tmpdir(), 'sagemaker-training-'));
+    await backfill(Array.from({ length: 2500 }, () => shoppers.session()).flatMap((s) => s.events));
+    await drain();
+    // Production is a model that learned nothing (shuffled labels): the gate's comparison must not depend on
+    // which other test file promoted what before this one.
+    const weak = trainOnSessions(
+      Array.from({ length: 600 }, () => shoppers.session()),
+      { shuffleLabels: true },
+    );
+    const version = `weak-${Date.now()}`;
+    await registerVersion({ model: MODEL, version, kind: 'gbdt', artifact: { model: weak.model } });
+    const current = await getAlias(table(), MODEL, PRODUCTION_ALIAS);
+    await setAlias(table(), MODEL, PRODUCTION_ALIAS, { to: version, expected: current?.version ?? null, by: 'test', reason: 'a weak production' });
+  });
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it('crawls, builds features and channels, trains on SageMaker, judges and promotes the XGBoost model, which POST /predict then serves with explanations', async () => {
+    const arn = await startExecution(outputs().TrainingStateMachineArn!, { ...range, trainer: 'sagemaker' });
+    const execution = await waitFor(
+      `training execution ${arn} to end`,
+      async () => {
+        const described = await describeExecution(arn);
+        return described.status !== 'RUNNING' && described;
+      },
+      240_000,
+    );
+    const events = await historySince(arn, 0);
+    expect([execution.status, execution.error, execution.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
+    expect(entered(events)).toEqual([
+      'PlanRun',
+      'StartCrawler',
+      'WaitForCrawler',
+      'GetCrawler',
+      'CrawlerDone',
+      'CompactEvents',
+      'BuildFeatures',
+      'ReadChannels',
+      'ChooseTrainer',
+      'TrainOnSageMaker',
+      'RegisterXgboost',
+      'EvaluateCandidate',
+      'GatePassed',
+      'PromoteCandidate',
+      'Promoted',
+    ]);
+    const output = JSON.parse(execution.output!);
+    const { version } = output.run;
+
+    // The channels: a 70/15/15 time split of the run's sessions, as libsvm, with their manifest.
+    const manifest = JSON.parse((await getObjectBytes(bucket(), `${channelsPrefix(version)}manifest.json`)).toString('utf8')) as ChannelsManifest;
+    expect(manifest).toMatchObject({ run: version, from: range.from, to: range.to, format: 'text/libsvm', features: [...FEATURE_NAMES] });
+    expect(manifest.rows.total).toBeGreaterThan(2000);
+    expect(manifest.rows.train).toBe(Math.floor(manifest.rows.total * 0.7));
+    expect(manifest.rows.train + manifest.rows.validation).toBe(Math.floor(manifest.rows.total * 0.85));
+    expect(manifest.rows.train + manifest.rows.validation + manifest.rows.test).toBe(manifest.rows.total);
+
+    // The training job, as SageMaker describes it: the deployed hyperparameters and resources, its model.tar.gz.
+    const job = await sageMakerClient().send(new DescribeTrainingJobCommand({ TrainingJobName: output.sagemaker.TrainingJobName }));
+    const state = readDefinition('training').States.TrainOnSageMaker.Parameters;
+    expect(job).toMatchObject({
+      TrainingJobStatus: 'Completed',
+      HyperParameters: state.HyperParameters,
+      ResourceConfig: { InstanceType: output.run.sagemaker.instance_type, InstanceCount: output.run.sagemaker.instance_count },
+      ModelArtifacts: {
+        S3ModelArtifacts: `s3://${bucket()}/training/purchase-propensity/${version}/sagemaker/${output.sagemaker.TrainingJobName}/output/model.tar.gz`,
+      },
+    });
+    expect(job.InputDataConfig!.map((c) => [c.ChannelName, c.DataSource!.S3DataSource!.S3DataDistributionType])).toEqual([
+      ['train', 'ShardedByS3Key'],
+      ['validation', 'FullyReplicated'],
+    ]);
+    expect(job.FinalMetricDataList!.map((m) => m.MetricName)).toEqual(['train:logloss', 'validation:logloss']);
+    const modelFile = path.join(work, 'xgboost-model');
+    writeFileSync(modelFile, untarGz(await getObjectBytes(bucket(), s3Key(job.ModelArtifacts!.S3ModelArtifacts!)))['xgboost-model']!);
+
+    // Registered and promoted: the gate compared it with production on the same test window.
+    expect(output.gate).toMatchObject({ decision: 'promote', candidate: { version }, production: { version: expect.stringMatching(/^weak-/) } });
+    expect((await getAlias(table(), MODEL, PRODUCTION_ALIAS))!.version).toBe(version);
+    const registered = (await getModelVersion(table(), MODEL, version))!;
+    expect(registered).toMatchObject({ kind: 'gbdt', job_id: output.sagemaker.TrainingJobName, data: { from: range.from, to: range.to } });
+    const artifact = (await getArtifact(registered.artifact)) as { model: TrainedModel; trainer: string; training: { trees: number } };
+    expect(artifact).toMatchObject({ trainer: 'sagemaker-xgboost', training: { trees: expect.any(Number) } });
+
+    // Judged by this project's code on the test channel, and scoring as XGBoost scores (to 1e-6).
+    const testText = await channelText(manifest.channels.test);
+    const test = parseLibsvm(testText, manifest.features);
+    expect(test.rows).toBe(manifest.rows.test);
+    const ours = Array.from({ length: test.rows }, (_, i) => predict(artifact.model, test.x.subarray(i * test.cols, (i + 1) * test.cols)));
+    expect(registered.metrics.test).toEqual(evaluate(test.y, Float64Array.from(ours)));
+    const testFile = path.join(work, 'test.libsvm');
+    writeFileSync(testFile, testText);
+    const helper = path.resolve(__dirname, '..', 'helpers', 'xgboost_predict.py');
+    const theirs = (
+      JSON.parse(execFileSync(XGBOOST_PYTHON, [helper, modelFile, testFile], { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' })) as { p: number[] }
+    ).p;
+    expect(Math.max(...ours.map((p, i) => Math.abs(p - theirs[i]!)))).toBeLessThanOrEqual(1e-6);
+
+    // Served: POST /predict answers from the promoted XGBoost model, with tree-path explanations.
+    const { events: sessionEvents } = shoppers.session();
+    const { status, body } = await api('POST', '/predict', {
+      body: { model: MODEL, session: { events: sessionEvents }, explain: true },
+      key: apiKeys().predict,
+    });
+    expect(status).toBe(200);
+    const features = sessionFeatures(sessionEvents);
+    const expected = predict(
+      artifact.model,
+      FEATURE_NAMES.map((n) => features[n] ?? Number.NaN),
+    );
+    expect(body).toMatchObject({ model: MODEL, version, alias: PRODUCTION_ALIAS });
+    expect(body.predictions[0]).toMatchObject({ version, probability: expect.closeTo(expected, 12), explanation: { bias: expect.any(Number) } });
+    expect(body.predictions[0].explanation.top.length).toBeGreaterThan(0);
+  }, 300_000);
+});
