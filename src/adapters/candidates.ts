@@ -130,7 +130,11 @@ export async function registerSageMakerCandidate(
   const existing = await getModelVersion(options.tableName, run.model_name, run.version);
   if (existing) return existing;
   const { bucket, key } = s3Location(training.ModelArtifacts);
-  const files = untarGz(await getObjectBytes(bucket, key));
+  const archive = await getObjectBytes(bucket, key).catch((error: Error) => {
+    if (error.name !== 'NoSuchKey') throw error;
+    throw new XgboostModelError(`No model at ${training.ModelArtifacts}: the training job ${training.TrainingJobName} wrote none.`, { cause: error });
+  });
+  const files = untarGz(archive);
   const file = files['xgboost-model'];
   if (!file) throw new XgboostModelError(`${training.ModelArtifacts} holds ${Object.keys(files).join(', ') || 'nothing'}, not xgboost-model.`);
   const xgboost = parseXgboostModel(file);

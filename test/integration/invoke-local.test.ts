@@ -101,6 +101,8 @@ describe('sls invoke local', () => {
       version: '20261115T030000Z-alrun1',
       from: '2026-11-01',
       to: '2026-11-14',
+      trainer: 'auto',
+      sagemaker: { min_rows: 2_000_000, instance_type: 'ml.m5.2xlarge', instance_count: 2, volume_gb: 30, max_runtime_seconds: 7200 },
     });
     expect(result(await invokeLocal('planTraining', 'events/stepfunctions/plan-training-scheduled.json', outputs().Endpoint))).toMatchObject({
       from: '2026-11-01',
@@ -152,10 +154,11 @@ describe('sls invoke local', () => {
     });
   });
 
-  it('the other training steps, the authorizers and the replay worker: every fixture answers as its name says', async () => {
+  it('the other training steps (a SageMaker job that left no model), the authorizers and the replay worker: every fixture answers as its name says', async () => {
     const endpoint = outputs().Endpoint;
     expect(await invokeLocal('evaluateCandidate', 'events/stepfunctions/evaluate-candidate-unregistered.json', endpoint)).toContain('VersionNotFoundError');
     expect(await invokeLocal('promoteCandidate', 'events/stepfunctions/promote-candidate-unregistered.json', endpoint)).toContain('VersionNotFoundError');
+    expect(await invokeLocal('registerXgboost', 'events/stepfunctions/register-xgboost-missing-model.json', endpoint)).toContain('XgboostModelError');
     expect(result(await invokeLocal('authorizeAdmin', 'events/authorizer/admin-local-key.json', endpoint))).toEqual({
       isAuthorized: true,
       context: { api_key: '4ab7b7cd' },

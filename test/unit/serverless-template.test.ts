@@ -94,6 +94,47 @@ describe('serverless.yml, packaged for dev', () => {
     expect(schedule.Properties).toMatchObject({ ScheduleExpression: 'cron(0 3 * * ? *)', State: 'DISABLED' });
   });
 
+  it('trains on SageMaker with an execution role confined to the runs’ prefix, which only the training workflow may pass', () => {
+    const statements = (id: string) => resources[id]!.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const role = resources.SageMakerTrainingRole!.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      expect.objectContaining({ Principal: { Service: 'sagemaker.amazonaws.com' }, Action: 'sts:AssumeRole' }),
+    ]);
+    const lake = statements('SageMakerTrainingRole').filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('s3:')));
+    expect(lake.map((st: any) => [st.Action, st.Resource])).toEqual([
+      [['s3:ListBucket'], { 'Fn::GetAtt': ['LakeBucket', 'Arn'] }],
+      [['s3:GetObject'], { 'Fn::Sub': '${LakeBucket.Arn}/training/purchase-propensity/*/channels/*' }],
+      [['s3:PutObject'], { 'Fn::Sub': '${LakeBucket.Arn}/training/purchase-propensity/*/sagemaker/*' }],
+    ]);
+    expect(lake[0].Condition).toEqual({ StringLike: { 's3:prefix': ['training/purchase-propensity/*'] } });
+    const machine = statements('TrainingStateMachineRole');
+    expect(machine).toContainEqual({
+      Effect: 'Allow',
+      Action: ['sagemaker:CreateTrainingJob', 'sagemaker:DescribeTrainingJob', 'sagemaker:StopTrainingJob', 'sagemaker:AddTags'],
+      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:sagemaker:${AWS::Region}:${AWS::AccountId}:training-job/xgb-*' },
+    });
+    expect(machine).toContainEqual({
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: { 'Fn::GetAtt': ['SageMakerTrainingRole', 'Arn'] },
+      Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } },
+    });
+    // No other role may pass it.
+    for (const [id, resource] of Object.entries(resources).filter(([, r]) => r.Type === 'AWS::IAM::Role' && r !== resources.TrainingStateMachineRole))
+      for (const policy of resource.Properties.Policies ?? [])
+        for (const statement of policy.PolicyDocument.Statement) expect(`${id}: ${[statement.Action].flat().join()}`).not.toMatch(/iam:PassRole/);
+    const substitutions = resources.TrainingStateMachine!.Properties.DefinitionSubstitutions;
+    expect(substitutions).toMatchObject({
+      SageMakerRoleArn: { 'Fn::GetAtt': ['SageMakerTrainingRole', 'Arn'] },
+      XgboostImage: expect.stringMatching(/sagemaker-xgboost:1\.7-1$/),
+    });
+    expect(resources.PlanTrainingLambdaFunction!.Properties.Environment.Variables).toMatchObject({
+      SAGEMAKER_MIN_ROWS: '2000000',
+      SAGEMAKER_INSTANCE_TYPE: 'ml.m5.2xlarge',
+      SAGEMAKER_INSTANCE_COUNT: '2',
+    });
+  });
+
   it('deploys statemachines/erasure.asl.yaml as written; only its functions may rewrite and delete lake objects', () => {
     const machine = resources.ErasureStateMachine!.Properties;
     expect(JSON.parse(machine.DefinitionString)).toEqual(readDefinition('erasure'));
@@ -155,10 +196,10 @@ describe('serverless.yml, packaged for dev', () => {
     const uri = (key: string) => ({ 'Fn::Sub': `s3://\${LakeBucket}/${key}` });
     const files = (...names: string[]) => ({ 'Fn::Sub': names.map((n) => `s3://\${LakeBucket}/glue/scripts/${n}`).join(',') });
     // Every file a job names is one deployment uploads (glue/scripts.ts).
-    for (const name of ['build_features.py', 'features.spark.sql', 'build_curated.py', 'curated.spark.sql', 'raw-schema.spark.ddl'])
+    for (const name of ['build_features.py', 'features.spark.sql', 'channels.spark.sql', 'build_curated.py', 'curated.spark.sql', 'raw-schema.spark.ddl'])
       expect(keys).toContain(`glue/scripts/${name}`);
     expect(job.Command).toMatchObject({ Name: 'glueetl', ScriptLocation: uri('glue/scripts/build_features.py') });
-    expect(job.DefaultArguments['--extra-files']).toEqual(files('features.spark.sql'));
+    expect(job.DefaultArguments['--extra-files']).toEqual(files('features.spark.sql', 'channels.spark.sql'));
     const curated = resources.CuratedJob!.Properties;
     expect(curated.Command).toMatchObject({ Name: 'glueetl', ScriptLocation: uri('glue/scripts/build_curated.py') });
     expect(curated.DefaultArguments['--extra-files']).toEqual(files('curated.spark.sql', 'raw-schema.spark.ddl'));
