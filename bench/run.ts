@@ -1,7 +1,8 @@
 import { execFile, execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -11,6 +12,7 @@ import { benchEvents, benchRecords, ingestBenchEnv, kinesisBatch } from './fixtu
 import { machine, pairedTimes, P99_MIN_SAMPLES, summarize, tail, type Figure } from './harness';
 import { startSink } from './sink';
 import { startRegistrySink } from './registry-sink';
+import { runXgboostAlgorithm, xgboostVersion, XGBOOST_INSTALL } from '../local/sagemaker-training';
 import { shopperRows, trainedModel } from '../test/helpers/models';
 import { createHash } from 'node:crypto';
 import { ShopperModel } from '#domain/traffic/shopper-model';
@@ -692,8 +694,9 @@ function lakeFile(dir: string, events: number): string {
  * fresh process: seconds, the growth exponent between the sizes (1 = linear), the trainer's peak RSS.
  * Baseline: DuckDB counting events per session over the same file.
  */
-function trainingBench(): Figure[] {
+async function trainingBench(): Promise<Figure[]> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-training-'));
+  let xgboost: Awaited<ReturnType<typeof xgboostPath>> | undefined;
   const probe = (mode: string, ...args: string[]) =>
     JSON.parse(
       execFileSync(path.join(root, 'node_modules/.bin/tsx'), [path.join(__dirname, 'training-probe.ts'), mode, ...args], {
@@ -704,7 +707,17 @@ function trainingBench(): Figure[] {
     );
   const runs: Record<
     number,
-    { features_s: number; fit_s: number; sessions: number; features_rss_mb: number; trainer_rss_mb: number; baseline_s: number; gbdt_s: number; trees: number }
+    {
+      features_s: number;
+      fit_s: number;
+      sessions: number;
+      features_rss_mb: number;
+      trainer_rss_mb: number;
+      baseline_s: number;
+      gbdt_s: number;
+      trees: number;
+      roc_auc: number;
+    }
   > = {};
   for (const events of [100_000, 1_000_000]) {
     const file = lakeFile(dir, events);
@@ -721,7 +734,9 @@ function trainingBench(): Figure[] {
       baseline_s: probe('baseline', file).seconds,
       gbdt_s: fit.gbdt_s,
       trees: fit.trees,
+      roc_auc: fit.roc_auc,
     };
+    if (events === 1_000_000) xgboost = await xgboostPath(dir, parquet, probe);
     rmSync(file, { force: true });
     rmSync(parquet, { force: true });
   }
@@ -773,8 +788,71 @@ function trainingBench(): Figure[] {
     target: '≤ 300 MB',
     met: large.trainer_rss_mb <= 300,
   });
+  if (xgboost) {
+    const { channels, run, judge } = xgboost;
+    const summary = run.summary!;
+    figures.push({ name: 'SageMaker path: channels (glue/channels.sql) from the features, 1 M events', unit: 's', ...one(channels.seconds) });
+    figures.push({
+      name: `SageMaker path: XGBoost train (one process, ${summary.rows.train!.toLocaleString('en-US')} sessions, ${summary.rounds} rounds, best ${summary.best_iteration}), 1 M events`,
+      unit: 's',
+      ...one(summary.seconds),
+      baseline: { name: 'the TypeScript trainer: read + fit', median: large.fit_s },
+      ratio: summary.seconds / large.fit_s,
+    });
+    figures.push({
+      name: 'SageMaker path: XGBoost peak RSS, 1 M events',
+      unit: 'MB',
+      ...one(summary.peak_memory_mb),
+      baseline: { name: 'the TypeScript trainer', median: large.trainer_rss_mb },
+      ratio: summary.peak_memory_mb / large.trainer_rss_mb,
+    });
+    figures.push({
+      name: `SageMaker path: model → serving trees, judged on the channels (${judge.trees} trees), 1 M events`,
+      unit: 's',
+      ...one(judge.seconds),
+    });
+    figures.push({ name: 'SageMaker path: registration peak RSS, 1 M events', unit: 'MB', ...one(judge.rss_mb) });
+    figures.push({
+      name: 'test ROC-AUC, 1 M events: XGBoost (SageMaker path) vs the TypeScript trainer, same time split',
+      unit: '',
+      ...one(judge.roc_auc),
+      baseline: { name: 'the TypeScript trainer', median: large.roc_auc },
+      ratio: judge.roc_auc / large.roc_auc,
+    });
+  }
   rmSync(dir, { recursive: true, force: true });
   return figures;
+}
+
+/**
+ * The SageMaker path on the 1 M-event features: the channels, the built-in XGBoost algorithm's program on this
+ * machine's XGBoost (the workflow's hyperparameters), and the registration's conversion and judging. Skipped, with
+ * a line saying how to install it, when XGBoost is missing.
+ */
+async function xgboostPath(dir: string, parquet: string, probe: (mode: string, ...args: string[]) => any) {
+  if (!xgboostVersion()) {
+    process.stderr.write(`training: XGBoost is not installed; the SageMaker path's rows are left out (${XGBOOST_INSTALL})\n`);
+    return undefined;
+  }
+  const channelsDir = path.join(dir, 'channels');
+  const channels = probe('channels', parquet, channelsDir) as { seconds: number; rss_mb: number };
+  const job = path.join(dir, 'xgboost-job');
+  for (const channel of ['train', 'validation']) {
+    mkdirSync(path.join(job, 'input', 'data', channel), { recursive: true });
+    renameSync(path.join(channelsDir, `${channel}.libsvm`), path.join(job, 'input', 'data', channel, 'part-00000.libsvm'));
+  }
+  const hyperparameters = (parseYaml(readFileSync(path.join(root, 'statemachines', 'training.asl.yaml'), 'utf8')) as any).States.TrainOnSageMaker.Parameters
+    .HyperParameters as Record<string, string>;
+  const run = await runXgboostAlgorithm(
+    job,
+    { train: { ContentType: 'text/libsvm' }, validation: { ContentType: 'text/libsvm' } },
+    hyperparameters,
+    path.join(dir, 'xgboost.log'),
+  );
+  if (run.exitCode !== 0) throw new Error(`the XGBoost algorithm failed: ${run.failure}`);
+  renameSync(path.join(job, 'input', 'data', 'validation', 'part-00000.libsvm'), path.join(channelsDir, 'validation.libsvm'));
+  const judge = probe('judge', path.join(job, 'model', 'xgboost-model'), channelsDir) as { seconds: number; rss_mb: number; roc_auc: number; trees: number };
+  return { channels, run, judge };
 }
 
 /** Peak RSS of a fresh process running the ingest handler on 10,000 records, against one doing the bare decode. */

@@ -152,6 +152,20 @@ runCli(async () => {
     fargateMinutes: 10,
     stateTransitions: 40,
   });
+  // The same run on SageMaker's XGBoost, as sized at the stage's sagemakerMinRows (README "Training"): two
+  // instances, each billed about 6 minutes (the image's start and the channels' download are billed; 2 M sessions
+  // train in well under a minute at the 1 M-event bench's 57,000 sessions per second on 2 cores).
+  const sagemakerTraining = trainingRunCost(prices, {
+    crawlerMinutes: 2,
+    crawlerDpus: 2,
+    glueWorkers: 2,
+    glueMinutes: 5,
+    fargateVcpus: 0,
+    fargateGb: 0,
+    fargateMinutes: 0,
+    stateTransitions: 45,
+    sagemaker: { instances: 2, billedMinutes: 6 },
+  });
   const predictions = predictionsCost(usage, prices, configured.collectMemoryMb);
   const shardsAt = (rps: number) =>
     configured.kinesis.mode === 'provisioned'
@@ -174,7 +188,7 @@ runCli(async () => {
 
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ ok: true, usage: { measured_at: usage.measured_at, commit: usage.commit, event_bytes: usage.run.event_bytes }, prices_checked: prices.checked, config: configured, bills, comparisons, training_run: training, million_predictions: predictions, realtime })}\n`,
+      `${JSON.stringify({ ok: true, usage: { measured_at: usage.measured_at, commit: usage.commit, event_bytes: usage.run.event_bytes }, prices_checked: prices.checked, config: configured, bills, comparisons, training_run: training, training_run_sagemaker: sagemakerTraining, million_predictions: predictions, realtime })}\n`,
     );
     return;
   }
@@ -201,6 +215,7 @@ runCli(async () => {
     `  Cost options: Kinesis provisioned (shards sized for 2× the rate; stage params kinesisStreamMode, kinesisShardCount), dedup off (dedupEnabled: 'false', the default), Lambda platform logs off (lambdaSystemLogLevel: WARN), and POST /events through the collector's Lambda function URL instead of the HTTP API (collectFunctionUrl: 'true', trackers pointed at the CollectLambdaFunctionUrl output).\n`,
   );
   printBill('One training run (assumed: crawler 2 min, Glue 2 workers 5 min, Fargate 2 vCPU / 4 GB 10 min)', training, 'a run');
+  printBill('One training run on SageMaker’s XGBoost (assumed: the same crawler and Glue, 2 × ml.m5.2xlarge billed 6 min each)', sagemakerTraining, 'a run');
   printBill('A million predictions (POST /predict, one session each, in Lambda)', predictions, 'a million');
   for (const { rps, bill, per_million_events } of realtime)
     printBill(

@@ -282,7 +282,10 @@ export function realtimeCost(
   return { lines, total: lines.reduce((n, l) => n + l.usd, 0), events, requests: 0 };
 }
 
-/** One training run: the crawler, the Glue compaction and features jobs, the Batch (Fargate) training job, and the workflow's transitions. */
+/**
+ * One training run: the crawler, the Glue compaction and features jobs, the training — the Batch (Fargate) job of
+ * the TypeScript trainer, or SageMaker's XGBoost on `sagemaker.instances` ml.m5.2xlarge — and the workflow's transitions.
+ */
 export interface TrainingRun {
   crawlerMinutes: number;
   crawlerDpus: number;
@@ -292,6 +295,7 @@ export interface TrainingRun {
   fargateGb: number;
   fargateMinutes: number;
   stateTransitions: number;
+  sagemaker?: { instances: number; billedMinutes: number };
 }
 
 export function trainingRunCost(prices: Prices, run: TrainingRun): Bill {
@@ -302,8 +306,18 @@ export function trainingRunCost(prices: Prices, run: TrainingRun): Bill {
   add('Glue', 'crawler', run.crawlerDpus * (Math.max(10, run.crawlerMinutes) / 60), 'DPU-hours', 'glueDpuHour');
   add('Glue', 'compaction job (G.1X = 1 DPU per worker)', run.glueWorkers * (Math.max(1, run.glueMinutes) / 60), 'DPU-hours', 'glueDpuHour');
   add('Glue', 'features job (G.1X = 1 DPU per worker)', run.glueWorkers * (Math.max(1, run.glueMinutes) / 60), 'DPU-hours', 'glueDpuHour');
-  add('Batch (Fargate)', 'training job vCPU', run.fargateVcpus * (run.fargateMinutes / 60), 'vCPU-hours', 'fargateVcpuHour');
-  add('Batch (Fargate)', 'training job memory', run.fargateGb * (run.fargateMinutes / 60), 'GB-hours', 'fargateGbHour');
+  if (run.sagemaker)
+    add(
+      'SageMaker',
+      `training job (${run.sagemaker.instances} × ml.m5.2xlarge)`,
+      run.sagemaker.instances * (run.sagemaker.billedMinutes / 60),
+      'instance-hours',
+      'sagemakerTrainingMlM52xlargeHour',
+    );
+  else {
+    add('Batch (Fargate)', 'training job vCPU', run.fargateVcpus * (run.fargateMinutes / 60), 'vCPU-hours', 'fargateVcpuHour');
+    add('Batch (Fargate)', 'training job memory', run.fargateGb * (run.fargateMinutes / 60), 'GB-hours', 'fargateGbHour');
+  }
   add('Step Functions', 'state transitions', run.stateTransitions, 'transitions', 'stepFunctionsTransitions', 1000);
   return { lines, total: lines.reduce((n, l) => n + l.usd, 0), events: 0, requests: 1 };
 }

@@ -28,8 +28,8 @@ export interface FeaturesJobResult {
  * channels (glue/channels.sql, libsvm) and their manifest. Lake objects are staged through the S3 client (DuckDB has no httpfs here). A re-run replaces
  * its partitions.
  */
-/** glue/channels.sql over `run_features`: one libsvm file per channel, with its rows and positives. */
-async function writeChannelFiles(connection: DuckDBConnection, dir: string): Promise<void> {
+/** glue/channels.sql over a view `run_features`: one libsvm file per channel (<dir>/<channel>.libsvm). */
+export async function writeChannelFiles(connection: DuckDBConnection, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const streams = Object.fromEntries(CHANNELS.map((c) => [c, createWriteStream(path.join(dir, `${c}.libsvm`))]));
   const result = await connection.stream(`SELECT channel, line FROM (${channelsSql()})`);

@@ -1,6 +1,16 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { compare, monthlyBill, realtimeCost, SECONDS_PER_MONTH, theirTotals, type MeasuredUsage, type Prices, type StackConfig } from '../../../cost/model';
+import {
+  compare,
+  monthlyBill,
+  realtimeCost,
+  SECONDS_PER_MONTH,
+  theirTotals,
+  trainingRunCost,
+  type MeasuredUsage,
+  type Prices,
+  type StackConfig,
+} from '../../../cost/model';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const read = <T>(file: string): T => JSON.parse(readFileSync(path.join(root, file), 'utf8')) as T;
@@ -122,6 +132,20 @@ describe('npm run cost: the model', () => {
       'Kinesis (on-demand)',
     );
     expect(() => realtimeCost(usage, prices, scenario)).toThrow(/--measure/);
+  });
+
+  it('bills a training run’s trainer: Fargate for the TypeScript trainer, instance-time for SageMaker’s XGBoost', () => {
+    const run = { crawlerMinutes: 2, crawlerDpus: 2, glueWorkers: 2, glueMinutes: 5, fargateVcpus: 2, fargateGb: 4, fargateMinutes: 10, stateTransitions: 40 };
+    const batch = trainingRunCost(prices, run);
+    const sagemaker = trainingRunCost(prices, { ...run, sagemaker: { instances: 2, billedMinutes: 6 } });
+    expect(batch.lines.filter((l) => l.service !== 'Glue' && l.service !== 'Step Functions').map((l) => l.service)).toEqual([
+      'Batch (Fargate)',
+      'Batch (Fargate)',
+    ]);
+    const job = sagemaker.lines.find((l) => l.service === 'SageMaker')!;
+    expect(job.quantity).toBeCloseTo(0.2, 10);
+    expect(job.usd).toBeCloseTo(0.2 * prices.prices.sagemakerTrainingMlM52xlargeHour!.usd, 10);
+    expect(sagemaker.lines.map((l) => l.service)).not.toContain('Batch (Fargate)');
   });
 
   it('gives every price a value, a unit, an https source and a date', () => {
