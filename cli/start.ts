@@ -13,6 +13,7 @@ import { formatRealtime } from './realtime-view';
 import { CLOUD_FLAGS, startProjectCloud } from './project-cloud';
 import { generateTraffic } from './traffic';
 import { describeOutcome, runTrainingWorkflow, type WorkflowResult } from './training-workflow';
+import { xgboostVersion, XGBOOST_INSTALL } from '../local/sagemaker-training';
 
 const USAGE = `
 npm start -- [--sessions 2000] [--seed 1] [--once] [--reset] [--port 4566] [--api-port 3000] [--site-port 8080] [--json]
@@ -143,6 +144,13 @@ async function train({ cloud, json, say }: Run): Promise<WorkflowResult> {
   if (!json) {
     process.stdout.write(`${describeOutcome(training)}\n`);
     process.stdout.write(`Run it again: npm run train -- --from ${from} --to ${to}\n`);
+    // The large-data path (README "Training") needs XGBoost on this machine; the default path above does not.
+    const xgboost = xgboostVersion();
+    process.stdout.write(
+      xgboost
+        ? `The large-data path, SageMaker's XGBoost (XGBoost ${xgboost} here): npm run train -- --from ${from} --to ${to} --trainer sagemaker\n`
+        : `The large-data path, SageMaker's XGBoost, runs Debian's XGBoost locally and it is not installed: ${XGBOOST_INSTALL}. Then: npm run train -- --from ${from} --to ${to} --trainer sagemaker\n`,
+    );
   }
   return training;
 }

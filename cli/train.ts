@@ -1,12 +1,16 @@
+import { TRAINERS, type Trainer } from '#domain/training';
 import { parseCli, runCli, UsageError } from '#shared/args';
 import { useLocalCloud } from './local-env';
 import { describeOutcome, runTrainingWorkflow } from './training-workflow';
 
 const USAGE = `
-npm run train -- [--from YYYY-MM-DD --to YYYY-MM-DD] [--candidate] [--state-machine-arn ARN --models-table NAME] [--json]
+npm run train -- [--from YYYY-MM-DD --to YYYY-MM-DD] [--trainer auto|batch|sagemaker] [--candidate]
+                 [--state-machine-arn ARN --models-table NAME] [--json]
 
-Runs the training workflow (statemachines/training.asl.yaml): crawler → Glue feature job → Batch training job →
-evaluation gate → promote or reject. Dates are inclusive UTC session-start dates; without them the run covers
+Runs the training workflow (statemachines/training.asl.yaml): crawler → Glue feature job → training (the
+TypeScript trainer on Batch, or SageMaker's XGBoost from stage param sagemakerMinRows sessions on) →
+evaluation gate → promote or reject. --trainer forces one (default auto); locally the SageMaker path runs
+Debian's XGBoost (apt-get install -y python3-xgboost). Dates are inclusive UTC session-start dates; without them the run covers
 the days before today (stage param trainingLookbackDays). Prints each state as it runs and the final metrics;
 exits 1 if the run fails. --candidate keeps a version that passes the gate as a candidate instead of promoting it:
 start a canary with it (npm run models -- canary <name> <version> --weight W --auto), which promotes it or rolls it
@@ -22,7 +26,10 @@ runCli(async () => {
     'state-machine-arn': { type: 'string' },
     'models-table': { type: 'string' },
     candidate: { type: 'boolean', default: false },
+    trainer: { type: 'string', default: 'auto' },
   });
+  const trainer = values.trainer as Trainer;
+  if (!TRAINERS.includes(trainer)) throw new UsageError(`--trainer takes ${TRAINERS.join(', ')}, got "${values.trainer}".`);
   if ((values.from === undefined) !== (values.to === undefined)) throw new UsageError(`Give both --from and --to, or neither.\n${USAGE.trim()}`);
   for (const name of ['from', 'to'] as const) {
     const value = values[name];
@@ -43,7 +50,11 @@ runCli(async () => {
   say(`▶ training workflow ${values.from ? `${values.from} … ${values.to}` : '(default range)'}`);
   const result = await runTrainingWorkflow({
     ...target,
-    input: { ...(values.from ? { from: values.from, to: values.to! } : {}), ...(values.candidate ? { release: 'candidate' as const } : {}) },
+    input: {
+      ...(values.from ? { from: values.from, to: values.to! } : {}),
+      ...(values.candidate ? { release: 'candidate' as const } : {}),
+      ...(trainer !== 'auto' ? { trainer } : {}),
+    },
     say,
     tty: !json && process.stderr.isTTY,
   });

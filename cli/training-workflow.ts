@@ -2,7 +2,7 @@ import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { getAlias, getModelVersion } from '#adapters/registry-table';
 import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
 import { PRODUCTION_ALIAS, type ModelVersion, type RunRecord } from '#domain/registry';
-import type { GateDecision, RunIdentity, TrainingPlan } from '#domain/training';
+import type { GateDecision, RunIdentity, Trainer, TrainingPlan } from '#domain/training';
 import { sleep } from '#shared/retry';
 
 export interface WorkflowResult {
@@ -38,7 +38,7 @@ const RUNNING_NOTE: Record<string, string> = {
 export async function runTrainingWorkflow(options: {
   stateMachineArn: string;
   modelsTableName: string;
-  input: { from?: string; to?: string; release?: 'candidate' };
+  input: { from?: string; to?: string; release?: 'candidate'; trainer?: Trainer };
   say: (line: string) => void;
   tty: boolean;
 }): Promise<WorkflowResult> {
