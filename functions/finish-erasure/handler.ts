@@ -1,4 +1,4 @@
-import { deleteDerivedPartitions, erasePredictions, flagModels, putReceipt } from '#adapters/erasure';
+import { deleteDerivedPartitions, deleteTrainingChannels, erasePredictions, flagModels, putReceipt } from '#adapters/erasure';
 import type { ErasureReceipt, SubjectField } from '#domain/erasure';
 import { erasureConfig } from '#shared/config';
 import { countNow, logger } from '#shared/logger';
@@ -24,14 +24,17 @@ interface FinishEvent {
 
 /**
  * The erasure state machine's last step: the curated and feature partitions of the subject's dates deleted (rebuilt by the
- * next training run), the predictions captured for their sessions removed, every model version trained on those dates
+ * next training run) and the training channels built from them, the predictions captured for their sessions removed, every model version trained on those dates
  * flagged for replacement, and the receipt stored in the audit log (audit/erasures/) — counts, keys and versions, no id.
  */
 const finishErasure = async (event: FinishEvent): Promise<ErasureReceipt & { receipt_key?: string }> => {
   const { plan, batches, dry_run: dryRun } = event;
   const dates = [...new Set(batches.flatMap((b) => b.dates))].sort();
   const sum = (k: 'removed' | 'versions_deleted' | 'dedup_event_ids') => batches.reduce((n, b) => n + b[k], 0);
-  const derivedObjects = await deleteDerivedPartitions(config.lakeBucketName, dates, { dryRun, versioned: plan.versioned });
+  const derivedObjects = [
+    ...(await deleteDerivedPartitions(config.lakeBucketName, dates, { dryRun, versioned: plan.versioned })),
+    ...(await deleteTrainingChannels(config.lakeBucketName, dates, { dryRun, versioned: plan.versioned })),
+  ];
   const sessions = [...new Set(batches.flatMap((b) => b.session_digests))];
   const predictions = await erasePredictions(config.lakeBucketName, dates, sessions, { dryRun, versioned: plan.versioned });
   const models = await flagModels(config.modelsTableName, dates, { erasure_id: plan.erasure_id, at: plan.requested_at }, dryRun);

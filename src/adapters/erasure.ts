@@ -8,10 +8,10 @@ import {
   type LineMatcher,
   type ObjectVersion,
 } from '#domain/erasure';
-import { CURATED_PREFIX, FEATURES_PREFIX, PREDICTIONS_PREFIX } from '#domain/lake';
+import { CURATED_PREFIX, FEATURES_PREFIX, PREDICTIONS_PREFIX, TRAINING_PREFIX, type ChannelsManifest } from '#domain/lake';
 import { forgetEventIds } from './dedup-table';
 import { flagVersionForErasure, scanTrainedOn } from './registry-table';
-import { listObjects, s3Client } from './s3';
+import { getObjectBytes, listObjects, s3Client } from './s3';
 
 /**
  * Erasure's reads and writes: lake objects rewritten without a person's rows, and — on a versioned bucket — every
@@ -112,6 +112,30 @@ export async function deleteDerivedPartitions(bucket: string, dates: readonly st
         if (!options.dryRun) await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
         if (!deleted.includes(key)) deleted.push(key);
       }
+    }
+  }
+  return deleted;
+}
+
+/**
+ * The training channels (SageMaker's input: a run's features as libsvm, no ids) of every run whose sessions came
+ * from the subject's dates, deleted with their manifest, every version: the run is over and its model flagged.
+ */
+export async function deleteTrainingChannels(bucket: string, dates: readonly string[], options: { dryRun: boolean; versioned: boolean }): Promise<string[]> {
+  const erased = new Set(dates.map((d) => `dt=${d}`));
+  const deleted: string[] = [];
+  const manifests = (await listObjects(bucket, TRAINING_PREFIX)).filter((o) => o.key.endsWith('/channels/manifest.json'));
+  for (const { key } of manifests) {
+    const manifest = JSON.parse((await getObjectBytes(bucket, key)).toString('utf8')) as ChannelsManifest;
+    if (!manifest.partitions.some((p) => erased.has(p))) continue;
+    const prefix = key.slice(0, -'manifest.json'.length);
+    const targets = options.versioned
+      ? (await listVersions(bucket, prefix)).map((v) => ({ key: v.key, versionId: v.versionId }))
+      : (await listObjects(bucket, prefix)).map((o) => ({ key: o.key, versionId: undefined }));
+    for (const target of targets) {
+      if (!options.dryRun)
+        await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: target.key, ...(target.versionId ? { VersionId: target.versionId } : {}) }));
+      if (!deleted.includes(target.key)) deleted.push(target.key);
     }
   }
   return deleted;

@@ -227,7 +227,7 @@ export interface ErasureReceipt {
   /** The bucket's versioning: "Enabled"/"Suspended" (older versions checked and deleted) or "never enabled" (there are none). */
   versioning: string;
   dedup_event_ids: number;
-  /** Curated and feature objects of the subject's dates (derived zones: rebuilt, not edited). */
+  /** Curated and feature objects of the subject's dates, and training channels built from them (derived: rebuilt, not edited). */
   derived_objects_deleted: string[];
   /** Captured predictions of the subject's sessions removed from predictions/ (their objects are in `rewritten`). */
   prediction_rows_removed: number;

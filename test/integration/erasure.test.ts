@@ -3,7 +3,7 @@ import { gunzipSync } from 'node:zlib';
 import { dedupTable } from '#adapters/dedup-table';
 import { getModelVersion, setAlias } from '#adapters/registry-table';
 import { getObjectBytes, listObjects, putObject, readLines } from '#adapters/s3';
-import { ERASED_ZONES, FEATURES_PREFIX, PREDICTIONS_PREFIX } from '#domain/lake';
+import { channelsPrefix, ERASED_ZONES, FEATURES_PREFIX, PREDICTIONS_PREFIX } from '#domain/lake';
 import { capturedPrediction } from '#domain/monitoring/capture';
 import { PRODUCTION_ALIAS } from '#domain/registry';
 import { rawRecord } from '#domain/raw-records';
@@ -63,7 +63,8 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
       `${JSON.stringify({ rawData: member.toString('base64'), errorCode: 'Lambda.FunctionError' })}\n`,
     );
     await runCuratedJob(bucket, today, today);
-    await runFeaturesJob(bucket, today, today);
+    // A training run over the day: its channels hold the person's sessions' features.
+    await runFeaturesJob(bucket, today, today, undefined, `erasure-run-${now}`);
     const trained = await registerVersion({
       model: `erasure-${now}`,
       version: 'v1',
@@ -123,7 +124,10 @@ describe('erasure (npm run erase → the erasure state machine)', () => {
     expect(receipt.objects_rewritten).toBe(receipt.rewritten.length);
     expect(receipt.rewritten).toEqual(expect.arrayContaining(withTarget));
     expect(receipt.models_flagged).toEqual([{ model_name: `erasure-${now}`, version: 'v1' }]);
-    expect(receipt.derived_objects_deleted).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^${FEATURES_PREFIX}dt=${today}/`))]));
+    expect(receipt.derived_objects_deleted).toEqual(
+      expect.arrayContaining([expect.stringMatching(new RegExp(`^${FEATURES_PREFIX}dt=${today}/`)), `${channelsPrefix(`erasure-run-${now}`)}manifest.json`]),
+    );
+    expect(await listObjects(outputs().LakeBucketName!, channelsPrefix(`erasure-run-${now}`))).toEqual([]);
     // Their sessions' predictions are gone; the other session's is kept.
     expect(receipt.prediction_rows_removed).toBe(2);
     expect(await capturedSessions()).toEqual([`erasure-3-0-${now}`]);
