@@ -64,6 +64,7 @@ describe('serverless.yml, packaged for dev', () => {
       ['errors/', 30],
       ['predictions/', 90],
       ['athena-results/', 7],
+      ['training/', 14],
       ['erasure/manifests/', 7],
     ]);
     expect(bucket.LifecycleConfiguration.Rules.find((r: { Id: string }) => r.Id === 'expire-noncurrent-versions').NoncurrentVersionExpiration).toEqual({
@@ -146,10 +147,12 @@ describe('serverless.yml, packaged for dev', () => {
       .filter(([, r]) => r.Type === 'AWS::IAM::Role' && JSON.stringify(r.Properties.Policies ?? []).includes('s3:DeleteObjectVersion'))
       .map(([id]) => id);
     expect(deleters).toEqual(['ErasureRole']);
-    // Every zone it rewrites or deletes in: the event zones, the captured predictions, the derived zones.
+    // Every zone it rewrites or deletes in: the event zones, the captured predictions, the derived zones (training channels too).
     const statements = resources.ErasureRole!.Properties.Policies[0].PolicyDocument.Statement as { Action: string[]; Resource: unknown }[];
     expect(statements.find((st) => st.Action.includes('s3:DeleteObjectVersion'))!.Resource).toEqual(
-      ['raw', 'bad', 'errors', 'curated', 'features', 'predictions'].map((zone) => ({ 'Fn::Sub': `\${LakeBucket.Arn}/${zone}/*` })),
+      ['raw', 'bad', 'errors', 'curated', 'features', 'training/purchase-propensity', 'predictions'].map((zone) => ({
+        'Fn::Sub': `\${LakeBucket.Arn}/${zone}/*`,
+      })),
     );
   });
 
