@@ -270,7 +270,8 @@ describe('serverless.yml, packaged for dev', () => {
           for (const action of [statement.Action].flat()) expect(`${id}: ${action}`).not.toMatch(/\*/);
           const actions = [statement.Action].flat();
           if (actions.every((a: string) => NO_RESOURCE_LEVEL.has(a))) continue;
-          for (const res of [statement.Resource].flat()) expect(`${id}: ${actions.join()} on ${typeof res === 'string' ? res : 'an ARN'}`).not.toMatch(/ on \*$/);
+          for (const res of [statement.Resource].flat())
+            expect(`${id}: ${actions.join()} on ${typeof res === 'string' ? res : 'an ARN'}`).not.toMatch(/ on \*$/);
         }
       }
     }
