@@ -26,8 +26,10 @@ export interface WorkflowResult {
 const RUNNING_NOTE: Record<string, string> = {
   WaitForCrawler: 'waiting for the crawler',
   CompactEvents: 'Glue job: curated.sql, one row per event_id',
-  BuildFeatures: 'Glue job: features.sql over the curated partitions',
+  BuildFeatures: 'Glue job: features.sql over the curated partitions, and the channels',
   TrainModel: 'Batch job: training both models',
+  TrainOnSageMaker: 'SageMaker training job: the built-in XGBoost on the channels',
+  RegisterXgboost: 'converting the XGBoost model and judging it on the test channel',
 };
 
 /**

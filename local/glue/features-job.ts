@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { listObjects, putObject, stageObjects, uploadFile } from '#adapters/s3';
@@ -37,6 +37,13 @@ export async function writeChannelFiles(connection: DuckDBConnection, dir: strin
     for (const row of chunk.getRowObjects(['channel', 'line'])) streams[String(row.channel)]!.write(`${String(row.line)}\n`);
   }
   await Promise.all(Object.values(streams).map((s) => new Promise((resolve) => s.end(resolve))));
+}
+
+function emptyChannels(work: string): string {
+  const dir = path.join(work, 'channels');
+  mkdirSync(dir, { recursive: true });
+  for (const channel of CHANNELS) writeFileSync(path.join(dir, `${channel}.libsvm`), '');
+  return dir;
 }
 
 async function uploadChannels(
@@ -87,7 +94,12 @@ export async function runFeaturesJob(
     const keys: string[] = [];
     for (const dt of datesBetween(first, to)) for (const o of await listObjects(bucket, `${CURATED_PREFIX}dt=${dt}/`)) keys.push(o.key);
     log(`reading ${keys.length} curated objects (${first} … ${to})`);
-    if (keys.length === 0) return { from, to, inputObjects: 0, sessions: 0, positives: 0, partitions: [] };
+    if (keys.length === 0) {
+      // A run over days without data still gets its (empty) channels' manifest: the workflow reads it, then the
+      // trainer says there is nothing to train on.
+      const channels = run === undefined ? undefined : await uploadChannels(bucket, run, { from, to, partitions: [] }, emptyChannels(work), log);
+      return { from, to, inputObjects: 0, sessions: 0, positives: 0, partitions: [], ...(channels ? { channels } : {}) };
+    }
     const files = await stageObjects(bucket, keys, work, (_, i) => `curated-${i}.parquet`);
     const out = path.join(work, 'out');
     const channelsDir = path.join(work, 'channels');

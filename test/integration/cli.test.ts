@@ -77,11 +77,13 @@ describe('npm run generate', () => {
 describe('npm run train', () => {
   const target = () => ['--state-machine-arn', outputs().TrainingStateMachineArn!, '--models-table', outputs().ModelsTableName!];
 
-  it('refuses a reversed or half range before starting anything', async () => {
+  it('refuses a reversed or half range, or an unknown trainer, before starting anything', async () => {
     const reversed = await cli('cli/train.ts', [...target(), '--from', '2024-06-02', '--to', '2024-06-01', '--json']);
     expect(reversed.code).toBe(2);
     expect(JSON.parse(reversed.stdout)).toMatchObject({ ok: false, error: 'UsageError', message: expect.stringContaining('after') });
     expect((await cli('cli/train.ts', [...target(), '--from', '2024-06-01'])).stderr).toContain('Give both --from and --to');
+    const trainer = await cli('cli/train.ts', [...target(), '--trainer', 'spark', '--json']);
+    expect([trainer.code, JSON.parse(trainer.stdout).message]).toEqual([2, '--trainer takes auto, batch, sagemaker, got "spark".']);
   });
 
   it('follows a run over days without data to its recorded failure and exits 1', async () => {

@@ -68,8 +68,10 @@ function expectExact(shown: WindowFigures, records: readonly BurstRecord[]) {
   const exact = exactFigures(records);
   expect(shown.events).toEqual({ total: exact.events, by_type: exact.byType });
   expect([shown.bad_events, shown.orders, Math.round((shown.revenue.USD ?? 0) * 100)]).toEqual([exact.bad, exact.orders, exact.revenueCents]);
-  // Distinct counts: HyperLogLog (README states 1.6 %, one standard error), within four standard errors and at least 3:
-  // a run makes 36 such checks on ids that differ per run, and below a few hundred the estimate moves by whole registers.
+  // Distinct counts: HyperLogLog (README states 1.6 %, one standard error), within four standard errors and at least 5:
+  // a run makes 36 such checks on ids that differ per run, and below a few hundred ids the estimate is linear counting,
+  // whose error is the ids sharing a register — a Poisson tail, not a Gaussian one (measured with random ids at 60:
+  // 3 short in 0.8 % and 4 short in 0.08 % of 20,000 sketches, none 5 short; the floor of 3 failed full runs).
   for (const [got, want] of [
     [shown.sessions, exact.sessions],
     [shown.visitors, exact.visitors],
@@ -78,7 +80,7 @@ function expectExact(shown: WindowFigures, records: readonly BurstRecord[]) {
     [shown.funnel.checkout, exact.funnel.checkout],
     [shown.funnel.purchased, exact.funnel.purchased],
   ] as const)
-    expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(3, 4 * HLL_STANDARD_ERROR * want));
+    expect(Math.abs(got - want)).toBeLessThanOrEqual(Math.max(5, 4 * HLL_STANDARD_ERROR * want));
   // Every product's views exactly (23 products: all within the top-k), and its people.
   for (const [product, { count, people }] of exact.views) {
     const top = shown.top_viewed.find((p) => p.product_id === product)!;
