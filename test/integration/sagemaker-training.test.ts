@@ -3,12 +3,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { getArtifact } from '#adapters/model-artifacts';
 import { sageMakerClient } from '#adapters/sagemaker';
 import { getAlias, getModelVersion, setAlias } from '#adapters/registry-table';
 import { getObjectBytes, listObjects } from '#adapters/s3';
-import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
 import { sessionFeatures } from '#domain/features/session-features';
 import { FEATURE_NAMES } from '#domain/features/spec';
 import { channelsPrefix, type ChannelsManifest } from '#domain/lake';
@@ -24,13 +22,12 @@ import { trainOnSessions } from '../helpers/models';
 import { registerVersion } from '../helpers/registry';
 import { requireTool } from '../helpers/requirements';
 import { readDefinition } from '../helpers/state-machines';
-import { waitFor } from '../helpers/wait';
+import { enteredStates, runTraining } from '../helpers/training';
 
 const MODEL = 'purchase-propensity';
 const table = () => outputs().ModelsTableName!;
 const bucket = () => outputs().LakeBucketName!;
 const s3Key = (uri: string) => uri.replace(`s3://${bucket()}/`, '');
-const entered = (events: HistoryEvent[]) => [...new Set(events.filter((e) => e.stateEnteredEventDetails).map((e) => e.stateEnteredEventDetails!.name!))];
 
 async function channelText(uri: string): Promise<string> {
   const parts = await Promise.all((await listObjects(bucket(), s3Key(uri))).map((o) => getObjectBytes(bucket(), o.key)));
@@ -66,18 +63,9 @@ describe('training workflow on SageMaker’s XGBoost', () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('crawls, builds features and channels, trains on SageMaker, judges and promotes the XGBoost model, which POST /predict then serves with explanations', async () => {
-    const arn = await startExecution(outputs().TrainingStateMachineArn!, { ...range, trainer: 'sagemaker' });
-    const execution = await waitFor(
-      `training execution ${arn} to end`,
-      async () => {
-        const described = await describeExecution(arn);
-        return described.status !== 'RUNNING' && described;
-      },
-      240_000,
-    );
-    const events = await historySince(arn, 0);
+    const { execution, events } = await runTraining({ ...range, trainer: 'sagemaker' }, 240_000);
     expect([execution.status, execution.error, execution.cause]).toEqual(['SUCCEEDED', undefined, undefined]);
-    expect(entered(events)).toEqual([
+    expect(enteredStates(events)).toEqual([
       'PlanRun',
       'StartCrawler',
       'WaitForCrawler',

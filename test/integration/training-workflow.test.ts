@@ -1,34 +1,19 @@
 import type { HistoryEvent } from '@aws-sdk/client-sfn';
 import { getAlias, getModelVersion, getRunRecord } from '#adapters/registry-table';
 import { listObjects } from '#adapters/s3';
-import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
 import { FEATURES_PREFIX } from '#domain/lake';
 import { PRODUCTION_ALIAS } from '#domain/registry';
 import { ShopperModel } from '#domain/traffic/shopper-model';
 import { addFaults, backfill, clearFaults, drain, faults, outputs } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { readDefinition } from '../helpers/state-machines';
-import { waitFor } from '../helpers/wait';
+import { enteredStates, runTraining } from '../helpers/training';
 
 const MODEL = 'purchase-propensity';
 const definition = readDefinition('training');
 const table = () => outputs().ModelsTableName!;
 
-/** Starts the training state machine and waits for it (2 minutes at most): its description and history. */
-async function run(input: unknown) {
-  const arn = await startExecution(outputs().TrainingStateMachineArn!, input);
-  const execution = await waitFor(
-    `training execution ${arn} to end`,
-    async () => {
-      const described = await describeExecution(arn);
-      return described.status !== 'RUNNING' && described;
-    },
-    120_000,
-  );
-  const events = await historySince(arn, 0);
-  const output = execution.output ? JSON.parse(execution.output) : undefined;
-  return { execution, events, output, name: arn.split(':').pop()! };
-}
+const run = (input: unknown) => runTraining(input);
 
 const entered = (events: HistoryEvent[]) => events.filter((e) => e.stateEnteredEventDetails).map((e) => e.stateEnteredEventDetails!.name!);
 /** The failed attempts of one state (TaskFailed events point back at the state's entered event). */
@@ -59,7 +44,7 @@ describe('training workflow', () => {
   it('crawls, builds features, trains, passes the gate and promotes the version to production', async () => {
     const { execution, events, output, name } = await run(range);
     expect(execution.status).toBe('SUCCEEDED');
-    expect(entered(events).filter((s, i, all) => all.indexOf(s) === i)).toEqual([
+    expect(enteredStates(events)).toEqual([
       'PlanRun',
       'StartCrawler',
       'WaitForCrawler',
