@@ -1,4 +1,4 @@
-import { DescribeTrainingJobCommand } from '@aws-sdk/client-sagemaker';
+import { CreateTrainingJobCommand, DescribeTrainingJobCommand, StopTrainingJobCommand, type CreateTrainingJobCommandInput } from '@aws-sdk/client-sagemaker';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import { getArtifact } from '#adapters/model-artifacts';
 import { sageMakerClient } from '#adapters/sagemaker';
 import { getAlias, getModelVersion, setAlias } from '#adapters/registry-table';
-import { getObjectBytes, listObjects } from '#adapters/s3';
+import { getObjectBytes, listObjects, putObject } from '#adapters/s3';
 import { sessionFeatures } from '#domain/features/session-features';
 import { FEATURE_NAMES } from '#domain/features/spec';
 import { channelsPrefix, type ChannelsManifest } from '#domain/lake';
@@ -23,6 +23,7 @@ import { registerVersion } from '../helpers/registry';
 import { requireTool } from '../helpers/requirements';
 import { readDefinition } from '../helpers/state-machines';
 import { enteredStates, runTraining } from '../helpers/training';
+import { waitFor } from '../helpers/wait';
 
 const MODEL = 'purchase-propensity';
 const table = () => outputs().ModelsTableName!;
@@ -150,4 +151,58 @@ describe('training workflow on SageMaker’s XGBoost', () => {
     expect(body.predictions[0]).toMatchObject({ version, probability: expect.closeTo(expected, 12), explanation: { bias: expect.any(Number) } });
     expect(body.predictions[0].explanation.top.length).toBeGreaterThan(0);
   }, 300_000);
+
+  it('reports a failing algorithm’s reason, stops a running job when asked, and refuses a name used before, as SageMaker does', async () => {
+    const prefix = `training/it-sagemaker-${Date.now()}/`;
+    // 20,000 sessions of a learnable label: enough rounds to stop the job while it trains.
+    const lines = Array.from({ length: 20_000 }, (_, i) => `${i % 3 === 0 ? 1 : 0} 0:${i % 3} 1:${(i * 7919) % 1000}`).join('\n');
+    await putObject(bucket(), `${prefix}train/part-00000.libsvm`, lines, 'text/plain');
+    await putObject(bucket(), `${prefix}validation/part-00000.libsvm`, lines, 'text/plain');
+    const channel = (name: string, key: string) => ({
+      ChannelName: name,
+      ContentType: 'text/libsvm',
+      DataSource: { S3DataSource: { S3DataType: 'S3Prefix' as const, S3Uri: `s3://${bucket()}/${prefix}${key}/` } },
+    });
+    const job = (name: string, hyperParameters: Record<string, string>): CreateTrainingJobCommandInput => ({
+      TrainingJobName: name,
+      AlgorithmSpecification: { TrainingImage: 'local/sagemaker-xgboost:1.7-1', TrainingInputMode: 'File' },
+      RoleArn: 'arn:aws:iam::000000000000:role/local',
+      HyperParameters: hyperParameters,
+      InputDataConfig: [channel('train', 'train'), channel('validation', 'validation')],
+      OutputDataConfig: { S3OutputPath: `s3://${bucket()}/${prefix}output` },
+      ResourceConfig: { InstanceType: 'ml.m5.large', InstanceCount: 1, VolumeSizeInGB: 10 },
+      StoppingCondition: { MaxRuntimeInSeconds: 600 },
+    });
+    const sagemaker = sageMakerClient();
+    const ended = (name: string) =>
+      waitFor(
+        `training job ${name} to end`,
+        async () => {
+          const described = await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: name }));
+          return !['InProgress', 'Stopping'].includes(described.TrainingJobStatus!) && described;
+        },
+        60_000,
+      );
+
+    const broken = `it-broken-${Date.now()}`;
+    await sagemaker.send(new CreateTrainingJobCommand(job(broken, { objective: 'binary:logistic' })));
+    expect(await ended(broken)).toMatchObject({
+      TrainingJobStatus: 'Failed',
+      FailureReason: 'AlgorithmError: Missing required hyperparameter: num_round',
+    });
+    await expect(sagemaker.send(new CreateTrainingJobCommand(job(broken, { num_round: '1' })))).rejects.toMatchObject({ name: 'ResourceInUse' });
+
+    const long = `it-stopped-${Date.now()}`;
+    await sagemaker.send(new CreateTrainingJobCommand(job(long, { objective: 'binary:logistic', num_round: '100000', eta: '0.001', max_depth: '8' })));
+    await waitFor(
+      `training job ${long} to train`,
+      async () => (await sagemaker.send(new DescribeTrainingJobCommand({ TrainingJobName: long }))).SecondaryStatus === 'Training',
+      60_000,
+    );
+    await sagemaker.send(new StopTrainingJobCommand({ TrainingJobName: long }));
+    const stopped = await ended(long);
+    expect(stopped).toMatchObject({ TrainingJobStatus: 'Stopped', SecondaryStatus: 'Stopped' });
+    expect(stopped.ModelArtifacts).toBeUndefined();
+    expect(stopped.SecondaryStatusTransitions!.map((t) => t.Status)).toEqual(['Starting', 'Downloading', 'Training', 'Stopping', 'Stopped']);
+  }, 120_000);
 });
