@@ -1,10 +1,10 @@
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { tarGz } from '#shared/tar';
 import { AwsJsonError } from './aws-json';
-import type { LocalSageMakerOptions } from './sagemaker';
+import type { FaultInjector } from './faults';
 
 /** Debian's python3-xgboost is installed for the system Python; XGBOOST_PYTHON points elsewhere. */
 export const XGBOOST_PYTHON = process.env.XGBOOST_PYTHON ?? '/usr/bin/python3';
@@ -120,7 +120,14 @@ interface TrainingJob {
   child?: ChildProcess;
 }
 
-export type LocalTrainingJobsOptions = Omit<LocalSageMakerOptions, 'root'>;
+export interface LocalTrainingJobsOptions {
+  dataDir: string;
+  region: string;
+  accountId: string;
+  s3: S3Client;
+  faults: FaultInjector;
+  log: (line: string) => void;
+}
 
 const NAME = /^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$/;
 const s3Uri = (uri: string) => {

@@ -1,4 +1,4 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -6,9 +6,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { untarGz } from '#shared/tar';
 import { AwsJsonError, jsonProtocolService, sendJson } from './aws-json';
-import { InjectedFault, type FaultInjector } from './faults';
+import { InjectedFault } from './faults';
 import { sleep } from '#shared/retry';
-import { LocalTrainingJobs } from './sagemaker-training';
+import { LocalTrainingJobs, type LocalTrainingJobsOptions } from './sagemaker-training';
 
 interface Endpoint {
   EndpointName: string;
@@ -20,14 +20,8 @@ interface Endpoint {
   child?: ChildProcess;
 }
 
-export interface LocalSageMakerOptions {
+export interface LocalSageMakerOptions extends LocalTrainingJobsOptions {
   root: string;
-  dataDir: string;
-  region: string;
-  accountId: string;
-  s3: S3Client;
-  faults: FaultInjector;
-  log: (line: string) => void;
 }
 
 const freePort = () =>
