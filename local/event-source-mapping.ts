@@ -152,7 +152,12 @@ export class KinesisEventSourceMapping {
           if (!this.running) return;
           this.ports.log('GetRecords failed; polling again', { shardId, error: (error as Error).message });
           await sleep(this.pollMs);
-          iterator = await this.iterator(shardId).catch(() => iterator);
+          // The new iterator starts after the last record handled: the ones read but not yet handled come again.
+          const fresh = await this.iterator(shardId).catch(() => undefined);
+          if (fresh) {
+            iterator = fresh;
+            pending = [];
+          }
           continue;
         }
       }

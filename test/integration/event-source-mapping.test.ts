@@ -63,7 +63,7 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
           await putAll(stream.name, records(`w${w}`, 25));
         }
         // No record comes after the second window: it still ends, once its time is up.
-        await waitFor('both windows to end', () => fn.calls.filter((c) => c.final).length === 2, 30_000);
+        await waitFor('both windows to end', () => fn.calls.filter((c) => c.final).length >= 2, 60_000);
         const onStream = await arrivals(stream.name);
         for (const call of fn.calls) {
           for (const r of call.records) {
@@ -89,7 +89,7 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
         await stream.remove();
       }
     },
-    60_000,
+    120_000,
   );
 
   itLocal(
@@ -111,7 +111,9 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
       try {
         await nextWindow(WINDOW_MS, 300);
         await putAll(stream.name, records('f', 10));
-        await waitFor('the window to end', () => mapping.stats.windows === 1, 30_000);
+        // A slow moment of the shared local cloud must not fail the test: the window's end is awaited, then checked.
+        await waitFor('the window to end', () => mapping.stats.windows >= 1, 60_000);
+        expect(mapping.stats.windows).toBe(1);
         const finals = fn.calls.filter((c) => c.final);
         expect(finals.length).toBe(3);
         expect(finals.map((c) => c.state.n)).toEqual([10, 10, 10]);
@@ -127,7 +129,7 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
         await stream.remove();
       }
     },
-    60_000,
+    120_000,
   );
 
   itLocal(
@@ -147,7 +149,8 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
       try {
         await nextWindow(WINDOW_MS, 300);
         await putAll(stream.name, records('e', 10));
-        await waitFor('the window to end', () => mapping.stats.windows === 2, 30_000);
+        await waitFor('the window to end', () => mapping.stats.windows >= 2, 60_000);
+        expect(mapping.stats.windows).toBe(2);
         const finals = fn.calls.filter((c) => c.final);
         expect(finals.map((c) => [c.early, c.state.n, c.start])).toEqual([
           [true, 5, finals[0]!.start],
@@ -159,6 +162,6 @@ describe("the local event-source mapping's tumbling windows (Lambda's semantics)
         await stream.remove();
       }
     },
-    60_000,
+    120_000,
   );
 });
