@@ -47,10 +47,14 @@ export async function arrivals(stream: string): Promise<{ data: Buffer; arrivalM
   return all;
 }
 
-/** The local cloud's event-source mapping over a test stream, invoking `invoke` (the spec as serverless.yml would set it). */
-export function mappingOn(arn: string, invoke: Invoke, spec: Partial<MappingSpec> = {}): KinesisEventSourceMapping {
+/**
+ * The local cloud's event-source mapping over a test stream, invoking `invoke` (the spec as serverless.yml would set
+ * it), with its last log lines kept for a failed test to show.
+ */
+export function mappingOn(arn: string, invoke: Invoke, spec: Partial<MappingSpec> = {}): KinesisEventSourceMapping & { recentLog: string[] } {
   const checkpoints = new Map<string, string>();
-  return new KinesisEventSourceMapping(
+  const recentLog: string[] = [];
+  const mapping = new KinesisEventSourceMapping(
     {
       functionName: 'realtime',
       streamArn: arn,
@@ -68,10 +72,14 @@ export function mappingOn(arn: string, invoke: Invoke, spec: Partial<MappingSpec
       kinesis: kinesisClient(),
       invoke,
       checkpoint: { get: (shard) => checkpoints.get(shard), set: (shard, sequence) => void checkpoints.set(shard, sequence) },
-      log: () => undefined,
+      log: (message, detail) => {
+        recentLog.push(`${new Date().toISOString()} ${message} ${JSON.stringify(detail ?? {})}`);
+        recentLog.splice(0, recentLog.length - 20);
+      },
       region: 'us-east-1',
     },
   );
+  return Object.assign(mapping, { recentLog });
 }
 
 /** Sleeps until `offsetMs` into the next window of `windowMs` (aligned to the epoch, as Lambda aligns tumbling windows). */

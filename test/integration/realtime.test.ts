@@ -51,18 +51,36 @@ async function recordsByWindow(stream: string, records: readonly BurstRecord[]):
   return { windows, shardWindows: pairs.size };
 }
 
-/** Until every window the records arrived in is closed and stored (a loaded machine may put a burst across a boundary). */
-const allClosed = (stream: string, since: number, expected: { windows: Map<number, BurstRecord[]>; shardWindows: number }, closed: () => number) =>
-  waitFor(
-    `the ${expected.windows.size} windows to close`,
-    async () => {
-      const s = await storedWindows(stream, since);
-      return (
-        s.windows.length === expected.windows.size && s.items.length === expected.shardWindows * FAMILIES.length && closed() === expected.shardWindows && s
-      );
-    },
-    60_000,
-  );
+/**
+ * Until every window the records arrived in is closed and stored (a loaded machine may put a burst across a boundary);
+ * past the wait, the error says what was stored and closed, and what the mapping last logged.
+ */
+async function allClosed(
+  stream: string,
+  since: number,
+  expected: { windows: Map<number, BurstRecord[]>; shardWindows: number },
+  mapping: ReturnType<typeof mappingOn>,
+) {
+  let last: Awaited<ReturnType<typeof storedWindows>> | undefined;
+  try {
+    return await waitFor(
+      `the ${expected.windows.size} windows to close`,
+      async () => {
+        const s = (last = await storedWindows(stream, since));
+        const done = s.windows.length === expected.windows.size && s.items.length === expected.shardWindows * FAMILIES.length;
+        return done && mapping.stats.windows === expected.shardWindows && s;
+      },
+      60_000,
+    );
+  } catch (error) {
+    const seen = `stored ${last?.windows.length} windows in ${last?.items.length} items (want ${expected.windows.size} in ${expected.shardWindows * FAMILIES.length})`;
+    const log = mapping.recentLog.join('\n  ');
+    throw new Error(
+      `${(error as Error).message} ${seen}; mapping ${JSON.stringify(mapping.stats)} (want ${expected.shardWindows} windows); its log:\n  ${log}`,
+      { cause: error },
+    );
+  }
+}
 
 function expectExact(shown: WindowFigures, records: readonly BurstRecord[]) {
   const exact = exactFigures(records);
@@ -131,7 +149,7 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
         const expected = await recordsByWindow(stream.name, records);
         // Three windows, unless a loaded machine put a burst across a boundary; each on both shards.
         expect(expected.windows.size).toBeGreaterThanOrEqual(3);
-        const shown = await allClosed(stream.name, since, expected, () => mapping.stats.windows);
+        const shown = await allClosed(stream.name, since, expected, mapping);
         for (const window of shown.windows) expectExact(window, expected.windows.get(Date.parse(window.start))!);
         // Batches of 30 records (~85 a shard and window): a window's state went through several invocations before its final one.
         expect(invocations).toBeGreaterThan(mapping.stats.windows * 2);
@@ -166,7 +184,7 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
         const records = await threeWindows(stream.name, `again-${run}`);
         const expected = await recordsByWindow(stream.name, records);
         // One item per window, shard and family (allClosed waits for exactly that): the retried final invocations wrote the same items again.
-        const shown = await allClosed(stream.name, since, expected, () => mapping.stats.windows);
+        const shown = await allClosed(stream.name, since, expected, mapping);
         expect(crashed).toEqual({ final: 3, batch: 3 });
         for (const window of shown.windows) expectExact(window, expected.windows.get(Date.parse(window.start))!);
       } finally {
@@ -190,7 +208,7 @@ describe('real-time analytics on a tumbling window (functions/realtime, the loca
         const late = burst({ tag: `late-${run}`, events: 200, sessions: 20, visitors: 20, receivedAt: new Date(), badEvery: 0, lagMs: () => 600_000 });
         await putAll(stream.name, late);
         const expected = await recordsByWindow(stream.name, late);
-        const shown = await allClosed(stream.name, since, expected, () => mapping.stats.windows);
+        const shown = await allClosed(stream.name, since, expected, mapping);
         // Each window holds the records that arrived in it, whatever their event time.
         for (const window of shown.windows) expect(window.events.total).toBe(exactFigures(expected.windows.get(Date.parse(window.start))!).events);
         expect(shown.windows.reduce((n, w) => n + w.events.total, 0)).toBe(200);

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getArtifact } from '#adapters/model-artifacts';
 import { sageMakerClient } from '#adapters/sagemaker';
-import { getAlias, getModelVersion, setAlias } from '#adapters/registry-table';
+import { getAlias, getModelVersion } from '#adapters/registry-table';
 import { getObjectBytes, listObjects, putObject } from '#adapters/s3';
 import { sessionFeatures } from '#domain/features/session-features';
 import { FEATURE_NAMES } from '#domain/features/spec';
@@ -18,14 +18,12 @@ import { ShopperModel } from '#domain/traffic/shopper-model';
 import { untarGz } from '#shared/tar';
 import { XGBOOST_INSTALL, XGBOOST_PYTHON } from '../../local/sagemaker-training';
 import { api, apiKeys, backfill, drain, outputs } from '../helpers/cloud';
-import { trainOnSessions } from '../helpers/models';
-import { registerVersion } from '../helpers/registry';
 import { requireTool } from '../helpers/requirements';
 import { readDefinition } from '../helpers/state-machines';
-import { enteredStates, runTraining } from '../helpers/training';
+import { enteredStates, holdTrainingWorkflow, runTraining, weakProduction, WORKFLOW_MODEL } from '../helpers/training';
 import { waitFor } from '../helpers/wait';
 
-const MODEL = 'purchase-propensity';
+const MODEL = WORKFLOW_MODEL;
 const table = () => outputs().ModelsTableName!;
 const bucket = () => outputs().LakeBucketName!;
 const s3Key = (uri: string) => uri.replace(`s3://${bucket()}/`, '');
@@ -45,23 +43,21 @@ describe('training workflow on SageMaker’s XGBoost', () => {
   const shoppers = new ShopperModel(8642, new Date('2025-02-10T00:00:00Z'), 4 * 86_400_000);
   let work: string;
 
+  let release: () => void;
+
   beforeAll(async () => {
+    release = await holdTrainingWorkflow();
     requireTool(XGBOOST_PYTHON, ['-c', 'import xgboost'], XGBOOST_INSTALL);
     work = mkdtempSync(path.join(os.tmpdir(), 'sagemaker-training-'));
     await backfill(Array.from({ length: 2500 }, () => shoppers.session()).flatMap((s) => s.events));
     await drain();
-    // Production is a model that learned nothing (shuffled labels): the gate's comparison must not depend on
-    // which other test file promoted what before this one.
-    const weak = trainOnSessions(
-      Array.from({ length: 600 }, () => shoppers.session()),
-      { shuffleLabels: true },
-    );
-    const version = `weak-${Date.now()}`;
-    await registerVersion({ model: MODEL, version, kind: 'gbdt', artifact: { model: weak.model } });
-    const current = await getAlias(table(), MODEL, PRODUCTION_ALIAS);
-    await setAlias(table(), MODEL, PRODUCTION_ALIAS, { to: version, expected: current?.version ?? null, by: 'test', reason: 'a weak production' });
+    // Production is a model that learned nothing: the gate's comparison must not depend on what another test file promoted.
+    await weakProduction(Array.from({ length: 600 }, () => shoppers.session()));
+  }, 660_000);
+  afterAll(() => {
+    release?.();
+    rmSync(work, { recursive: true, force: true });
   });
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   it('crawls, builds features and channels, trains on SageMaker, judges and promotes the XGBoost model, which POST /predict then serves with explanations', async () => {
     const { execution, events } = await runTraining({ ...range, trainer: 'sagemaker' }, 240_000);

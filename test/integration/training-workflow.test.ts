@@ -7,9 +7,9 @@ import { ShopperModel } from '#domain/traffic/shopper-model';
 import { addFaults, backfill, clearFaults, drain, faults, outputs } from '../helpers/cloud';
 import { makeEvent } from '../helpers/events';
 import { readDefinition } from '../helpers/state-machines';
-import { enteredStates, runTraining } from '../helpers/training';
+import { enteredStates, holdTrainingWorkflow, runTraining, weakProduction, WORKFLOW_MODEL } from '../helpers/training';
 
-const MODEL = 'purchase-propensity';
+const MODEL = WORKFLOW_MODEL;
 const definition = readDefinition('training');
 const table = () => outputs().ModelsTableName!;
 
@@ -31,11 +31,17 @@ const retrier = (state: string, error: string) => definition.States[state].Retry
 describe('training workflow', () => {
   const range = { from: '2025-01-05', to: '2025-01-08' };
 
+  let release: () => void;
+
   beforeAll(async () => {
+    release = await holdTrainingWorkflow();
     const shoppers = new ShopperModel(4321, new Date('2025-01-05T00:00:00Z'), 4 * 86_400_000);
     await backfill(Array.from({ length: 1500 }, () => shoppers.session()).flatMap((s) => s.events));
     await drain();
-  });
+    // The first run must pass the gate against a known, weak production, not whatever another test file promoted.
+    await weakProduction(Array.from({ length: 600 }, () => shoppers.session()));
+  }, 660_000);
+  afterAll(() => release?.());
   afterEach(async () => {
     await clearFaults('glue');
     await clearFaults('batch');
