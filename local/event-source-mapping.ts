@@ -1,5 +1,6 @@
 import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand, type KinesisClient, type _Record } from '@aws-sdk/client-kinesis';
 import { sleep } from '#shared/retry';
+import { waitForActiveStream } from './kinesis-streams';
 
 /** The AWS::Lambda::EventSourceMapping properties the local poller honours (Kinesis sources). */
 export interface MappingSpec {
@@ -102,6 +103,8 @@ export class KinesisEventSourceMapping {
 
   async start(): Promise<void> {
     this.running = true;
+    // A stream still CREATING lists no shards: the mapping would poll nothing, silently.
+    await waitForActiveStream(this.ports.kinesis, this.streamName);
     const { Shards = [] } = await this.ports.kinesis.send(new ListShardsCommand({ StreamName: this.streamName }));
     for (const shard of Shards) this.loops.push(this.pollShard(shard.ShardId!));
   }

@@ -1,4 +1,5 @@
 import { CreateStreamCommand } from '@aws-sdk/client-kinesis';
+import { waitForActiveStream } from '../kinesis-streams';
 import { ignoreExisting, type Provisioner } from './types';
 
 export const kinesisStream: Provisioner = {
@@ -8,9 +9,11 @@ export const kinesisStream: Provisioner = {
     return { ref: name, attributes: { Arn: ctx.arn('kinesis', `stream/${name}`) } };
   },
   create: async (id, { Properties: props = {} }, ctx) => {
+    const name = ctx.physical(id).ref;
     // On-demand streams start with 4 shards on AWS; so do local ones.
     await ctx.clients.kinesis
-      .send(new CreateStreamCommand({ StreamName: ctx.physical(id).ref, ShardCount: props.ShardCount ?? 4 }))
+      .send(new CreateStreamCommand({ StreamName: name, ShardCount: props.ShardCount ?? 4 }))
       .catch((e) => ignoreExisting(e, ['ResourceInUseException']));
+    await waitForActiveStream(ctx.clients.kinesis, name);
   },
 };

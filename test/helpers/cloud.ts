@@ -103,21 +103,29 @@ export async function lakeRows<T = any>(zone: LakeZone): Promise<LakeRow<T>[]> {
   return rows;
 }
 
+/** The JSON log lines the local functions wrote so far that match, parsed, oldest first (a line cut short is left out). */
+export function functionLogLines(matches: (line: string) => boolean): any[] {
+  return readFileSync(path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('{') && matches(l))
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l.slice(l.indexOf('{')))];
+      } catch {
+        return [];
+      }
+    });
+}
+
 /**
  * The last JSON log line the local functions wrote that matches, parsed. The API's output reaches its log file
  * through a pipe, a moment after the response, so this waits for it (up to 10 s).
  */
 export async function functionLogLine(matches: (line: string) => boolean): Promise<any> {
-  const file = path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log');
-  const line = await waitFor(
-    `a matching log line in ${file}`,
-    () =>
-      readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((l) => l.includes('{') && matches(l))
-        .at(-1),
+  return waitFor(
+    `a matching log line in ${path.join(process.env.LOCAL_CLOUD_DATA_DIR!, 'logs', 'offline.log')}`,
+    () => functionLogLines(matches).at(-1),
     10_000,
     100,
   );
-  return JSON.parse(line.slice(line.indexOf('{')));
 }

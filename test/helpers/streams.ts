@@ -8,10 +8,12 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { kinesisClient } from '#adapters/kinesis';
 import { KinesisEventSourceMapping, type Invoke, type MappingSpec } from '../../local/event-source-mapping';
+import { waitForActiveStream } from '../../local/kinesis-streams';
 
-/** A stream of the test's own on the local cloud's Kinesis (kinesalite creates it at once), so no other test's records mix in. */
+/** A stream of the test's own on the local cloud's Kinesis (ACTIVE when returned), so no other test's records mix in. */
 export async function testStream(name: string, shards = 2): Promise<{ name: string; arn: string; remove: () => Promise<void> }> {
   await kinesisClient().send(new CreateStreamCommand({ StreamName: name, ShardCount: shards }));
+  await waitForActiveStream(kinesisClient(), name);
   return {
     name,
     arn: `arn:aws:kinesis:us-east-1:000000000000:stream/${name}`,
