@@ -5,6 +5,7 @@ import path from 'node:path';
 import { getAlias, setAlias } from '#adapters/registry-table';
 import { describeExecution, historySince, startExecution } from '#adapters/stepfunctions';
 import { PRODUCTION_ALIAS } from '#domain/registry';
+import { DEFAULT_MODEL } from '#domain/serving';
 import type { GeneratedSession } from '#domain/traffic/shopper-model';
 import { outputs } from './cloud';
 import { trainOnSessions } from './models';
@@ -12,7 +13,7 @@ import { registerVersion } from './registry';
 import { waitFor } from './wait';
 
 /** The model the training workflow trains and promotes: the stage's one model name. */
-export const WORKFLOW_MODEL = 'purchase-propensity';
+export const WORKFLOW_MODEL = DEFAULT_MODEL;
 
 /** Starts the training state machine and waits for it (2 minutes unless told): its description, history and output. */
 export async function runTraining(input: unknown, timeoutMs = 120_000) {
